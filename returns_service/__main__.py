@@ -1,0 +1,3 @@
+from returns_service.cli import main
+
+raise SystemExit(main())

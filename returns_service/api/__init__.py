@@ -1,0 +1,1 @@
+"""HTTP: thin controllers per audience, msgspec schemas, guards, problem details."""

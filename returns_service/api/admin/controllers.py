@@ -1,0 +1,121 @@
+"""The store owner's API (role `admin`): policy, catalogue, orders, agents, stations, and the
+shop's order webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+
+from returns_service.adapters import shopify
+from returns_service.api.admin.schemas import CreatedWithToken, OrderUpserted, ProductPut
+from returns_service.api.auth import PUBLIC, allow
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.catalog import ProductDocument
+from returns_service.domain.errors import InvalidRequest, NotAuthenticated
+from returns_service.domain.orders import OrderDocument
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.services import catalog, orders, policy, staff
+
+
+class PolicyController(Controller):
+    path = "/api/v1/policy"
+    tags = ["admin"]
+
+    @get("/", guards=[allow(Role.ADMIN, Role.LEAD, Role.AGENT)], summary="The return policy")
+    async def get_policy(self, caller: NamedDependency[Caller]) -> ReturnPolicy:
+        return await policy.get_policy(caller.store_id)
+
+    @put("/", guards=[allow(Role.ADMIN)], summary="Replace the return policy")
+    async def put_policy(
+        self, caller: NamedDependency[Caller], data: JSONBody[ReturnPolicy], state: State
+    ) -> ReturnPolicy:
+        return await policy.put_policy(caller, data, state.clock)
+
+
+class CatalogController(Controller):
+    path = "/api/v1/catalog"
+    tags = ["admin"]
+    guards = [allow(Role.ADMIN)]
+
+    @put("/products/{product_id:str}", summary="Create or replace a product and its variants")
+    async def put_product(
+        self,
+        caller: NamedDependency[Caller],
+        product_id: Annotated[str, PathParameter(min_length=1, max_length=128)],
+        data: JSONBody[ProductDocument],
+        state: State,
+    ) -> Response[ProductPut]:
+        result = await catalog.put_product(caller, product_id, data, state.clock)
+        return Response(
+            ProductPut(product_id=product_id, created=result.created),
+            status_code=201 if result.created else 200,
+        )
+
+
+class OrdersController(Controller):
+    path = "/api/v1/orders"
+    tags = ["admin"]
+    guards = [allow(Role.ADMIN)]
+
+    @post("/", summary="Create or update an order (idempotent on shop_order_id)")
+    async def upsert(
+        self, caller: NamedDependency[Caller], data: JSONBody[OrderDocument], state: State
+    ) -> Response[OrderUpserted]:
+        result = await orders.upsert_order(caller, data, state.clock)
+        return Response(
+            OrderUpserted(id=result.id, number=result.number, created=result.created),
+            status_code=201 if result.created else 200,
+        )
+
+
+class StaffController(Controller):
+    path = "/api/v1"
+    tags = ["admin"]
+    guards = [allow(Role.ADMIN)]
+
+    @post("/agents", summary="Add an agent or lead; their token is shown this once")
+    async def create_agent(
+        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewAgent], state: State
+    ) -> CreatedWithToken:
+        created = await staff.create_agent(caller, data, state.clock)
+        return CreatedWithToken(id=created.id, token=created.token)
+
+    @post("/stations", summary="Add a warehouse station; its token is shown this once")
+    async def create_station(
+        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewStation], state: State
+    ) -> CreatedWithToken:
+        created = await staff.create_station(caller, data, state.clock)
+        return CreatedWithToken(id=created.id, token=created.token)
+
+
+class ShopifyWebhookController(Controller):
+    path = "/api/v1/webhooks/shopify"
+    tags = ["webhooks"]
+    opt = PUBLIC
+
+    @post("/orders", summary="Shopify order webhook (HMAC-verified, no bearer token)")
+    async def order_webhook(
+        self, request: Request[Any, Any, Any], state: State
+    ) -> Response[OrderUpserted]:
+        body = await request.body()
+        secret = state.settings.shopify_webhook_secret
+        if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
+            raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
+        try:
+            payload = msgspec.json.decode(body)
+        except msgspec.DecodeError as error:
+            raise InvalidRequest("The webhook body is not valid JSON.") from error
+        if not isinstance(payload, dict):
+            raise InvalidRequest("The webhook body must be a JSON object.")
+        document = shopify.order_from_shopify(payload)
+        system = Caller(role=Role.ADMIN, store_id=state.store.id)
+        result = await orders.upsert_order(system, document, state.clock)
+        return Response(
+            OrderUpserted(id=result.id, number=result.number, created=result.created),
+            status_code=201 if result.created else 200,
+        )

@@ -1,0 +1,56 @@
+"""Who is calling: bearer tokens (staff, stations, portal sessions) and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import Forbidden, NotAuthenticated
+from returns_service.services.auth import (
+    PORTAL_TOKEN_PREFIX,
+    authenticate_staff,
+    verify_portal_session,
+)
+
+# Routes with opt={"public": True} skip authentication (health, portal sign-in, webhooks).
+PUBLIC = {"public": True}
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("Send `Authorization: Bearer <token>`.")
+        state = connection.app.state
+        if token.startswith(PORTAL_TOKEN_PREFIX):
+            caller = verify_portal_session(state.settings.secret_key, token, state.clock)
+        else:
+            caller = await authenticate_staff(token)
+        if caller is None:
+            raise NotAuthenticated("The token is unknown, revoked or expired.")
+        return AuthenticationResult(user=caller, auth=token)
+
+
+def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A guard admitting only callers of these roles; any other role gets 403."""
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        caller: Caller = connection.user
+        if caller.role not in allowed:
+            raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
+
+    return guard
+
+
+def provide_caller(request: Request[Any, Any, Any]) -> Caller:
+    caller: Caller = request.user
+    return caller

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Controller, Response, get
+
+from returns_service.api.auth import PUBLIC
+from returns_service.api.problems import problem
+from returns_service.db.engine import DB
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["health"]
+    opt = PUBLIC
+
+    @get("/live", summary="The process is up")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", summary="The service can reach its database")
+    async def ready(self) -> Response[dict[str, object]]:
+        try:
+            await asyncio.wait_for(DB.run_ddl("SELECT 1"), timeout=2)
+        except Exception:  # any failure to reach PostgreSQL means "not ready"
+            return problem(503, code="not-ready", detail="The database cannot be reached.")
+        return Response({"status": "ok", "database": "ok"})

@@ -1,0 +1,58 @@
+"""The customer portal as JSON (role `customer`): sign in, see the order and what can go back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from returns_service.api.auth import PUBLIC, allow
+from returns_service.api.portal.schemas import SessionRequest, SessionResponse
+from returns_service.domain.access import Caller, Role
+from returns_service.services import portal
+from returns_service.services.portal import ExchangeOption, LookupLimits, OrderView
+
+
+class PortalSessionController(Controller):
+    path = "/api/v1/portal/sessions"
+    tags = ["portal"]
+
+    @post("/", opt=PUBLIC, summary="Sign in with order number and email")
+    async def open_session(
+        self, data: JSONBody[SessionRequest], request: Request[Any, Any, Any], state: State
+    ) -> SessionResponse:
+        settings = state.settings
+        session = await portal.open_session(
+            state.store.id,
+            data.order_number,
+            data.email,
+            client=request.client.host if request.client else "unknown",
+            secret=settings.secret_key,
+            ttl_minutes=settings.portal_session_ttl_minutes,
+            limits=LookupLimits(
+                settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+            ),
+            clock=state.clock,
+        )
+        return SessionResponse(
+            token=session.token, expires_at=session.expires_at, order=session.order
+        )
+
+
+class PortalOrderController(Controller):
+    path = "/api/v1/portal/order"
+    tags = ["portal"]
+    guards = [allow(Role.CUSTOMER)]
+
+    @get("/", summary="The order, with what can go back until when")
+    async def get_order(self, caller: NamedDependency[Caller], state: State) -> OrderView:
+        return await portal.order_view(caller, state.clock)
+
+    @get("/lines/{line_id:int}/exchange-options", summary="Variants a line can be exchanged for")
+    async def exchange_options(
+        self, caller: NamedDependency[Caller], line_id: FromPath[int]
+    ) -> list[ExchangeOption]:
+        return await portal.exchange_options(caller, line_id)

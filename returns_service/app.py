@@ -1,0 +1,100 @@
+"""The application factory: routers per audience, lifespan, OpenAPI, problem details, rate
+limits. Nothing else lives here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from returns_service import __version__
+from returns_service.api.admin.controllers import (
+    CatalogController,
+    OrdersController,
+    PolicyController,
+    ShopifyWebhookController,
+    StaffController,
+)
+from returns_service.api.auth import BearerAuthMiddleware, provide_caller
+from returns_service.api.health import HealthController
+from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
+from returns_service.api.problems import EXCEPTION_HANDLERS
+from returns_service.api.request_log import configure_logging, request_log_middleware
+from returns_service.clock import Clock, SystemClock
+from returns_service.db.engine import close_pool, open_pool
+from returns_service.services.stores import ensure_default_store
+from returns_service.settings import Settings
+
+SESSIONS_PATH = "/api/v1/portal/sessions"
+
+
+def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.rstrip("/") == SESSIONS_PATH
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """Build the service. The database must already be chosen (see `db.database`)."""
+    settings = settings or Settings.from_env()
+    clock = clock or SystemClock()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await open_pool(settings.db_pool_min, settings.db_pool_max)
+        try:
+            app.state.store = await ensure_default_store(
+                settings.store_name, settings.store_timezone, clock
+            )
+            yield
+        finally:
+            await close_pool()
+
+    # A flood guard for the sign-in lookup; wrong order/email pairs are limited separately
+    # (per client, in PostgreSQL, so every worker process counts the same failures).
+    lookup_flood_guard = RateLimitConfig(
+        rate_limit=("minute", 60), check_throttle_handler=_is_portal_lookup
+    )
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            PortalSessionController,
+            PortalOrderController,
+            PolicyController,
+            CatalogController,
+            OrdersController,
+            StaffController,
+            ShopifyWebhookController,
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "clock": clock}),
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        middleware=[
+            request_log_middleware,
+            lookup_flood_guard.middleware,
+            DefineMiddleware(
+                BearerAuthMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Returns concierge",
+            version=__version__,
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer"),
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=False,
+    )

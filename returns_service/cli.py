@@ -1,0 +1,221 @@
+"""`returns-service`: serve, migrate, worker, demo, tokens, orders import."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from returns_service.clock import SystemClock
+from returns_service.db.database import migrate, resolve_database
+from returns_service.db.engine import close_pool, open_pool
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import DomainError
+from returns_service.settings import Settings
+
+T = TypeVar("T")
+
+# pgserver's platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI): harmless.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    async def run() -> T:
+        await open_pool(1, 4)
+        try:
+            return await work()
+        finally:
+            await close_pool()
+
+    return asyncio.run(run())
+
+
+async def _default_store_id(settings: Settings) -> int:
+    from returns_service.services.stores import ensure_default_store
+
+    store = await ensure_default_store(settings.store_name, settings.store_timezone, SystemClock())
+    return store.id
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(migrate(verbose=args.verbose))
+    print("database is up to date", file=sys.stderr)
+    return 0
+
+
+def _print_demo(settings: Settings, public_url: str) -> None:
+    from returns_service.demo import DemoReport, load_demo
+
+    async def work() -> DemoReport:
+        return await load_demo(await _default_store_id(settings), SystemClock())
+
+    report = _with_database(settings, work)
+    state = "loaded" if report.loaded else "already loaded, kept as it was"
+    number, email, _ = report.orders[0]
+    lines = [
+        f"Demo store {state}. Data lives in {settings.data_dir}.",
+        "",
+        "Customer portal API: sign in with one of these orders",
+        *(f"  order {n}  email {e:28s} {hint}" for n, e, hint in report.orders),
+        "",
+        f"  curl -s -X POST {public_url}/api/v1/portal/sessions \\",
+        "       -H 'content-type: application/json' \\",
+        f'       -d \'{{"order_number": "{number}", "email": "{email}"}}\'',
+        "",
+        "Tokens (shown once; running the demo again replaces them):",
+        *(f"  {who:28s} {token}" for who, token in report.tokens.items()),
+        "",
+        f"API documentation: {public_url}/schema  (OpenAPI: {public_url}/schema/openapi.json)",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(migrate())
+    _print_demo(settings, settings.public_url)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    asyncio.run(migrate())
+    public_url = f"http://{args.host}:{args.port}"
+    if args.demo:
+        _print_demo(settings, public_url)
+    uvicorn.run(
+        "returns_service.asgi:create",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from returns_service.services.housekeeping import purge_lookup_failures
+
+    clock = SystemClock()
+    log = logging.getLogger("returns_service.worker")
+
+    async def work() -> None:
+        while True:
+            purged = await purge_lookup_failures(clock, settings.lookup_failure_window_seconds)
+            if purged:
+                log.info("purged %d expired lookup-failure counters", purged)
+            if args.once:
+                return
+            await asyncio.sleep(args.interval)
+
+    asyncio.run(migrate())
+    try:
+        _with_database(settings, work)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
+    from returns_service.services import auth
+
+    clock = SystemClock()
+    asyncio.run(migrate())
+
+    async def work() -> int:
+        store_id = await _default_store_id(settings)
+        if args.tokens_command == "create":
+            issued = await auth.create_staff_token(store_id, Role(args.role), clock, name=args.name)
+            print(issued.token)
+        elif args.tokens_command == "list":
+            for row in await auth.list_tokens(store_id):
+                state = "revoked" if row["revoked_at"] else "active"
+                print(f"{row['id']}\t{row['role']}\t{state}\t{row['name']}")
+        else:
+            await auth.revoke_token(store_id, args.token_id, clock)
+            print(f"token {args.token_id} revoked", file=sys.stderr)
+        return 0
+
+    return _with_database(settings, work)
+
+
+def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
+    from returns_service.adapters.csv_orders import orders_from_csv
+    from returns_service.services.orders import upsert_order
+
+    documents = orders_from_csv(Path(args.file).read_text(encoding="utf-8-sig"))
+    asyncio.run(migrate())
+
+    async def work() -> int:
+        caller = Caller(role=Role.ADMIN, store_id=await _default_store_id(settings))
+        created = 0
+        for document in documents:
+            created += (await upsert_order(caller, document, SystemClock())).created
+        print(
+            f"imported {len(documents)} orders ({created} new, {len(documents) - created} updated)",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _with_database(settings, work)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="returns-service", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="load the demo store first")
+    serve.set_defaults(handler=cmd_serve)
+
+    mig = sub.add_parser("migrate", help="apply database migrations")
+    mig.add_argument("--verbose", action="store_true")
+    mig.set_defaults(handler=cmd_migrate)
+
+    worker = sub.add_parser("worker", help="run background jobs")
+    worker.add_argument("--once", action="store_true", help="run one pass and exit")
+    worker.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+    worker.set_defaults(handler=cmd_worker)
+
+    demo = sub.add_parser("demo", help="load demo data and print what to try")
+    demo.set_defaults(handler=cmd_demo)
+
+    tokens = sub.add_parser("tokens", help="create, list and revoke API tokens")
+    tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
+    create = tokens_sub.add_parser("create", help="print a new token alone on standard output")
+    create.add_argument("--role", required=True, choices=["admin", "warehouse", "agent", "lead"])
+    create.add_argument("--name", default="")
+    tokens_sub.add_parser("list")
+    revoke = tokens_sub.add_parser("revoke")
+    revoke.add_argument("token_id", type=int)
+    tokens.set_defaults(handler=cmd_tokens)
+
+    orders = sub.add_parser("orders", help="orders from the shop")
+    orders_sub = orders.add_subparsers(dest="orders_command", required=True)
+    imp = orders_sub.add_parser("import", help="import orders from a CSV file")
+    imp.add_argument("file")
+    orders.set_defaults(handler=cmd_orders_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = Settings.from_env()
+    resolve_database(settings)
+    try:
+        return int(args.handler(settings, args))
+    except DomainError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Tables, the engine, and the caller-scoped queries that map rows to domain objects."""

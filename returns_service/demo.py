@@ -1,0 +1,315 @@
+"""A believable demo store: rings and watches (as in the seed interviews), a 30-day policy with
+90 days for watches, ~50 orders over the last 120 days, customers in five languages, three
+agents (one lead) and a warehouse station."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.tables import Agent, ApiToken, OrderLine, ShopOrder, Station
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.catalog import ProductDocument, VariantDocument
+from returns_service.domain.money import Money
+from returns_service.domain.orders import (
+    AddressDocument,
+    CustomerDocument,
+    OrderDocument,
+    OrderLineDocument,
+)
+from returns_service.domain.policy import PolicyRule, ReturnPolicy, RuleMatch
+from returns_service.services.auth import create_staff_token, revoke_token
+from returns_service.services.catalog import put_product
+from returns_service.services.orders import upsert_order
+from returns_service.services.policy import put_policy
+from returns_service.services.staff import NewAgent, NewStation, create_agent, create_station
+
+DEMO_PREFIX = "demo-"
+USD = "USD"
+
+COLOURS = {"BLK": "Black", "NVY": "Navy", "SGE": "Sage", "RSE": "Rose"}
+
+CUSTOMERS = [
+    ("ana.pop@example.com", "Ana", "Pop", "ro", "RO", "Cluj-Napoca", "400001"),
+    ("mihai.ionescu@example.com", "Mihai", "Ionescu", "ro", "RO", "Bucharest", "010011"),
+    ("ingrid.hansen@example.no", "Ingrid", "Hansen", "nb", "NO", "Oslo", "0150"),
+    ("lars.berg@example.no", "Lars", "Berg", "nb", "NO", "Bergen", "5003"),
+    ("zsofia.nagy@example.hu", "Zsófia", "Nagy", "hu", "HU", "Budapest", "1051"),
+    ("bence.kovacs@example.hu", "Bence", "Kovács", "hu", "HU", "Debrecen", "4025"),
+    ("layla.haddad@example.com", "Layla", "Haddad", "ar", "AE", "Dubai", "00000"),
+    ("omar.farouk@example.com", "Omar", "Farouk", "ar", "AE", "Abu Dhabi", "00000"),
+    ("jamie.ortiz@example.com", "Jamie", "Ortiz", "en", "US", "Santa Ana", "92701"),
+    ("priya.shah@example.com", "Priya", "Shah", "en", "US", "Austin", "78701"),
+    ("tom.baker@example.com", "Tom", "Baker", "en", "US", "Denver", "80202"),
+    ("grace.kim@example.com", "Grace", "Kim", "en", "US", "Seattle", "98101"),
+    ("noah.williams@example.com", "Noah", "Williams", "en", "US", "Chicago", "60601"),
+    ("emma.clarke@example.co.uk", "Emma", "Clarke", "en", "GB", "Leeds", "LS1 4AP"),
+]
+
+
+def catalogue() -> dict[str, ProductDocument]:
+    def ring_variants(
+        prefix: str, sizes: range, colours: list[str], price: int, seed: int
+    ) -> list[VariantDocument]:
+        rng = random.Random(seed)
+        return [
+            VariantDocument(
+                sku=f"{prefix}-{size}-{colour}",
+                title=f"Size {size} / {COLOURS[colour]}",
+                options={"size": str(size), "colour": COLOURS[colour].lower()},
+                price=Money(price, USD),
+                stock=rng.choice([0, 2, 5, 8, 12, 20]),
+            )
+            for size in sizes
+            for colour in colours
+        ]
+
+    watch_variants = [
+        VariantDocument(
+            sku=f"WATCH-{size}-{colour}",
+            title=f"{size} mm / {COLOURS[colour]} strap",
+            options={"case_size": str(size), "strap": COLOURS[colour].lower()},
+            price=Money(39500 if size == 41 else 42500, USD),
+            stock=stock,
+        )
+        for size, colour, stock in [
+            (41, "BLK", 6),
+            (41, "NVY", 3),
+            (44, "BLK", 4),
+            (44, "NVY", 0),
+        ]
+    ]
+    return {
+        "ring-active": ProductDocument(
+            title="Active silicone ring",
+            category="rings",
+            variants=ring_variants("RING", range(5, 13), ["BLK", "NVY", "SGE"], 2500, 1),
+        ),
+        "ring-stackable": ProductDocument(
+            title="Thin stackable ring",
+            category="rings",
+            variants=ring_variants("STACK", range(5, 11), ["BLK", "RSE"], 1900, 2),
+        ),
+        "watch-genesis": ProductDocument(
+            title="Genesis chronograph", category="watches", variants=watch_variants
+        ),
+        "strap-leather": ProductDocument(
+            title="Italian leather strap",
+            category="straps",
+            variants=[
+                VariantDocument(
+                    sku=f"STRAP-{w}-{c}",
+                    title=f"{w} mm / {COLOURS[c]}",
+                    options={"width": str(w), "colour": COLOURS[c].lower()},
+                    price=Money(4900, USD),
+                    stock=10,
+                )
+                for w in (20, 22)
+                for c in ("BLK", "NVY")
+            ],
+        ),
+        "gift-card": ProductDocument(
+            title="Gift card",
+            category="gift-cards",
+            variants=[
+                VariantDocument(sku="GIFT-CARD", title="$50", price=Money(5000, USD), stock=999)
+            ],
+        ),
+    }
+
+
+DEMO_POLICY = ReturnPolicy(
+    window_days=30,
+    window_starts="delivery",
+    rules=(
+        PolicyRule(match=RuleMatch(category="watches"), window_days=90),
+        PolicyRule(match=RuleMatch(sku="GIFT-CARD"), returnable=False),
+    ),
+    final_sale_returnable=False,
+    prepaid_label_countries=("US",),
+    advance_exchange="on_first_scan",
+    advance_exchange_return_days=21,
+    advance_exchange_max_open=Money(100000, USD),
+    auto_approve=True,
+)
+
+AGENTS = [
+    NewAgent(
+        name="Maria Lead",
+        email="maria@demo.store",
+        role="lead",
+        languages=["en", "ro"],
+        capacity=30,
+    ),
+    NewAgent(
+        name="Sam Concierge",
+        email="sam@demo.store",
+        role="agent",
+        languages=["en", "ar"],
+        capacity=20,
+    ),
+    NewAgent(
+        name="Kari Concierge",
+        email="kari@demo.store",
+        role="agent",
+        languages=["en", "nb", "hu"],
+        capacity=20,
+    ),
+]
+
+
+def demo_orders(clock: Clock) -> list[OrderDocument]:
+    """About 50 orders placed over the last 120 days; most delivered 2-6 days later."""
+    rng = random.Random(42)
+    products = catalogue()
+    pick = [
+        (key, v)
+        for key, product in products.items()
+        for v in product.variants
+        if key != "gift-card" and v.stock > 0
+    ]
+    now = clock.now().replace(microsecond=0)
+    orders = []
+    for i in range(50):
+        number = str(1001 + i)
+        email, first, last, lang, country, city, postal = CUSTOMERS[i % len(CUSTOMERS)]
+        placed = now - timedelta(days=120 * (50 - i) / 50, hours=rng.randint(0, 20))
+        delivered = placed + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 9))
+        lines = []
+        # a watch every fourth order, so the 90-day window shows next to the 30-day one
+        chosen = (
+            [("watch-genesis", products["watch-genesis"].variants[i % 3])] if i % 4 == 0 else []
+        )
+        chosen += rng.sample(pick, rng.randint(1, 2))
+        if i % 9 == 0:
+            chosen.append(("gift-card", products["gift-card"].variants[0]))
+        for n, (product_key, variant) in enumerate(chosen, start=1):
+            lines.append(
+                OrderLineDocument(
+                    shop_line_id=str(n),
+                    sku=variant.sku,
+                    product_id=product_key,
+                    quantity=2 if product_key.startswith("ring") and n == 1 and i % 5 == 0 else 1,
+                    unit_price=variant.price,
+                    final_sale=(i % 7 == 3 and n == len(chosen)),
+                    delivered_at=delivered if delivered < now else None,
+                )
+            )
+        orders.append(
+            OrderDocument(
+                shop_order_id=f"{DEMO_PREFIX}{number}",
+                number=number,
+                placed_at=placed,
+                currency=USD,
+                customer=CustomerDocument(
+                    email=email, first_name=first, last_name=last, language=lang, country=country
+                ),
+                shipping_address=AddressDocument(
+                    line1=f"{rng.randint(1, 200)} Main Street",
+                    city=city,
+                    postal_code=postal,
+                    country=country,
+                    name=f"{first} {last}",
+                ),
+                lines=lines,
+            )
+        )
+    return orders
+
+
+SAMPLE_ORDERS = ("1049", "1046", "1045", "1033", "1005")
+
+
+def describe(placed_at: datetime, lines: list[dict[str, Any]], now: datetime) -> str:
+    """What a tester will see on this order's lines."""
+    skus = [line["sku"] for line in lines]
+    parts = [f"placed {(now - placed_at).days} days ago"]
+    if any(sku.startswith("WATCH") for sku in skus):
+        parts.append("a watch (90-day window)")
+    if any(sku.startswith(("RING", "STACK")) for sku in skus):
+        parts.append("rings (30 days)")
+    if any(line["final_sale"] for line in lines):
+        parts.append("a final-sale line")
+    if "GIFT-CARD" in skus:
+        parts.append("a gift card (not returnable)")
+    if any(line["delivered_at"] is None for line in lines):
+        parts.append("not delivered yet")
+    return ", ".join(parts)
+
+
+@dataclass
+class DemoReport:
+    loaded: bool
+    tokens: dict[str, str] = field(default_factory=dict)
+    orders: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+async def load_demo(store_id: int, clock: Clock) -> DemoReport:
+    """Load the demo store once; on later runs only hand out fresh demo tokens."""
+    admin = Caller(role=Role.ADMIN, store_id=store_id)
+    already = await ShopOrder.exists().where(
+        (ShopOrder.store == store_id) & ShopOrder.shop_order_id.like(f"{DEMO_PREFIX}%")
+    )
+    report = DemoReport(loaded=not already)
+    if not already:
+        for key, product in catalogue().items():
+            await put_product(admin, key, product, clock)
+        await put_policy(admin, DEMO_POLICY, clock)
+        for order in demo_orders(clock):
+            await upsert_order(admin, order, clock)
+        for new_agent in AGENTS:
+            await create_agent(admin, new_agent, clock)
+        await create_station(admin, NewStation(name="Dock 1"), clock)
+    # Tokens are shown once; a new run revokes the previous demo tokens and prints new ones.
+    async with DB.transaction():
+        stale = await ApiToken.select(ApiToken.id).where(
+            (ApiToken.store == store_id)
+            & ApiToken.name.like("demo:%")
+            & ApiToken.revoked_at.is_null()
+        )
+        for row in stale:
+            await revoke_token(store_id, row["id"], clock)
+        report.tokens["admin"] = (
+            await create_staff_token(store_id, Role.ADMIN, clock, name="demo:admin")
+        ).token
+        for agent in (
+            await Agent.select(Agent.id, Agent.name, Agent.role)
+            .where(Agent.store == store_id)
+            .order_by(Agent.id)
+        ):
+            issued = await create_staff_token(
+                store_id,
+                Role(agent["role"]),
+                clock,
+                name=f"demo:{agent['name']}",
+                agent_id=agent["id"],
+            )
+            report.tokens[f"{agent['role']} {agent['name']}"] = issued.token
+        station = await Station.select(Station.id).where(Station.store == store_id).first()
+        report.tokens["warehouse station"] = (
+            await create_staff_token(
+                store_id,
+                Role.WAREHOUSE,
+                clock,
+                name="demo:station",
+                station_id=station["id"] if station else None,
+            )
+        ).token
+    samples = await ShopOrder.select(
+        ShopOrder.id,
+        ShopOrder.number,
+        ShopOrder.placed_at,
+        ShopOrder.customer.email.as_alias("email"),
+    ).where((ShopOrder.store == store_id) & ShopOrder.number.is_in(list(SAMPLE_ORDERS)))
+    for sample in sorted(samples, key=lambda o: o["number"], reverse=True):
+        lines = await OrderLine.select(
+            OrderLine.sku, OrderLine.final_sale, OrderLine.delivered_at
+        ).where(OrderLine.order == sample["id"])
+        report.orders.append(
+            (sample["number"], sample["email"], describe(sample["placed_at"], lines, clock.now()))
+        )
+    return report

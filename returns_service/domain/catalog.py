@@ -1,0 +1,31 @@
+"""The product catalogue as the shop describes it: products with size/colour variants."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import msgspec
+
+from returns_service.domain.money import Money
+
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
+ShortText = Annotated[str, msgspec.Meta(max_length=300)]
+
+
+class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    sku: Sku
+    title: ShortText
+    price: Money
+    options: dict[Annotated[str, msgspec.Meta(max_length=50)], ShortText] = {}
+    stock: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+
+
+class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    variants: Annotated[list[VariantDocument], msgspec.Meta(min_length=1, max_length=500)]
+    category: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+    def duplicate_skus(self) -> list[str]:
+        counts = Counter(v.sku for v in self.variants)
+        return sorted(sku for sku, n in counts.items() if n > 1)

@@ -1,0 +1,1 @@
+"""Use cases. Each opens its transaction, loads, asks the domain, saves."""

@@ -1,0 +1,152 @@
+"""Bearer tokens for staff and stations, and signed portal sessions for customers.
+
+Staff tokens are random (192 bits), shown once, stored only as a SHA-256 hash, revocable.
+Portal sessions need no table: a signed, expiring claim of (store, order, customer).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+
+from returns_service.clock import Clock
+from returns_service.db.tables import ApiToken
+from returns_service.domain.access import STAFF_TOKEN_ROLES, Caller, Role
+from returns_service.domain.errors import InvalidRequest, NotFound
+
+STAFF_TOKEN_PREFIX = "rs_"
+PORTAL_TOKEN_PREFIX = "rsp1."
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    id: int
+    token: str
+
+
+async def create_staff_token(
+    store_id: int,
+    role: Role,
+    clock: Clock,
+    *,
+    name: str = "",
+    agent_id: int | None = None,
+    station_id: int | None = None,
+) -> IssuedToken:
+    if role not in STAFF_TOKEN_ROLES:
+        raise InvalidRequest(f"tokens cannot be made for the role {role.value}", field="role")
+    token = STAFF_TOKEN_PREFIX + secrets.token_urlsafe(24)
+    rows = await ApiToken.insert(
+        ApiToken(
+            store=store_id,
+            token_hash=hash_token(token),
+            role=role.value,
+            name=name,
+            agent=agent_id,
+            station=station_id,
+            created_at=clock.now(),
+        )
+    ).run()
+    return IssuedToken(id=rows[0]["id"], token=token)
+
+
+async def revoke_token(store_id: int, token_id: int, clock: Clock) -> None:
+    rows = await (
+        ApiToken.update({ApiToken.revoked_at: clock.now()})
+        .where(
+            (ApiToken.store == store_id) & (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        )
+        .returning(ApiToken.id)
+        .run()
+    )
+    if not rows:
+        raise NotFound(f"no active token with id {token_id}")
+
+
+async def list_tokens(store_id: int) -> list[dict[str, object]]:
+    return await (
+        ApiToken.select(
+            ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.created_at, ApiToken.revoked_at
+        )
+        .where(ApiToken.store == store_id)
+        .order_by(ApiToken.id)
+        .run()
+    )
+
+
+async def authenticate_staff(token: str) -> Caller | None:
+    if not token.startswith(STAFF_TOKEN_PREFIX):
+        return None
+    row = await (
+        ApiToken.select(
+            ApiToken.id, ApiToken.store, ApiToken.role, ApiToken.agent, ApiToken.station
+        )
+        .where((ApiToken.token_hash == hash_token(token)) & ApiToken.revoked_at.is_null())
+        .first()
+        .run()
+    )
+    if row is None:
+        return None
+    return Caller(
+        role=Role(row["role"]),
+        store_id=row["store"],
+        token_id=row["id"],
+        agent_id=row["agent"],
+        station_id=row["station"],
+    )
+
+
+class _PortalClaim(msgspec.Struct, frozen=True):
+    s: int  # store
+    o: int  # order the customer signed in with
+    c: int  # customer
+    e: int  # expiry, unix seconds
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: str, payload: str) -> str:
+    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+
+
+def sign_portal_session(
+    secret: str, store_id: int, order_id: int, customer_id: int, expires_at: datetime
+) -> str:
+    claim = _PortalClaim(s=store_id, o=order_id, c=customer_id, e=int(expires_at.timestamp()))
+    payload = _b64(msgspec.json.encode(claim))
+    return f"{PORTAL_TOKEN_PREFIX}{payload}.{_signature(secret, payload)}"
+
+
+def verify_portal_session(secret: str, token: str, clock: Clock) -> Caller | None:
+    if not token.startswith(PORTAL_TOKEN_PREFIX):
+        return None
+    payload, _, signature = token[len(PORTAL_TOKEN_PREFIX) :].partition(".")
+    if not hmac.compare_digest(signature, _signature(secret, payload)):
+        return None
+    try:
+        claim = msgspec.json.decode(_unb64(payload), type=_PortalClaim)
+    except (msgspec.DecodeError, ValueError):
+        return None
+    if claim.e <= clock.now().timestamp():
+        return None
+    return Caller(role=Role.CUSTOMER, store_id=claim.s, customer_id=claim.c, order_id=claim.o)
+
+
+def portal_session_expiry(clock: Clock, ttl_minutes: int) -> datetime:
+    return clock.now() + timedelta(minutes=ttl_minutes)

@@ -1,0 +1,92 @@
+"""The store's catalogue: products and variants with their stock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.tables import Product, Variant
+from returns_service.domain.access import Caller
+from returns_service.domain.catalog import ProductDocument
+from returns_service.domain.errors import Conflict, InvalidRequest
+
+
+@dataclass(frozen=True, slots=True)
+class PutProductResult:
+    created: bool
+
+
+async def put_product(
+    caller: Caller, product_key: str, doc: ProductDocument, clock: Clock
+) -> PutProductResult:
+    """Create or replace a product and its variants (variants left out are removed)."""
+    if dupes := doc.duplicate_skus():
+        raise InvalidRequest(f"SKUs repeated in the document: {', '.join(dupes)}", field="variants")
+    now = clock.now()
+    async with DB.transaction():
+        rows = await Product.raw(  # one statement: safe when two PUTs race
+            """
+                INSERT INTO product (store, product_key, title, category, updated_at)
+                VALUES ({}, {}, {}, {}, {})
+                ON CONFLICT (store, product_key) DO UPDATE
+                   SET title = EXCLUDED.title, category = EXCLUDED.category,
+                       updated_at = EXCLUDED.updated_at
+                RETURNING id, (xmax = 0) AS created
+                """,
+            caller.store_id,
+            product_key,
+            doc.title,
+            doc.category,
+            now,
+        ).run()
+        product_id, created = rows[0]["id"], rows[0]["created"]
+        skus = [v.sku for v in doc.variants]
+        taken = await (
+            Variant.select(Variant.sku)
+            .where(
+                (Variant.store == caller.store_id)
+                & Variant.sku.is_in(skus)
+                & (Variant.product != product_id)
+            )
+            .run()
+        )
+        if taken:
+            raise Conflict(
+                "these SKUs belong to another product: "
+                + ", ".join(sorted(r["sku"] for r in taken))
+            )
+        delete = Variant.delete().where(Variant.product == product_id)
+        if skus:
+            delete = delete.where(Variant.sku.not_in(skus))
+        await delete.run()
+        for position, v in enumerate(doc.variants):
+            await (
+                Variant.insert(
+                    Variant(
+                        store=caller.store_id,
+                        product=product_id,
+                        sku=v.sku,
+                        title=v.title,
+                        options=dict(v.options),
+                        price_amount=v.price.amount,
+                        currency=v.price.currency,
+                        stock=v.stock,
+                        position=position,
+                    )
+                )
+                .on_conflict(
+                    target=(Variant.store, Variant.sku),
+                    action="DO UPDATE",
+                    values=[
+                        Variant.title,
+                        Variant.options,
+                        Variant.price_amount,
+                        Variant.currency,
+                        Variant.stock,
+                        Variant.position,
+                    ],
+                )
+                .run()
+            )
+    return PutProductResult(created=created)

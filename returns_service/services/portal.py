@@ -1,0 +1,279 @@
+"""The customer's side: finding their order, and what of it can go back until when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import msgspec
+
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.scope import readable
+from returns_service.db.tables import (
+    LookupFailure,
+    OrderLine,
+    Product,
+    ShopOrder,
+    Variant,
+)
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import RELEASED_STATUSES
+from returns_service.domain.errors import NotFound, TooManyAttempts
+from returns_service.domain.money import Money
+from returns_service.domain.orders import normalize_email
+from returns_service.domain.policy import IneligibleReason, LineFacts, evaluate_line
+from returns_service.services.auth import portal_session_expiry, sign_portal_session
+from returns_service.services.policy import get_policy
+from returns_service.services.stores import get_store
+
+# The same words whether the order number is unknown or the email does not match it, so a
+# caller cannot learn which order numbers exist.
+LOOKUP_FAILED = "We could not find an order with this order number and email address."
+
+
+class OrderLineView(msgspec.Struct, frozen=True):
+    id: int
+    sku: str
+    title: str
+    variant: str
+    category: str
+    quantity: int
+    unit_price: Money
+    final_sale: bool
+    delivered_at: datetime | None
+    returnable_quantity: int
+    return_by: date | None
+    ineligible_reason: IneligibleReason | None
+
+
+class OrderView(msgspec.Struct, frozen=True):
+    number: str
+    placed_at: datetime
+    delivered_at: datetime | None
+    currency: str
+    lines: list[OrderLineView]
+
+
+class ExchangeOption(msgspec.Struct, frozen=True):
+    sku: str
+    title: str
+    options: dict[str, str]
+    price: Money
+    in_stock: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSession:
+    token: str
+    expires_at: datetime
+    order: OrderView
+
+
+@dataclass(frozen=True, slots=True)
+class LookupLimits:
+    failures_allowed: int
+    window_seconds: int
+
+
+async def open_session(
+    store_id: int,
+    order_number: str,
+    email: str,
+    client: str,
+    *,
+    secret: str,
+    ttl_minutes: int,
+    limits: LookupLimits,
+    clock: Clock,
+) -> PortalSession:
+    """Sign a customer in with order number + email. Failures are counted per client."""
+    now = clock.now()
+    window = timedelta(seconds=limits.window_seconds)
+    async with DB.transaction():
+        failure = await (
+            LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
+            .where((LookupFailure.store == store_id) & (LookupFailure.client == client))
+            .first()
+            .run()
+        )
+        if failure and failure["window_started_at"] + window > now:
+            if failure["failures"] >= limits.failures_allowed:
+                retry_after = failure["window_started_at"] + window - now
+                raise TooManyAttempts(
+                    "Too many order lookups failed from here. Please wait and try again.",
+                    retry_after_seconds=int(retry_after.total_seconds()) + 1,
+                )
+        found = await (
+            ShopOrder.select(ShopOrder.id, ShopOrder.customer)
+            .where(
+                (ShopOrder.store == store_id)
+                & (ShopOrder.number == order_number.strip())
+                & (ShopOrder.customer.email == normalize_email(email))
+            )
+            .first()
+            .run()
+        )
+        if found is None:
+            await _count_failure(store_id, client, now, window)
+    if found is None:
+        raise NotFound(LOOKUP_FAILED)
+    caller = Caller(
+        role=Role.CUSTOMER,
+        store_id=store_id,
+        customer_id=found["customer"],
+        order_id=found["id"],
+    )
+    expires_at = portal_session_expiry(clock, ttl_minutes)
+    token = sign_portal_session(secret, store_id, found["id"], found["customer"], expires_at)
+    return PortalSession(token=token, expires_at=expires_at, order=await order_view(caller, clock))
+
+
+async def _count_failure(store_id: int, client: str, now: datetime, window: timedelta) -> None:
+    await LookupFailure.raw(
+        """
+        INSERT INTO lookup_failure (store, client, window_started_at, failures)
+        VALUES ({}, {}, {}, 1)
+        ON CONFLICT (store, client) DO UPDATE
+           SET failures = CASE
+                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
+                   THEN lookup_failure.failures + 1 ELSE 1 END,
+               window_started_at = CASE
+                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
+                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
+        """,
+        store_id,
+        client,
+        now,
+        window,
+        window,
+    ).run()
+
+
+async def order_view(caller: Caller, clock: Clock) -> OrderView:
+    """The order the customer signed in with, each line with what can still go back."""
+    order = await (
+        ShopOrder.select(ShopOrder.id, ShopOrder.number, ShopOrder.placed_at, ShopOrder.currency)
+        .where(readable(caller, ShopOrder) & (ShopOrder.id == caller.order_id))
+        .first()
+        .run()
+    )
+    if order is None:
+        raise NotFound("order not found")
+    # The order was read through the caller's scope above; its lines come with it.
+    lines = await OrderLine.raw(
+        """
+        SELECT l.id, l.sku, l.quantity, l.unit_price_amount, l.currency, l.final_sale,
+               l.delivered_at, v.title AS variant_title,
+               COALESCE(p.title, pk.title, l.sku) AS title,
+               COALESCE(p.category, pk.category, '') AS category,
+               COALESCE(l.product_key, p.product_key) AS product_key,
+               COALESCE((SELECT sum(ci.quantity) FROM case_item ci
+                         JOIN return_case rc ON rc.id = ci."case"
+                         WHERE ci.line = l.id AND rc.status <> ALL({})), 0) AS covered
+          FROM order_line l
+          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+          LEFT JOIN product p ON p.id = v.product
+          LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+         WHERE l.store = {} AND l."order" = {}
+         ORDER BY l.id
+        """,
+        [s.value for s in RELEASED_STATUSES],
+        caller.store_id,
+        order["id"],
+    ).run()
+    policy = await get_policy(caller.store_id)
+    tz = (await get_store(caller.store_id)).tz
+    now = clock.now()
+    views = []
+    for line in lines:
+        facts = LineFacts(
+            sku=line["sku"],
+            product_id=line["product_key"],
+            category=line["category"] or None,
+            quantity=line["quantity"],
+            final_sale=line["final_sale"],
+            placed_at=order["placed_at"],
+            delivered_at=line["delivered_at"],
+        )
+        eligibility = evaluate_line(policy, facts, already_covered=line["covered"], now=now, tz=tz)
+        views.append(
+            OrderLineView(
+                id=line["id"],
+                sku=line["sku"],
+                title=line["title"],
+                variant=line["variant_title"] or "",
+                category=line["category"],
+                quantity=line["quantity"],
+                unit_price=Money(line["unit_price_amount"], line["currency"]),
+                final_sale=line["final_sale"],
+                delivered_at=line["delivered_at"],
+                returnable_quantity=eligibility.returnable_quantity,
+                return_by=eligibility.return_by,
+                ineligible_reason=eligibility.ineligible_reason,
+            )
+        )
+    delivered = [v.delivered_at for v in views if v.delivered_at is not None]
+    return OrderView(
+        number=order["number"],
+        placed_at=order["placed_at"],
+        delivered_at=max(delivered) if delivered else None,
+        currency=order["currency"],
+        lines=views,
+    )
+
+
+async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]:
+    """The other variants of the line's product, with whether each is in stock."""
+    line = await (
+        OrderLine.select(OrderLine.sku, OrderLine.product_key)
+        .where(
+            readable(caller, OrderLine)
+            & (OrderLine.id == line_id)
+            & (OrderLine.order == caller.order_id)
+        )
+        .first()
+        .run()
+    )
+    if line is None:
+        raise NotFound(f"order line {line_id} not found")
+    own = await (
+        Variant.select(Variant.product)
+        .where((Variant.store == caller.store_id) & (Variant.sku == line["sku"]))
+        .first()
+        .run()
+    )
+    product_id = own["product"] if own else None
+    if product_id is None and line["product_key"]:
+        product = await (
+            Product.select(Product.id)
+            .where(
+                (Product.store == caller.store_id) & (Product.product_key == line["product_key"])
+            )
+            .first()
+            .run()
+        )
+        product_id = product["id"] if product else None
+    if product_id is None:
+        return []
+    variants = await (
+        Variant.select()
+        .where(
+            (Variant.store == caller.store_id)
+            & (Variant.product == product_id)
+            & (Variant.sku != line["sku"])
+        )
+        .order_by(Variant.position)
+        .output(load_json=True)
+        .run()
+    )
+    return [
+        ExchangeOption(
+            sku=v["sku"],
+            title=v["title"],
+            options=v["options"],
+            price=Money(v["price_amount"], v["currency"]),
+            in_stock=v["stock"] > 0,
+        )
+        for v in variants
+    ]

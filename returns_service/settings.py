@@ -1,0 +1,74 @@
+"""One frozen settings object, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if not raw:
+        return default
+    return raw.lower() in {"1", "true", "yes", "on"}
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A secret kept beside the embedded database, so portal sessions survive a restart."""
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    data_dir: Path = Path(".data")
+    secret_key: str = ""
+    store_name: str = "Demo Store"
+    store_timezone: str = "UTC"
+    shopify_webhook_secret: str = ""
+    portal_session_ttl_minutes: int = 120
+    lookup_failures_allowed: int = 5
+    lookup_failure_window_seconds: int = 900
+    max_body_bytes: int = 1_000_000
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("RETURNS_DATA_DIR", ".data")).resolve()
+        return cls(
+            database_url=_env("DATABASE_URL"),
+            data_dir=data_dir,
+            secret_key=_env("RETURNS_SECRET_KEY") or _persistent_secret(data_dir),
+            store_name=_env("RETURNS_STORE_NAME", "Demo Store"),
+            store_timezone=_env("RETURNS_STORE_TIMEZONE", "UTC"),
+            shopify_webhook_secret=_env("SHOPIFY_WEBHOOK_SECRET"),
+            portal_session_ttl_minutes=int(_env("RETURNS_PORTAL_SESSION_TTL_MINUTES", "120")),
+            lookup_failures_allowed=int(_env("RETURNS_LOOKUP_FAILURES_ALLOWED", "5")),
+            lookup_failure_window_seconds=int(_env("RETURNS_LOOKUP_FAILURE_WINDOW_SECONDS", "900")),
+            max_body_bytes=int(_env("RETURNS_MAX_BODY_BYTES", "1000000")),
+            db_pool_min=int(_env("RETURNS_DB_POOL_MIN", "1")),
+            db_pool_max=int(_env("RETURNS_DB_POOL_MAX", "10")),
+            log_level=_env("RETURNS_LOG_LEVEL", "INFO"),
+            public_url=_env("RETURNS_PUBLIC_URL", "http://127.0.0.1:8000"),
+        )
