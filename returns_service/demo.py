@@ -29,6 +29,7 @@ from returns_service.services.policy import put_policy
 from returns_service.services.staff import NewAgent, NewStation, create_agent, create_station
 
 DEMO_PREFIX = "demo-"
+DEMO_STATION = "Dock 1"
 USD = "USD"
 
 COLOURS = {"BLK": "Black", "NVY": "Navy", "SGE": "Sage", "RSE": "Rose"}
@@ -263,13 +264,19 @@ async def load_demo(store_id: int, clock: Clock) -> DemoReport:
             await upsert_order(admin, order, clock)
         for new_agent in AGENTS:
             await create_agent(admin, new_agent, clock)
-        await create_station(admin, NewStation(name="Dock 1"), clock)
-    # Tokens are shown once; a new run revokes the previous demo tokens and prints new ones.
+        await create_station(admin, NewStation(name=DEMO_STATION), clock)
+    # Tokens are shown once; every run revokes the demo's earlier tokens (including those
+    # made with the demo agents and station, never shown) and prints new ones.
     async with DB.transaction():
+        demo_emails = [a.email for a in AGENTS]
         stale = await ApiToken.select(ApiToken.id).where(
             (ApiToken.store == store_id)
-            & ApiToken.name.like("demo:%")
             & ApiToken.revoked_at.is_null()
+            & (
+                ApiToken.name.like("demo:%")
+                | ApiToken.agent.email.is_in(demo_emails)
+                | (ApiToken.station.name == DEMO_STATION)
+            )
         )
         for row in stale:
             await revoke_token(store_id, row["id"], clock)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from returns_service.domain import errors
@@ -113,11 +113,6 @@ def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
     fields = _field_errors(exc.extra)
-    malformed = any("malformed" in f["message"].lower() for f in fields) or (
-        "malformed" in str(exc.detail).lower()
-    )
-    if malformed:
-        return problem(400, code="malformed-body", detail="The request body is not valid JSON.")
     return problem(
         400,
         code="validation-failed",
@@ -129,6 +124,11 @@ def validation_error_handler(
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if type(exc) is ClientException and status == 400:
+        # Litestar raises a bare ClientException when the body cannot be decoded at all
+        return problem(
+            400, code="malformed-body", detail=f"The request body is not valid JSON ({exc.detail})."
+        )
     detail = exc.detail if status < 500 else "The service could not complete the request."
     code = {401: "not-authenticated", 403: "forbidden", 404: "not-found"}.get(
         status, f"http-{status}"
