@@ -123,7 +123,7 @@ class Store(Table, tablename="store", schema=None):
 
 ID = "2026-11-24T16:30:58:205684"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial schema"
 
 
 async def forwards():

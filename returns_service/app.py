@@ -3,6 +3,8 @@ limits. Nothing else lives here."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,21 +18,30 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from returns_service import __version__
+from returns_service.adapters.mail import mailer_from_settings
 from returns_service.api.admin.controllers import (
     CatalogController,
     OrdersController,
     PolicyController,
     ShopifyWebhookController,
-    StaffController,
+    StationsController,
+)
+from returns_service.api.agents.controllers import (
+    AgentsController,
+    CasesController,
+    MacrosController,
 )
 from returns_service.api.auth import BearerAuthMiddleware, provide_caller
 from returns_service.api.health import HealthController
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
+from returns_service.api.portal.returns import PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.clock import Clock, SystemClock
 from returns_service.db.engine import close_pool, open_pool
+from returns_service.services.runtime import Runtime
 from returns_service.services.stores import ensure_default_store
+from returns_service.services.worker import WorkerConfig, run_forever
 from returns_service.settings import Settings
 
 SESSIONS_PATH = "/api/v1/portal/sessions"
@@ -40,21 +51,41 @@ def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.rstrip("/") == SESSIONS_PATH
 
 
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        mailer=mailer_from_settings(settings),
+        sender=settings.mail_from,
+        sender_name=settings.store_name,
+        lookup_failure_window_seconds=settings.lookup_failure_window_seconds,
+    )
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """Build the service. The database must already be chosen (see `db.database`)."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
 
+    runtime = Runtime(clock=clock, public_url=settings.public_url)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_pool(settings.db_pool_min, settings.db_pool_max)
+        worker: asyncio.Task[None] | None = None
         try:
             app.state.store = await ensure_default_store(
                 settings.store_name, settings.store_timezone, clock
             )
+            if settings.run_worker:
+                worker = asyncio.create_task(
+                    run_forever(runtime, worker_config(settings), settings.worker_interval_seconds)
+                )
             yield
         finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             await close_pool()
 
     # A flood guard for the sign-in lookup; wrong order/email pairs are limited separately
@@ -67,14 +98,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             HealthController,
             PortalSessionController,
             PortalOrderController,
+            PortalReturnsController,
+            CasesController,
+            MacrosController,
+            AgentsController,
             PolicyController,
             CatalogController,
             OrdersController,
-            StaffController,
+            StationsController,
             ShopifyWebhookController,
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "clock": clock}),
+        state=State({"settings": settings, "clock": clock, "runtime": runtime}),
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         middleware=[
             request_log_middleware,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 import warnings
@@ -102,25 +103,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from returns_service.services.housekeeping import purge_lookup_failures
+    from returns_service.app import worker_config
+    from returns_service.services.runtime import Runtime
+    from returns_service.services.worker import run_forever, run_once
 
-    clock = SystemClock()
-    log = logging.getLogger("returns_service.worker")
+    runtime = Runtime(SystemClock(), settings.public_url)
+    config = worker_config(settings)
 
     async def work() -> None:
-        while True:
-            purged = await purge_lookup_failures(clock, settings.lookup_failure_window_seconds)
-            if purged:
-                log.info("purged %d expired lookup-failure counters", purged)
-            if args.once:
-                return
-            await asyncio.sleep(args.interval)
+        if args.once:
+            report = await run_once(runtime, config)
+            print(
+                f"delivered {report.delivered}, failed {report.failed}, assigned {report.assigned}",
+                file=sys.stderr,
+            )
+        else:
+            await run_forever(runtime, config, args.interval)
 
     asyncio.run(migrate())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         _with_database(settings, work)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -185,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run background jobs")
     worker.add_argument("--once", action="store_true", help="run one pass and exit")
-    worker.add_argument("--interval", type=float, default=30.0, help="seconds between passes")
+    worker.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
     worker.set_defaults(handler=cmd_worker)
 
     demo = sub.add_parser("demo", help="load demo data and print what to try")

@@ -48,6 +48,15 @@ class Settings:
     db_pool_max: int = 10
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
+    mail_from: str = "returns@store.example"
+    mail_drop_dir: Path = Path(".data/mail")
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "starttls"  # starttls | tls | none
+    run_worker: bool = True  # the outbox worker also runs inside `serve`
+    worker_interval_seconds: float = 2.0
 
     @property
     def postgres_dir(self) -> Path:
@@ -70,5 +79,14 @@ class Settings:
             db_pool_min=int(_env("RETURNS_DB_POOL_MIN", "1")),
             db_pool_max=int(_env("RETURNS_DB_POOL_MAX", "10")),
             log_level=_env("RETURNS_LOG_LEVEL", "INFO"),
-            public_url=_env("RETURNS_PUBLIC_URL", "http://127.0.0.1:8000"),
+            public_url=_env("RETURNS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            mail_from=_env("RETURNS_MAIL_FROM", "returns@store.example"),
+            mail_drop_dir=Path(_env("RETURNS_MAIL_DROP_DIR") or data_dir / "mail").resolve(),
+            smtp_host=_env("RETURNS_SMTP_HOST"),
+            smtp_port=int(_env("RETURNS_SMTP_PORT", "587")),
+            smtp_username=_env("RETURNS_SMTP_USERNAME"),
+            smtp_password=_env("RETURNS_SMTP_PASSWORD"),
+            smtp_tls=_env("RETURNS_SMTP_TLS", "starttls").lower(),
+            run_worker=_env_bool("RETURNS_RUN_WORKER", True),
+            worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
         )

@@ -22,6 +22,7 @@ os.environ["RETURNS_DATA_DIR"] = str(_tmp)
 os.environ.setdefault("RETURNS_SECRET_KEY", "test-secret-key")
 os.environ.setdefault("SHOPIFY_WEBHOOK_SECRET", "shopify-test-secret")
 os.environ.setdefault("RETURNS_LOG_LEVEL", "WARNING")
+os.environ["RETURNS_RUN_WORKER"] = "false"  # tests drive the worker explicitly
 
 from litestar import Litestar  # noqa: E402
 

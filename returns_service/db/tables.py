@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from piccolo.columns import (
     JSONB,
+    UUID,
     Array,
     BigInt,
     BigSerial,
@@ -12,6 +13,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Text,
     Timestamptz,
     Varchar,
 )
@@ -33,6 +35,7 @@ class Agent(Table, tablename="agent", db=DB):
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     name = Varchar(length=200)
+    display_name = Varchar(length=200, default="")  # how customers see them, e.g. "Kari"
     email = Varchar(length=320)
     role = Varchar(length=16)  # agent | lead
     languages = Array(Varchar(length=16))
@@ -175,10 +178,22 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     order = ForeignKey(ShopOrder, on_delete=OnDelete.restrict, null=False, index=True)
     customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False, index=True)
     status = Varchar(length=16)
+    agent = ForeignKey(Agent, on_delete=OnDelete.restrict, null=True)  # None: waiting
+    assigned_at = Timestamptz(null=True, default=None)
+    language = Varchar(length=16, default="en")
+    comment = Text(default="")
+    outside_policy = Boolean(default=False)  # some item is outside the policy: a person decides
+    approved_as_exception = Boolean(default=False)
+    reject_reason = Text(null=True, default=None)
+    awaiting_reply = Boolean(default=False)  # the customer wrote last
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
     return_case_unique_number = Unique(["store", "number"])
+    return_case_status_known = Check(
+        "status IN ('requested', 'approved', 'in_transit', 'received', 'inspected', "
+        "'resolved', 'closed', 'rejected', 'cancelled', 'expired')"
+    )
 
 
 class CaseItem(Table, tablename="case_item", db=DB):
@@ -190,8 +205,106 @@ class CaseItem(Table, tablename="case_item", db=DB):
     reason = Varchar(length=32)
     resolution = Varchar(length=16)
     exchange_sku = Varchar(length=128, null=True, default=None)
+    exchange_reserved = Boolean(default=False)  # a unit of exchange_sku is held for this item
+    outside_policy_reason = Varchar(length=32, null=True, default=None)
+    unit_price_amount = BigInt(default=0)  # what the customer paid per unit
+    currency = Varchar(length=3, default="USD")
+    condition = Varchar(length=16, null=True, default=None)
+    disposition = Varchar(length=24, null=True, default=None)
 
     case_item_quantity_positive = Check("quantity > 0")
+
+
+class CaseEvent(Table, tablename="case_event", db=DB):
+    """The case's timeline: append-only (a trigger refuses UPDATE and DELETE)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    at = Timestamptz()
+    actor_kind = Varchar(length=16)  # customer | agent | warehouse | system
+    actor_id = BigInt(null=True, default=None)
+    actor_name = Varchar(length=200, default="")
+    kind = Varchar(length=32)
+    from_status = Varchar(length=16, null=True, default=None)
+    to_status = Varchar(length=16, null=True, default=None)
+    text = Text()  # what happened, in words a customer may read if customer_visible
+    detail = Text(default="")  # for agents only
+    customer_visible = Boolean(default=True)
+
+
+class CaseMessage(Table, tablename="case_message", db=DB):
+    """The conversation between the customer and their concierge (never internal notes)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    at = Timestamptz()
+    author_kind = Varchar(length=16)  # customer | agent
+    agent = ForeignKey(Agent, on_delete=OnDelete.restrict, null=True)
+    body = Text()
+
+
+class CaseNote(Table, tablename="case_note", db=DB):
+    """Internal notes between agents. Kept apart from messages so no query can leak them."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    at = Timestamptz()
+    agent = ForeignKey(Agent, on_delete=OnDelete.restrict, null=False)
+    body = Text()
+
+
+class Macro(Table, tablename="macro", db=DB):
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    name = Varchar(length=200)
+    body = Text()
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+    macro_unique_name = Unique(["store", "name"])
+
+
+class IdempotencyKey(Table, tablename="idempotency_key", db=DB):
+    """A request made with an Idempotency-Key, and the response it got (kept >= 24 h)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    scope = Varchar(length=64)  # the caller: "customer:12", "token:5"
+    key = Varchar(length=255)
+    fingerprint = Varchar(length=64)  # method, path and body, hashed
+    state = Varchar(length=8)  # running | done
+    response_status = Integer(null=True, default=None)
+    response_body = Text(null=True, default=None)
+    created_at = Timestamptz()
+    completed_at = Timestamptz(null=True, default=None)
+
+    idempotency_key_unique = Unique(["store", "scope", "key"])
+
+
+class OutboxMessage(Table, tablename="outbox_message", db=DB):
+    """An email (later also webhooks) to send, written in the transaction of the change that
+    causes it; the worker delivers it. `event_id` never changes, so retries are recognisable."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    event_id = UUID(unique=True)
+    kind = Varchar(length=16, default="email")
+    template = Varchar(length=64)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True)
+    recipient = Varchar(length=320)
+    language = Varchar(length=16, default="en")
+    subject = Text()
+    body = Text()
+    created_at = Timestamptz()
+    available_at = Timestamptz()
+    locked_until = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None)
 
 
 ALL_TABLES: list[type[Table]] = [
@@ -208,4 +321,10 @@ ALL_TABLES: list[type[Table]] = [
     LookupFailure,
     ReturnCase,
     CaseItem,
+    CaseEvent,
+    CaseMessage,
+    CaseNote,
+    Macro,
+    IdempotencyKey,
+    OutboxMessage,
 ]

@@ -1,14 +1,23 @@
-"""The return case's life: statuses, the legal moves between them, and who may see what.
+"""The return case's life: statuses, the legal moves between them, and the words of a case.
 
 requested -> approved -> in_transit -> received -> inspected -> resolved -> closed
 requested -> rejected | cancelled;  approved -> cancelled | expired
+An agent may also close a case before anything was shipped (the customer kept the item, as
+happens after a good conversation about why).
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated, Literal
 
-from returns_service.domain.errors import Conflict
+import msgspec
+
+from returns_service.domain.catalog import Sku
+from returns_service.domain.errors import Conflict, InvalidRequest
+from returns_service.domain.policy import IneligibleReason
 
 
 class CaseStatus(StrEnum):
@@ -27,8 +36,8 @@ class CaseStatus(StrEnum):
 S = CaseStatus
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED}),
+    S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.CLOSED}),
+    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED, S.CLOSED}),
     # a parcel can reach the warehouse without a carrier scan (self-shipped, or a missed event)
     S.IN_TRANSIT: frozenset({S.RECEIVED}),
     S.RECEIVED: frozenset({S.INSPECTED}),
@@ -59,3 +68,83 @@ def check_transition(current: CaseStatus, target: CaseStatus) -> None:
             current=current.value,
             target=target.value,
         )
+
+
+# Before the parcel moves, the customer may still cancel (and the reserved exchange unit goes
+# back on the shelf).
+CANCELLABLE_STATUSES = frozenset({S.REQUESTED, S.APPROVED})
+
+
+class Reason(StrEnum):
+    TOO_SMALL = "too_small"
+    TOO_LARGE = "too_large"
+    NOT_AS_DESCRIBED = "not_as_described"
+    CHANGED_MIND = "changed_mind"
+    DEFECTIVE = "defective"
+    WRONG_ITEM = "wrong_item"
+    ARRIVED_LATE = "arrived_late"
+    OTHER = "other"
+
+
+class Resolution(StrEnum):
+    REFUND = "refund"
+    STORE_CREDIT = "store_credit"
+    EXCHANGE = "exchange"
+
+
+ActorKind = Literal["customer", "agent", "warehouse", "system"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who made a change, as the timeline records it."""
+
+    kind: ActorKind
+    id: int | None = None
+    name: str = ""
+
+
+SYSTEM = Actor("system", None, "system")
+
+# No 0/O, 1/I/L: a number read out on the phone or typed from an email survives.
+CASE_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_case_number() -> str:
+    return "R-" + "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(6))
+
+
+class RequestedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    line_id: Annotated[int, msgspec.Meta(ge=1)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    reason: Reason
+    resolution: Resolution
+    exchange_sku: Sku | None = None
+
+
+class ReturnRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    items: Annotated[list[RequestedItem], msgspec.Meta(min_length=1, max_length=100)]
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+    def check(self) -> None:
+        """Rules a schema cannot express."""
+        line_ids = [item.line_id for item in self.items]
+        if len(set(line_ids)) != len(line_ids):
+            raise InvalidRequest("each line may appear once in a return", field="items")
+        for n, item in enumerate(self.items):
+            if item.resolution is Resolution.EXCHANGE and not item.exchange_sku:
+                raise InvalidRequest(
+                    "an exchange needs the exchange_sku to send instead",
+                    field=f"items[{n}].exchange_sku",
+                )
+            if item.resolution is not Resolution.EXCHANGE and item.exchange_sku:
+                raise InvalidRequest(
+                    "exchange_sku is only for the exchange resolution",
+                    field=f"items[{n}].exchange_sku",
+                )
+
+
+# Lines a customer may still ask about although the policy says no: a person decides.
+# (A late return is the classic exception; final sale and excluded items are the store's
+# firm rule, and nothing can be returned twice or before it arrived.)
+EXCEPTION_REQUESTABLE = frozenset({IneligibleReason.WINDOW_CLOSED})

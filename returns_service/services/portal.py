@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
@@ -18,33 +18,15 @@ from returns_service.db.tables import (
     Variant,
 )
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.domain.errors import NotFound, TooManyAttempts
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
-from returns_service.domain.policy import IneligibleReason, LineFacts, evaluate_line
 from returns_service.services.auth import portal_session_expiry, sign_portal_session
-from returns_service.services.policy import get_policy
-from returns_service.services.stores import get_store
+from returns_service.services.eligibility import OrderLineView, evaluate_order
 
 # The same words whether the order number is unknown or the email does not match it, so a
 # caller cannot learn which order numbers exist.
 LOOKUP_FAILED = "We could not find an order with this order number and email address."
-
-
-class OrderLineView(msgspec.Struct, frozen=True):
-    id: int
-    sku: str
-    title: str
-    variant: str
-    category: str
-    quantity: int
-    unit_price: Money
-    final_sale: bool
-    delivered_at: datetime | None
-    returnable_quantity: int
-    return_by: date | None
-    ineligible_reason: IneligibleReason | None
 
 
 class OrderView(msgspec.Struct, frozen=True):
@@ -152,74 +134,16 @@ async def _count_failure(store_id: int, client: str, now: datetime, window: time
 
 async def order_view(caller: Caller, clock: Clock) -> OrderView:
     """The order the customer signed in with, each line with what can still go back."""
-    order = await (
-        ShopOrder.select(ShopOrder.id, ShopOrder.number, ShopOrder.placed_at, ShopOrder.currency)
-        .where(readable(caller, ShopOrder) & (ShopOrder.id == caller.order_id))
-        .first()
-        .run()
-    )
-    if order is None:
+    if caller.order_id is None:
         raise NotFound("order not found")
-    # The order was read through the caller's scope above; its lines come with it.
-    lines = await OrderLine.raw(
-        """
-        SELECT l.id, l.sku, l.quantity, l.unit_price_amount, l.currency, l.final_sale,
-               l.delivered_at, v.title AS variant_title,
-               COALESCE(p.title, pk.title, l.sku) AS title,
-               COALESCE(p.category, pk.category, '') AS category,
-               COALESCE(l.product_key, p.product_key) AS product_key,
-               COALESCE((SELECT sum(ci.quantity) FROM case_item ci
-                         JOIN return_case rc ON rc.id = ci."case"
-                         WHERE ci.line = l.id AND rc.status <> ALL({})), 0) AS covered
-          FROM order_line l
-          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-          LEFT JOIN product p ON p.id = v.product
-          LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-         WHERE l.store = {} AND l."order" = {}
-         ORDER BY l.id
-        """,
-        [s.value for s in RELEASED_STATUSES],
-        caller.store_id,
-        order["id"],
-    ).run()
-    policy = await get_policy(caller.store_id)
-    tz = (await get_store(caller.store_id)).tz
-    now = clock.now()
-    views = []
-    for line in lines:
-        facts = LineFacts(
-            sku=line["sku"],
-            product_id=line["product_key"],
-            category=line["category"] or None,
-            quantity=line["quantity"],
-            final_sale=line["final_sale"],
-            placed_at=order["placed_at"],
-            delivered_at=line["delivered_at"],
-        )
-        eligibility = evaluate_line(policy, facts, already_covered=line["covered"], now=now, tz=tz)
-        views.append(
-            OrderLineView(
-                id=line["id"],
-                sku=line["sku"],
-                title=line["title"],
-                variant=line["variant_title"] or "",
-                category=line["category"],
-                quantity=line["quantity"],
-                unit_price=Money(line["unit_price_amount"], line["currency"]),
-                final_sale=line["final_sale"],
-                delivered_at=line["delivered_at"],
-                returnable_quantity=eligibility.returnable_quantity,
-                return_by=eligibility.return_by,
-                ineligible_reason=eligibility.ineligible_reason,
-            )
-        )
-    delivered = [v.delivered_at for v in views if v.delivered_at is not None]
+    order = await evaluate_order(caller, caller.order_id, clock)
+    delivered = [line.view.delivered_at for line in order.lines if line.view.delivered_at]
     return OrderView(
-        number=order["number"],
-        placed_at=order["placed_at"],
+        number=order.number,
+        placed_at=order.placed_at,
         delivered_at=max(delivered) if delivered else None,
-        currency=order["currency"],
-        lines=views,
+        currency=order.currency,
+        lines=[line.view for line in order.lines],
     )
 
 

@@ -146,3 +146,47 @@ async def portal_headers(
     )
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def add_agent(
+    client: Client,
+    admin: dict[str, str],
+    name: str,
+    *,
+    role: str = "agent",
+    languages: list[str] | None = None,
+    capacity: int = 20,
+) -> tuple[int, dict[str, str]]:
+    response = await client.post(
+        "/api/v1/agents",
+        json={
+            "name": name,
+            "email": f"{name.lower().replace(' ', '.')}@store.test",
+            "role": role,
+            "languages": languages or ["en", "ro"],
+            "capacity": capacity,
+        },
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["id"], {"Authorization": f"Bearer {body['token']}"}
+
+
+async def line_ids(client: Client, customer: dict[str, str]) -> dict[str, int]:
+    order = (await client.get("/api/v1/portal/order", headers=customer)).json()
+    return {line["sku"]: line["id"] for line in order["lines"]}
+
+
+def exchange_item(line_id: int, sku: str = "RING-9-BLK", quantity: int = 1) -> dict[str, Any]:
+    return {
+        "line_id": line_id,
+        "quantity": quantity,
+        "reason": "too_small",
+        "resolution": "exchange",
+        "exchange_sku": sku,
+    }
+
+
+def refund_item(line_id: int, quantity: int = 1, reason: str = "changed_mind") -> dict[str, Any]:
+    return {"line_id": line_id, "quantity": quantity, "reason": reason, "resolution": "refund"}

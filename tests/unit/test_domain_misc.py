@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 
 import pytest
 
@@ -121,3 +122,62 @@ def test_csv_names_the_bad_row() -> None:
         orders_from_csv(bad)
     with pytest.raises(InvalidRequest, match="columns"):
         orders_from_csv("number,email\n1,a@b.c\n")
+
+
+def test_every_status_has_its_moves_and_nothing_else() -> None:
+    from returns_service.domain.cases import TRANSITIONS
+
+    legal = {(a, b) for a, targets in TRANSITIONS.items() for b in targets}
+    for current in CaseStatus:
+        for target in CaseStatus:
+            if (current, target) in legal:
+                check_transition(current, target)
+            else:
+                with pytest.raises(IllegalTransition):
+                    check_transition(current, target)
+    # the happy path is legal end to end
+    path = ["requested", "approved", "in_transit", "received", "inspected", "resolved", "closed"]
+    for a, b in itertools.pairwise(path):
+        check_transition(CaseStatus(a), CaseStatus(b))
+    # terminal statuses go nowhere
+    assert TRANSITIONS[CaseStatus.CLOSED] == frozenset()
+    assert TRANSITIONS[CaseStatus.CANCELLED] == frozenset()
+
+
+def test_case_numbers_use_an_unambiguous_alphabet() -> None:
+    from returns_service.domain.cases import new_case_number
+
+    numbers = {new_case_number() for _ in range(2000)}
+    assert len(numbers) == 2000
+    for number in numbers:
+        assert number.startswith("R-") and len(number) == 8
+        assert not set(number[2:]) & set("01OIL")
+
+
+def test_macros_fill_known_placeholders_and_refuse_unknown_ones() -> None:
+    from returns_service.domain.macros import check_macro, render
+
+    body = "Hi {{customer.first_name}}, {{ case.number }} is with {{agent.display_name}}."
+    check_macro(body)
+    assert render(body, {"customer.first_name": "Ana", "case.number": "R-ABC234"}) == (
+        "Hi Ana, R-ABC234 is with ."
+    )
+    # a value is inserted as text, never interpreted again
+    assert render("{{customer.first_name}}", {"customer.first_name": "{{case.number}}"}) == (
+        "{{case.number}}"
+    )
+    with pytest.raises(InvalidRequest, match="unknown placeholders"):
+        check_macro("Hi {{customer.password}}")
+
+
+def test_emails_fall_back_to_english() -> None:
+    from returns_service.domain.emails import EmailTemplate, render_email
+
+    ro = render_email(
+        EmailTemplate.CASE_APPROVED, "ro", first_name="Ana", case_number="R-X", agent="Sam"
+    )
+    assert ro.language == "ro" and "aprobat" in ro.subject and "Sam" in ro.body
+    de = render_email(
+        EmailTemplate.CASE_APPROVED, "de-AT", first_name="Jo", case_number="R-X", agent="Sam"
+    )
+    assert de.language == "en" and "approved" in de.subject

@@ -73,17 +73,10 @@ class OrdersController(Controller):
         )
 
 
-class StaffController(Controller):
+class StationsController(Controller):
     path = "/api/v1"
     tags = ["admin"]
     guards = [allow(Role.ADMIN)]
-
-    @post("/agents", summary="Add an agent or lead; their token is shown this once")
-    async def create_agent(
-        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewAgent], state: State
-    ) -> CreatedWithToken:
-        created = await staff.create_agent(caller, data, state.clock)
-        return CreatedWithToken(id=created.id, token=created.token)
 
     @post("/stations", summary="Add a warehouse station; its token is shown this once")
     async def create_station(

@@ -1,0 +1,97 @@
+"""Sending email. By default into a local mail-drop folder (one .eml per message) so a new user
+can read what customers would get; SMTP when configured."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+from pathlib import Path
+from typing import Protocol
+
+from returns_service.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    event_id: str  # stable across retries: the Message-ID and the mail-drop file name
+    sender: str
+    sender_name: str
+    recipient: str
+    subject: str
+    body: str
+    language: str
+    created_at_rfc2822: str
+
+
+class Mailer(Protocol):
+    async def send(self, email: OutgoingEmail) -> None: ...
+
+
+def to_mime(email: OutgoingEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["Message-ID"] = f"<{email.event_id}@returns-concierge>"
+    message["Date"] = email.created_at_rfc2822
+    message["From"] = formataddr((email.sender_name, email.sender))
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Content-Language"] = email.language
+    message["X-Event-Id"] = email.event_id
+    message.set_content(email.body)
+    return message
+
+
+class MailDropMailer:
+    """Writes `<event_id>.eml` atomically; a message already there is not written again, so a
+    retried delivery of the same event never makes a second file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    async def send(self, email: OutgoingEmail) -> None:
+        await asyncio.to_thread(self._write, email)
+
+    def _write(self, email: OutgoingEmail) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{email.event_id}.eml"
+        if target.exists():
+            return
+        fd, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(to_mime(email).as_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+class SmtpMailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, email: OutgoingEmail) -> None:
+        import aiosmtplib
+
+        s = self.settings
+        await aiosmtplib.send(
+            to_mime(email),
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_tls == "tls",
+            start_tls=True if s.smtp_tls == "starttls" else None,
+            timeout=30,
+        )
+
+
+def mailer_from_settings(settings: Settings) -> Mailer:
+    if settings.smtp_host:
+        return SmtpMailer(settings)
+    return MailDropMailer(settings.mail_drop_dir)

@@ -1,0 +1,221 @@
+"""The case API for agents and leads: the queue, the case with the customer beside it, and
+the actions on it; canned replies; the team's availability."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+
+from returns_service.api.admin.schemas import CreatedWithToken
+from returns_service.api.auth import allow
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import CaseStatus
+from returns_service.domain.errors import InvalidRequest
+from returns_service.services import agents, case_views, cases, conversation, staff
+from returns_service.services.agents import AgentPatch, AgentView
+from returns_service.services.case_views import AgentCaseView, CasePage
+from returns_service.services.conversation import MacroIn, MacroPatch, MacroView
+
+CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class ReplyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Text | None = None
+    macro_id: int | None = None
+
+
+class NoteIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Text
+
+
+class ApproveIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class ReassignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    agent_id: int
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+def _statuses(status: str | None) -> list[CaseStatus] | None:
+    if not status:
+        return None
+    try:
+        return [CaseStatus(s.strip()) for s in status.split(",") if s.strip()]
+    except ValueError as error:
+        raise InvalidRequest(
+            f"status is one or more of: {', '.join(s.value for s in CaseStatus)}", field="status"
+        ) from error
+
+
+class CasesController(Controller):
+    path = "/api/v1/cases"
+    tags = ["cases"]
+    guards = [allow(Role.AGENT, Role.LEAD)]
+
+    @get("/", summary="The queue: an agent's own cases; a lead's, anyone's")
+    async def queue(
+        self,
+        caller: NamedDependency[Caller],
+        status: FromQuery[str | None] = None,
+        assignee: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
+    ) -> CasePage:
+        default = "me" if caller.role is Role.AGENT else "any"
+        return await case_views.case_page(
+            caller,
+            statuses=_statuses(status),
+            assignee=assignee or default,
+            cursor=cursor,
+            limit=limit,
+        )
+
+    @get("/{number:str}", summary="The case with the customer's orders, cases and messages")
+    async def get_case(self, caller: NamedDependency[Caller], number: CaseNumber) -> AgentCaseView:
+        return await case_views.agent_case_view(caller, number)
+
+    @post(
+        "/{number:str}/messages", summary="Reply to the customer (text or macro)", status_code=201
+    )
+    async def reply(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[ReplyIn],
+        state: State,
+    ) -> AgentCaseView:
+        await conversation.agent_replies(caller, number, data.body, data.macro_id, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+    @post(
+        "/{number:str}/notes",
+        summary="An internal note, never shown to the customer",
+        status_code=201,
+    )
+    async def note(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[NoteIn],
+        state: State,
+    ) -> AgentCaseView:
+        await conversation.add_note(caller, number, data.body, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+    @post(
+        "/{number:str}/approve",
+        summary="Approve (outside the policy: an exception)",
+        status_code=200,
+    )
+    async def approve(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        state: State,
+        data: JSONBody[ApproveIn | None] = None,
+    ) -> AgentCaseView:
+        await cases.approve(caller, number, data.comment if data else None, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+    @post("/{number:str}/reject", summary="Reject with a reason", status_code=200)
+    async def reject(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[RejectIn],
+        state: State,
+    ) -> AgentCaseView:
+        await cases.reject(caller, number, data.reason, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+    @post("/{number:str}/close", summary="Close the case", status_code=200)
+    async def close(
+        self, caller: NamedDependency[Caller], number: CaseNumber, state: State
+    ) -> AgentCaseView:
+        await cases.close(caller, number, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+    @post(
+        "/{number:str}/reassign",
+        summary="Hand the case to a colleague (leads)",
+        status_code=200,
+        guards=[allow(Role.LEAD)],
+    )
+    async def reassign(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[ReassignIn],
+        state: State,
+    ) -> AgentCaseView:
+        await cases.reassign(caller, number, data.agent_id, data.reason, state.runtime)
+        return await case_views.agent_case_view(caller, number)
+
+
+class MacrosController(Controller):
+    path = "/api/v1/macros"
+    tags = ["cases"]
+    guards = [allow(Role.AGENT, Role.LEAD)]
+
+    @get("/", summary="Canned replies")
+    async def list_macros(self, caller: NamedDependency[Caller]) -> list[MacroView]:
+        return await conversation.list_macros(caller)
+
+    @post("/", summary="Add a canned reply (placeholders such as {{customer.first_name}})")
+    async def create_macro(
+        self, caller: NamedDependency[Caller], data: JSONBody[MacroIn], state: State
+    ) -> MacroView:
+        return await conversation.create_macro(caller, data, state.runtime)
+
+    @patch("/{macro_id:int}", summary="Change a canned reply")
+    async def update_macro(
+        self,
+        caller: NamedDependency[Caller],
+        macro_id: FromPath[int],
+        data: JSONBody[MacroPatch],
+        state: State,
+    ) -> MacroView:
+        return await conversation.update_macro(caller, macro_id, data, state.runtime)
+
+    @delete("/{macro_id:int}", summary="Remove a canned reply", status_code=204)
+    async def delete_macro(self, caller: NamedDependency[Caller], macro_id: FromPath[int]) -> None:
+        await conversation.delete_macro(caller, macro_id)
+
+
+class AgentsController(Controller):
+    path = "/api/v1/agents"
+    tags = ["cases"]
+    guards = [allow(Role.AGENT, Role.LEAD, Role.ADMIN)]
+
+    @post("/", guards=[allow(Role.ADMIN)], summary="Add an agent or lead; the token is shown once")
+    async def create_agent(
+        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewAgent], state: State
+    ) -> CreatedWithToken:
+        created = await staff.create_agent(caller, data, state.clock)
+        return CreatedWithToken(id=created.id, token=created.token)
+
+    @get("/", summary="The team: availability, capacity, open cases")
+    async def list_agents(self, caller: NamedDependency[Caller]) -> list[AgentView]:
+        return await agents.list_agents(caller)
+
+    @patch("/{agent_id:int}", summary="Availability (own), or anything (leads and admins)")
+    async def update_agent(
+        self,
+        caller: NamedDependency[Caller],
+        agent_id: FromPath[int],
+        data: JSONBody[AgentPatch],
+        state: State,
+    ) -> AgentView:
+        return await agents.update_agent(caller, agent_id, data, state.runtime)

@@ -1,0 +1,87 @@
+"""The customer's returns (role `customer`): open one, follow it, talk to the concierge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+
+from returns_service.api.auth import allow
+from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import ReturnRequest
+from returns_service.services import case_views, cases, conversation
+from returns_service.services.case_views import CasePage, CaseView, MessageView
+
+CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
+Limit = Annotated[int, QueryParameter(ge=1, le=100)]
+
+
+class MessageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class PortalReturnsController(Controller):
+    path = "/api/v1/portal/returns"
+    tags = ["portal"]
+    guards = [allow(Role.CUSTOMER)]
+
+    @post("/", summary="Open a return for lines of the order", status_code=201)
+    async def open_return(
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ReturnRequest],
+        request: Request[Any, Any, Any],
+        state: State,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[CaseView]:
+        async def handler() -> CaseView:
+            number = await cases.open_case(caller, data, state.runtime)
+            return await case_views.case_view(caller, number)
+
+        return await respond_idempotently(request, caller, idempotency_key, 201, handler)
+
+    @get("/", summary="This customer's returns")
+    async def list_returns(
+        self,
+        caller: NamedDependency[Caller],
+        cursor: FromQuery[str | None] = None,
+        limit: Limit = 50,
+    ) -> CasePage:
+        return await case_views.case_page(caller, assignee="any", cursor=cursor, limit=limit)
+
+    @get("/{number:str}", summary="A return as the customer sees it")
+    async def get_return(self, caller: NamedDependency[Caller], number: CaseNumber) -> CaseView:
+        return await case_views.case_view(caller, number)
+
+    @get("/{number:str}/messages", summary="The conversation with the concierge")
+    async def get_messages(
+        self, caller: NamedDependency[Caller], number: CaseNumber
+    ) -> list[MessageView]:
+        return await case_views.messages(caller, number)
+
+    @post("/{number:str}/messages", summary="Write to the concierge", status_code=201)
+    async def post_message(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[MessageIn],
+        state: State,
+    ) -> list[MessageView]:
+        await conversation.customer_writes(caller, number, data.body, state.runtime)
+        return await case_views.messages(caller, number)
+
+    @post(
+        "/{number:str}/cancel",
+        summary="Cancel, while the parcel is not yet on its way",
+        status_code=200,
+    )
+    async def cancel(
+        self, caller: NamedDependency[Caller], number: CaseNumber, state: State
+    ) -> CaseView:
+        await cases.cancel(caller, number, state.runtime)
+        return await case_views.case_view(caller, number)

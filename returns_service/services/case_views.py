@@ -1,0 +1,534 @@
+"""Reading cases: the case as everyone sees it, the agent's fuller view with the customer's
+history, and the paginated lists (an agent's queue, a lead's board, a customer's returns)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+
+from returns_service.db.scope import readable
+from returns_service.db.tables import (
+    CaseEvent,
+    CaseItem,
+    CaseMessage,
+    CaseNote,
+    Customer,
+    ReturnCase,
+    ShopOrder,
+)
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
+from returns_service.domain.errors import Forbidden, InvalidRequest, NotFound
+from returns_service.domain.money import Money
+
+
+class AgentRef(msgspec.Struct, frozen=True):
+    id: int
+    display_name: str
+
+
+class CaseItemView(msgspec.Struct, frozen=True):
+    line_id: int
+    sku: str
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+    exchange_sku: str | None
+    condition: str | None
+    disposition: str | None
+    unit_price: Money
+    outside_policy_reason: str | None
+
+
+class LabelView(msgspec.Struct, frozen=True):
+    carrier: str
+    tracking_number: str
+    label_url: str
+
+
+class ExchangeView(msgspec.Struct, frozen=True):
+    sku: str
+    status: str  # reserved | cancelled (shipping states come with advance exchanges)
+    advance: bool
+    tracking_number: str | None
+    return_deadline: date | None
+
+
+class RefundView(msgspec.Struct, frozen=True):
+    amount: Money
+    method: str
+    status: str
+
+
+class TimelineEntry(msgspec.Struct, frozen=True, omit_defaults=True):
+    at: datetime
+    kind: str
+    text: str
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: str | None = None  # agents only
+    detail: str | None = None  # agents only
+
+
+class CaseView(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    order_number: str
+    created_at: datetime
+    updated_at: datetime
+    items: list[CaseItemView]
+    agent: AgentRef | None
+    label: LabelView | None
+    exchange: ExchangeView | None
+    refund: RefundView | None
+    timeline: list[TimelineEntry]
+    comment: str
+    outside_policy: bool
+    approved_as_exception: bool
+    reject_reason: str | None
+
+
+class MessageView(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    author: str  # customer | agent
+    author_name: str
+    body: str
+
+
+class NoteView(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    agent: AgentRef
+    body: str
+
+
+class OrderSummary(msgspec.Struct, frozen=True):
+    number: str
+    placed_at: datetime
+    total: Money
+    lines: int
+
+
+class CaseRef(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    created_at: datetime
+    agent: AgentRef | None
+
+
+class CustomerView(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+    language: str
+    country: str
+    orders: list[OrderSummary]
+    cases: list[CaseRef]
+
+
+class AgentCaseView(CaseView, frozen=True):
+    customer: CustomerView
+    messages: list[MessageView]
+    notes: list[NoteView]
+    awaiting_reply: bool
+
+
+class CustomerRef(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+
+
+class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
+    number: str
+    status: CaseStatus
+    order_number: str
+    created_at: datetime
+    updated_at: datetime
+    items: list[CaseItemView]
+    agent: AgentRef | None
+    exchange: ExchangeView | None
+    awaiting_reply: bool
+    outside_policy: bool
+    customer: CustomerRef | None = None  # in agents' lists
+
+
+class CasePage(msgspec.Struct, frozen=True):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+_CASE_COLUMNS = (
+    ReturnCase.id,
+    ReturnCase.number,
+    ReturnCase.status,
+    ReturnCase.created_at,
+    ReturnCase.updated_at,
+    ReturnCase.comment,
+    ReturnCase.outside_policy,
+    ReturnCase.approved_as_exception,
+    ReturnCase.reject_reason,
+    ReturnCase.awaiting_reply,
+    ReturnCase.customer,
+    ReturnCase.agent,
+    ReturnCase.order.number.as_alias("order_number"),
+    ReturnCase.agent.name.as_alias("agent_name"),
+    ReturnCase.agent.display_name.as_alias("agent_display_name"),
+)
+
+
+def _agent_ref(row: dict[str, Any]) -> AgentRef | None:
+    if row["agent"] is None:
+        return None
+    return AgentRef(row["agent"], row["agent_display_name"] or row["agent_name"])
+
+
+async def _items_by_case(case_ids: list[int]) -> dict[int, list[CaseItemView]]:
+    if not case_ids:
+        return {}
+    rows = await CaseItem.raw(
+        """
+        SELECT ci."case", ci.line, l.sku, COALESCE(p.title, l.sku) AS title, ci.quantity,
+               ci.reason, ci.resolution, ci.exchange_sku, ci.condition, ci.disposition,
+               ci.unit_price_amount, ci.currency, ci.outside_policy_reason, ci.exchange_reserved
+          FROM case_item ci
+          JOIN order_line l ON l.id = ci.line
+          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+          LEFT JOIN product p ON p.id = v.product
+         WHERE ci."case" = ANY({})
+         ORDER BY ci.id
+        """,
+        case_ids,
+    ).run()
+    grouped: dict[int, list[CaseItemView]] = {}
+    for r in rows:
+        grouped.setdefault(r["case"], []).append(
+            CaseItemView(
+                line_id=r["line"],
+                sku=r["sku"],
+                title=r["title"],
+                quantity=r["quantity"],
+                reason=r["reason"],
+                resolution=r["resolution"],
+                exchange_sku=r["exchange_sku"],
+                condition=r["condition"],
+                disposition=r["disposition"],
+                unit_price=Money(r["unit_price_amount"], r["currency"]),
+                outside_policy_reason=r["outside_policy_reason"],
+            )
+        )
+    return grouped
+
+
+async def _reserved_case_items(case_ids: list[int]) -> set[tuple[int, str]]:
+    if not case_ids:
+        return set()
+    rows = await CaseItem.select(CaseItem.case, CaseItem.exchange_sku).where(
+        CaseItem.case.is_in(case_ids) & (CaseItem.exchange_reserved == True)  # noqa: E712
+    )
+    return {(r["case"], r["exchange_sku"]) for r in rows}
+
+
+def _exchange(
+    case_id: int, status: CaseStatus, items: list[CaseItemView], reserved: set[tuple[int, str]]
+) -> ExchangeView | None:
+    for item in items:
+        if item.resolution == "exchange" and item.exchange_sku:
+            if (case_id, item.exchange_sku) in reserved:
+                state = "reserved"
+            elif status in RELEASED_STATUSES or status is CaseStatus.CLOSED:
+                state = "cancelled"
+            else:
+                state = "waiting"
+            return ExchangeView(item.exchange_sku, state, False, None, None)
+    return None
+
+
+async def _case_row(caller: Caller, number: str) -> dict[str, Any]:
+    row = await (
+        ReturnCase.select(*_CASE_COLUMNS)
+        .where(readable(caller, ReturnCase) & (ReturnCase.number == number))
+        .first()
+        .run()
+    )
+    if row is None:
+        raise NotFound(f"there is no case {number}")
+    return row
+
+
+async def _timeline(caller: Caller, case_id: int) -> list[TimelineEntry]:
+    rows = await (
+        CaseEvent.select()
+        .where(readable(caller, CaseEvent) & (CaseEvent.case == case_id))
+        .order_by(CaseEvent.at)
+        .order_by(CaseEvent.id)
+        .run()
+    )
+    staff = caller.is_staff()
+    return [
+        TimelineEntry(
+            at=r["at"],
+            kind=r["kind"],
+            text=r["text"],
+            from_status=r["from_status"],
+            to_status=r["to_status"],
+            actor=f"{r['actor_kind']}:{r['actor_name']}" if staff else None,
+            detail=(r["detail"] or None) if staff else None,
+        )
+        for r in rows
+    ]
+
+
+async def case_view(caller: Caller, number: str) -> CaseView:
+    """The case as the caller may see it (customers: the customer-facing timeline)."""
+    row = await _case_row(caller, number)
+    items = (await _items_by_case([row["id"]])).get(row["id"], [])
+    reserved = await _reserved_case_items([row["id"]])
+    status = CaseStatus(row["status"])
+    return CaseView(
+        number=row["number"],
+        status=status,
+        order_number=row["order_number"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        items=items,
+        agent=_agent_ref(row),
+        label=None,
+        exchange=_exchange(row["id"], status, items, reserved),
+        refund=None,
+        timeline=await _timeline(caller, row["id"]),
+        comment=row["comment"],
+        outside_policy=row["outside_policy"],
+        approved_as_exception=row["approved_as_exception"],
+        reject_reason=row["reject_reason"],
+    )
+
+
+async def agent_case_view(caller: Caller, number: str) -> AgentCaseView:
+    """The case plus everything about the customer on one screen."""
+    base = await case_view(caller, number)
+    row = await _case_row(caller, number)
+    customer_id = row["customer"]
+    return AgentCaseView(
+        **msgspec.structs.asdict(base),
+        customer=await _customer_view(caller.store_id, customer_id),
+        messages=await messages(caller, number),
+        notes=await _notes(row["id"]),
+        awaiting_reply=row["awaiting_reply"],
+    )
+
+
+async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
+    # The case's owner sees the customer's whole history with the store (customer 360).
+    customer = await Customer.select().where(
+        (Customer.store == store_id) & (Customer.id == customer_id)
+    )
+    c = customer[0]
+    orders = await ShopOrder.raw(
+        """
+        SELECT o.number, o.placed_at, o.currency,
+               COALESCE(sum(l.quantity * l.unit_price_amount), 0) AS total,
+               count(l.id) AS lines
+          FROM shop_order o LEFT JOIN order_line l ON l."order" = o.id
+         WHERE o.store = {} AND o.customer = {}
+         GROUP BY o.id ORDER BY o.placed_at DESC
+        """,
+        store_id,
+        customer_id,
+    ).run()
+    cases = await (
+        ReturnCase.select(
+            ReturnCase.number,
+            ReturnCase.status,
+            ReturnCase.created_at,
+            ReturnCase.agent,
+            ReturnCase.agent.name.as_alias("agent_name"),
+            ReturnCase.agent.display_name.as_alias("agent_display_name"),
+        )
+        .where((ReturnCase.store == store_id) & (ReturnCase.customer == customer_id))
+        .order_by(ReturnCase.created_at, ascending=False)
+        .run()
+    )
+    return CustomerView(
+        email=c["email"],
+        name=f"{c['first_name']} {c['last_name']}".strip(),
+        language=c["language"],
+        country=c["country"],
+        orders=[
+            OrderSummary(
+                number=o["number"],
+                placed_at=o["placed_at"],
+                total=Money(int(o["total"]), o["currency"]),
+                lines=int(o["lines"]),
+            )
+            for o in orders
+        ],
+        cases=[
+            CaseRef(r["number"], CaseStatus(r["status"]), r["created_at"], _agent_ref(r))
+            for r in cases
+        ],
+    )
+
+
+async def messages(caller: Caller, number: str) -> list[MessageView]:
+    row = await _case_row(caller, number)
+    rows = await (
+        CaseMessage.select(
+            CaseMessage.id,
+            CaseMessage.at,
+            CaseMessage.author_kind,
+            CaseMessage.body,
+            CaseMessage.agent.name.as_alias("agent_name"),
+            CaseMessage.agent.display_name.as_alias("agent_display_name"),
+            CaseMessage.case.customer.first_name.as_alias("customer_name"),  # type: ignore[union-attr]
+        )
+        .where(readable(caller, CaseMessage) & (CaseMessage.case == row["id"]))
+        .order_by(CaseMessage.at)
+        .order_by(CaseMessage.id)
+        .run()
+    )
+    return [
+        MessageView(
+            id=r["id"],
+            at=r["at"],
+            author=r["author_kind"],
+            author_name=(r["agent_display_name"] or r["agent_name"] or "")
+            if r["author_kind"] == "agent"
+            else r["customer_name"],
+            body=r["body"],
+        )
+        for r in rows
+    ]
+
+
+async def _notes(case_id: int) -> list[NoteView]:
+    rows = await (
+        CaseNote.select(
+            CaseNote.id,
+            CaseNote.at,
+            CaseNote.body,
+            CaseNote.agent,
+            CaseNote.agent.name.as_alias("agent_name"),
+            CaseNote.agent.display_name.as_alias("agent_display_name"),
+        )
+        .where(CaseNote.case == case_id)
+        .order_by(CaseNote.at)
+        .order_by(CaseNote.id)
+        .run()
+    )
+    return [
+        NoteView(
+            id=r["id"],
+            at=r["at"],
+            agent=AgentRef(r["agent"], r["agent_display_name"] or r["agent_name"]),
+            body=r["body"],
+        )
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists
+
+
+def _encode_cursor(created_at: datetime, case_id: int) -> str:
+    raw = msgspec.json.encode([created_at.isoformat(), case_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, case_id = msgspec.json.decode(raw, type=tuple[str, int])
+        return datetime.fromisoformat(at), case_id
+    except (ValueError, msgspec.DecodeError) as error:
+        raise InvalidRequest(
+            "the cursor is not one this service gave out", field="cursor"
+        ) from error
+
+
+def _assignee_clause(caller: Caller, assignee: str) -> Any:
+    if caller.role is Role.CUSTOMER:
+        return None
+    if assignee == "me":
+        return ReturnCase.agent == caller.agent_id
+    if caller.role is Role.AGENT:
+        if assignee == str(caller.agent_id):
+            return ReturnCase.agent == caller.agent_id
+        raise Forbidden("an agent's queue holds only their own cases (assignee=me)")
+    if assignee == "any":
+        return None
+    if assignee in ("none", "unassigned"):
+        return ReturnCase.agent.is_null()
+    if assignee.isdigit():
+        return ReturnCase.agent == int(assignee)
+    raise InvalidRequest("assignee is me, any, none or an agent id", field="assignee")
+
+
+async def case_page(
+    caller: Caller,
+    *,
+    statuses: list[CaseStatus] | None = None,
+    assignee: str = "me",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> CasePage:
+    """Cases the caller may read, oldest first (a queue is worked from its front)."""
+    where = readable(caller, ReturnCase)
+    extra = _assignee_clause(caller, assignee)
+    if extra is not None:
+        where = where & extra
+    if statuses:
+        where = where & ReturnCase.status.is_in([s.value for s in statuses])
+    if cursor:
+        at, last_id = _decode_cursor(cursor)
+        where = where & (
+            (ReturnCase.created_at > at)
+            | ((ReturnCase.created_at == at) & (ReturnCase.id > last_id))
+        )
+    rows = await (
+        ReturnCase.select(
+            *_CASE_COLUMNS,
+            ReturnCase.customer.email.as_alias("customer_email"),
+            ReturnCase.customer.first_name.as_alias("customer_first_name"),
+            ReturnCase.customer.last_name.as_alias("customer_last_name"),
+        )
+        .where(where)
+        .order_by(ReturnCase.created_at)
+        .order_by(ReturnCase.id)
+        .limit(limit + 1)
+        .run()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [r["id"] for r in rows]
+    items = await _items_by_case(ids)
+    reserved = await _reserved_case_items(ids)
+    staff = caller.is_staff()
+    summaries = [
+        CaseSummary(
+            number=r["number"],
+            status=CaseStatus(r["status"]),
+            order_number=r["order_number"],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            items=items.get(r["id"], []),
+            agent=_agent_ref(r),
+            exchange=_exchange(r["id"], CaseStatus(r["status"]), items.get(r["id"], []), reserved),
+            awaiting_reply=r["awaiting_reply"],
+            outside_policy=r["outside_policy"],
+            customer=CustomerRef(
+                r["customer_email"],
+                f"{r['customer_first_name']} {r['customer_last_name']}".strip(),
+            )
+            if staff
+            else None,
+        )
+        for r in rows
+    ]
+    last = rows[-1] if rows else None
+    next_cursor = _encode_cursor(last["created_at"], last["id"]) if more and last else None
+    return CasePage(items=summaries, next_cursor=next_cursor)

@@ -1,0 +1,526 @@
+"""Return cases: opening one, and the decisions on it (approve, reject, cancel, close, reassign).
+
+Every change locks the case row, asks the state machine, writes one timeline event and queues
+the customer's email, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from returns_service.db.engine import DB
+from returns_service.db.scope import readable
+from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Variant
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import (
+    CANCELLABLE_STATUSES,
+    EXCEPTION_REQUESTABLE,
+    OPEN_STATUSES,
+    SYSTEM,
+    Actor,
+    CaseStatus,
+    RequestedItem,
+    Resolution,
+    ReturnRequest,
+    new_case_number,
+)
+from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from returns_service.services import assignment, timeline
+from returns_service.services.eligibility import EvaluatedLine, evaluate_order
+from returns_service.services.outbox import enqueue_email
+from returns_service.services.policy import get_policy
+from returns_service.services.runtime import Runtime
+
+
+class OutOfStock(Conflict):
+    code = "out-of-stock"
+    title = "Not in stock"
+
+
+@dataclass(slots=True)
+class LockedCase:
+    """A case locked for this transaction, with what its emails need."""
+
+    id: int
+    store_id: int
+    number: str
+    status: CaseStatus
+    agent_id: int | None
+    agent_name: str | None
+    customer_id: int
+    customer_email: str
+    first_name: str
+    language: str
+    outside_policy: bool
+    store_name: str
+
+
+async def lock_case(caller: Caller, number: str) -> LockedCase:
+    """Lock a case the caller may read; anything else is the same 404."""
+    found = await (
+        ReturnCase.select(ReturnCase.id)
+        .where(readable(caller, ReturnCase) & (ReturnCase.number == number))
+        .lock_rows(of=(ReturnCase,))
+        .first()
+        .run()
+    )
+    if found is None:
+        raise NotFound(f"there is no case {number}")
+    rows = await ReturnCase.raw(
+        """
+        SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c.language,
+               c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
+               cu.email, cu.first_name, s.name AS store_name
+          FROM return_case c
+          JOIN customer cu ON cu.id = c.customer
+          JOIN store s ON s.id = c.store
+          LEFT JOIN agent a ON a.id = c.agent
+         WHERE c.id = {}
+        """,
+        found["id"],
+    ).run()
+    row = rows[0]
+    return LockedCase(
+        id=row["id"],
+        store_id=row["store"],
+        number=row["number"],
+        status=CaseStatus(row["status"]),
+        agent_id=row["agent"],
+        agent_name=row["agent_name"],
+        customer_id=row["customer"],
+        customer_email=row["email"],
+        first_name=row["first_name"],
+        language=row["language"],
+        outside_policy=row["outside_policy"],
+        store_name=row["store_name"],
+    )
+
+
+async def email_customer(
+    case: LockedCase, template: EmailTemplate, rt: Runtime, **fields: str
+) -> None:
+    await enqueue_email(
+        store_id=case.store_id,
+        case_id=case.id,
+        template=template,
+        recipient=case.customer_email,
+        language=case.language,
+        clock=rt.clock,
+        first_name=case.first_name,
+        case_number=case.number,
+        agent=case.agent_name or f"The {case.store_name} team",
+        store=case.store_name,
+        link=rt.case_link(case.number),
+        **fields,
+    )
+
+
+async def actor_for(caller: Caller) -> Actor:
+    """The caller as the timeline names them."""
+    if caller.role is Role.CUSTOMER:
+        row = await Customer.select(Customer.first_name).where(Customer.id == caller.customer_id)
+        return Actor("customer", caller.customer_id, row[0]["first_name"] if row else "customer")
+    if caller.agent_id is not None:
+        agent = await (
+            Agent.select(Agent.name, Agent.display_name).where(Agent.id == caller.agent_id).first()
+        )
+        name = (agent["display_name"] or agent["name"]) if agent else "agent"
+        return Actor("agent", caller.agent_id, name)
+    if caller.role is Role.WAREHOUSE:
+        return Actor("warehouse", caller.station_id, "warehouse")
+    return Actor("agent", None, caller.role.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a case
+
+
+async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
+    """A customer asks to return lines of the order they signed in with. Returns the number."""
+    if caller.role is not Role.CUSTOMER or caller.order_id is None or caller.customer_id is None:
+        raise Forbidden("only a customer signed in to an order can open a return")
+    request.check()
+    now = rt.clock.now()
+    async with DB.transaction():
+        order = await evaluate_order(caller, caller.order_id, rt.clock, lock=True)
+        outside_policy = False
+        checked: list[tuple[RequestedItem, EvaluatedLine, str | None]] = []
+        for n, item in enumerate(request.items):
+            line = order.line(item.line_id)
+            if line is None:
+                raise InvalidRequest(
+                    f"line {item.line_id} is not part of order {order.number}",
+                    field=f"items[{n}].line_id",
+                )
+            outside_reason = _check_quantity(item, line, n)
+            outside_policy = outside_policy or outside_reason is not None
+            checked.append((item, line, outside_reason))
+        customer = await Customer.select(
+            Customer.first_name, Customer.language, Customer.email
+        ).where(Customer.id == caller.customer_id)
+        language = customer[0]["language"] if customer else "en"
+        case_id, number = await _insert_case(
+            caller, order.id, language, request.comment or "", outside_policy, now
+        )
+        for n, (item, line, outside_reason) in enumerate(checked):
+            reserved = False
+            if item.resolution is Resolution.EXCHANGE and item.exchange_sku:
+                await _reserve_exchange_unit(caller.store_id, line, item, n)
+                reserved = True
+            await CaseItem.insert(
+                CaseItem(
+                    store=caller.store_id,
+                    case=case_id,
+                    line=line.view.id,
+                    quantity=item.quantity,
+                    reason=item.reason.value,
+                    resolution=item.resolution.value,
+                    exchange_sku=item.exchange_sku,
+                    exchange_reserved=reserved,
+                    outside_policy_reason=outside_reason,
+                    unit_price_amount=line.view.unit_price.amount,
+                    currency=line.view.unit_price.currency,
+                )
+            )
+        actor = Actor("customer", caller.customer_id, customer[0]["first_name"] if customer else "")
+        await timeline.record(
+            store_id=caller.store_id,
+            case_id=case_id,
+            actor=actor,
+            kind="status",
+            text="We received your return request.",
+            detail="outside the policy: a person decides" if outside_policy else "",
+            to_status=CaseStatus.REQUESTED,
+            at=now,
+        )
+        staff = await assignment.lock_staff(caller.store_id)
+        await assignment.assign(
+            staff,
+            store_id=caller.store_id,
+            case_id=case_id,
+            customer_id=caller.customer_id,
+            language=language,
+            actor=SYSTEM,
+            clock=rt.clock,
+        )
+        case = await lock_case(caller, number)
+        policy = await get_policy(caller.store_id)
+        if policy.auto_approve and not outside_policy:
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.APPROVED,
+                actor=SYSTEM,
+                text="Your return is approved.",
+                detail="inside the policy: approved automatically",
+                at=now,
+            )
+            await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+        else:
+            await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
+    return number
+
+
+def _check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:
+    """Check the quantity against the policy; return why the item is outside it, if it is."""
+    field = f"items[{n}].quantity"
+    reason = line.view.ineligible_reason
+    if reason is None:
+        if item.quantity > line.view.returnable_quantity:
+            raise InvalidRequest(
+                f"only {line.view.returnable_quantity} of {line.view.title} can be returned",
+                field=field,
+            )
+        return None
+    if reason in EXCEPTION_REQUESTABLE:
+        if item.quantity > line.unreturned:
+            raise InvalidRequest(
+                f"only {line.unreturned} of {line.view.title} can be returned", field=field
+            )
+        return reason.value
+    raise InvalidRequest(
+        f"{line.view.title} cannot be returned ({reason.value})",
+        field=f"items[{n}].line_id",
+        reason=reason.value,
+    )
+
+
+async def _insert_case(
+    caller: Caller, order_id: int, language: str, comment: str, outside: bool, now: object
+) -> tuple[int, str]:
+    for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
+        number = new_case_number()
+        rows = await ReturnCase.raw(
+            """
+            INSERT INTO return_case (store, number, "order", customer, status, language, comment,
+                                     outside_policy, approved_as_exception, awaiting_reply,
+                                     created_at, updated_at)
+            VALUES ({}, {}, {}, {}, 'requested', {}, {}, {}, false, false, {}, {})
+            ON CONFLICT (store, number) DO NOTHING
+            RETURNING id
+            """,
+            caller.store_id,
+            number,
+            order_id,
+            caller.customer_id,
+            language,
+            comment,
+            outside,
+            now,
+            now,
+        ).run()
+        if rows:
+            return rows[0]["id"], number
+    raise RuntimeError("could not find a free case number")
+
+
+async def _reserve_exchange_unit(
+    store_id: int, line: EvaluatedLine, item: RequestedItem, n: int
+) -> None:
+    """Hold `item.quantity` units of the replacement. Stock never goes below zero: the
+    decrement is conditional and runs under the variant's row lock."""
+    field = f"items[{n}].exchange_sku"
+    own = await Variant.select(Variant.product).where(
+        (Variant.store == store_id) & (Variant.sku == line.view.sku)
+    )
+    target = await Variant.select(Variant.id, Variant.product).where(
+        (Variant.store == store_id) & (Variant.sku == item.exchange_sku)
+    )
+    if not own or not target or own[0]["product"] != target[0]["product"]:
+        raise InvalidRequest(
+            f"{item.exchange_sku} is not another variant of {line.view.title}", field=field
+        )
+    if item.exchange_sku == line.view.sku:
+        raise InvalidRequest("an exchange needs a different variant", field=field)
+    taken = await Variant.raw(
+        "UPDATE variant SET stock = stock - {} WHERE id = {} AND stock >= {} RETURNING id",
+        item.quantity,
+        target[0]["id"],
+        item.quantity,
+    ).run()
+    if not taken:
+        raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)
+
+
+async def release_reservations(case_id: int) -> None:
+    """Put units held for exchanges back on the shelf (the case ended before shipping)."""
+    items = await CaseItem.select(
+        CaseItem.id, CaseItem.store, CaseItem.exchange_sku, CaseItem.quantity
+    ).where(
+        (CaseItem.case == case_id) & (CaseItem.exchange_reserved == True)  # noqa: E712
+    )
+    for item in items:
+        await Variant.raw(
+            "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
+            item["quantity"],
+            item["store"],
+            item["exchange_sku"],
+        ).run()
+        await CaseItem.update({CaseItem.exchange_reserved: False}).where(CaseItem.id == item["id"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions
+
+
+async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
+    now = rt.clock.now()
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        actor = await actor_for(caller)
+        exception = case.outside_policy
+        await timeline.move(
+            store_id=case.store_id,
+            case_id=case.id,
+            current=case.status,
+            target=CaseStatus.APPROVED,
+            actor=actor,
+            text="Your return is approved.",
+            detail=" ".join(
+                filter(
+                    None,
+                    ["approved as an exception to the policy" if exception else "", comment or ""],
+                )
+            ),
+            at=now,
+        )
+        if exception:
+            await ReturnCase.update({ReturnCase.approved_as_exception: True}).where(
+                ReturnCase.id == case.id
+            )
+        await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+
+
+async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
+    now = rt.clock.now()
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await timeline.move(
+            store_id=case.store_id,
+            case_id=case.id,
+            current=case.status,
+            target=CaseStatus.REJECTED,
+            actor=await actor_for(caller),
+            text=f"We cannot accept this return: {reason}",
+            at=now,
+        )
+        await ReturnCase.update({ReturnCase.reject_reason: reason}).where(ReturnCase.id == case.id)
+        await release_reservations(case.id)
+        await email_customer(case, EmailTemplate.CASE_REJECTED, rt, reason=reason)
+    await assign_waiting(caller.store_id, rt)
+
+
+async def close(caller: Caller, number: str, rt: Runtime) -> None:
+    now = rt.clock.now()
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await timeline.move(
+            store_id=case.store_id,
+            case_id=case.id,
+            current=case.status,
+            target=CaseStatus.CLOSED,
+            actor=await actor_for(caller),
+            text="This return is complete and closed.",
+            at=now,
+        )
+        await release_reservations(case.id)
+        await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
+    await assign_waiting(caller.store_id, rt)
+
+
+async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
+    """The customer withdraws the return; possible until the parcel is on its way."""
+    now = rt.clock.now()
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in CANCELLABLE_STATUSES:
+            raise Conflict(
+                f"a return that is {case.status.value} can no longer be cancelled",
+                current=case.status.value,
+            )
+        await timeline.move(
+            store_id=case.store_id,
+            case_id=case.id,
+            current=case.status,
+            target=CaseStatus.CANCELLED,
+            actor=await actor_for(caller),
+            text="You cancelled this return.",
+            at=now,
+        )
+        await release_reservations(case.id)
+    await assign_waiting(caller.store_id, rt)
+
+
+async def reassign(caller: Caller, number: str, agent_id: int, reason: str, rt: Runtime) -> None:
+    """A lead hands a case to a named colleague (who must be available and have room)."""
+    now = rt.clock.now()
+    async with DB.transaction():
+        staff = await assignment.lock_staff(caller.store_id)
+        case = await lock_case(caller, number)
+        if case.status not in OPEN_STATUSES:
+            raise Conflict(f"a {case.status.value} case is not reassigned")
+        target = next((a for a in staff.loads if a.id == agent_id), None)
+        if target is None:
+            raise InvalidRequest(f"there is no agent {agent_id}", field="agent_id")
+        if target.id == case.agent_id:
+            raise Conflict(f"{staff.names[agent_id]} already owns {number}")
+        if not target.has_room:
+            raise Conflict(
+                f"{staff.names[agent_id]} is unavailable or at capacity "
+                f"({target.open_cases}/{target.capacity})"
+            )
+        await ReturnCase.update(
+            {ReturnCase.agent: agent_id, ReturnCase.assigned_at: now, ReturnCase.updated_at: now}
+        ).where(ReturnCase.id == case.id)
+        await Agent.update({Agent.last_assigned_at: now}).where(Agent.id == agent_id)
+        name = staff.names[agent_id]
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=await actor_for(caller),
+            kind="handover",
+            text=f"{name} is now your concierge for this return.",
+            detail=f"reassigned from {case.agent_name or 'nobody'}: {reason}",
+            at=now,
+        )
+        case.agent_name = name
+        await email_customer(case, EmailTemplate.HANDOVER, rt)
+
+
+async def hand_over_cases(
+    store_id: int, agent_id: int, staff: assignment.Staff, rt: Runtime
+) -> int:
+    """Give every open case of `agent_id` (now unavailable) to colleagues by the usual rules.
+    Runs in the caller's transaction, after `lock_staff`."""
+    assignment.make_unavailable(staff, agent_id)
+    cases = await ReturnCase.raw(
+        """
+        SELECT c.number FROM return_case c
+         WHERE c.store = {} AND c.agent = {} AND c.status = ANY({})
+         ORDER BY c.created_at, c.id
+           FOR UPDATE
+        """,
+        store_id,
+        agent_id,
+        [s.value for s in OPEN_STATUSES],
+    ).run()
+    system = Caller(Role.LEAD, store_id)
+    for row in cases:
+        case = await lock_case(system, row["number"])
+        assignment.release(staff, agent_id)
+        assigned = await assignment.assign(
+            staff,
+            store_id=store_id,
+            case_id=case.id,
+            customer_id=case.customer_id,
+            language=case.language,
+            actor=SYSTEM,
+            clock=rt.clock,
+            exclude=frozenset({agent_id}),
+            reason=f"handed over: {case.agent_name} is unavailable",
+        )
+        if assigned.agent_id is not None:
+            case.agent_name = assigned.display_name
+            await email_customer(case, EmailTemplate.HANDOVER, rt)
+    return len(cases)
+
+
+async def assign_waiting(store_id: int, rt: Runtime) -> int:
+    """Give waiting (unassigned) open cases to agents who have room, oldest first."""
+    async with DB.transaction():
+        staff = await assignment.lock_staff(store_id)
+        if not any(a.has_room for a in staff.loads):
+            return 0
+        waiting = await ReturnCase.raw(
+            """
+            SELECT number FROM return_case
+             WHERE store = {} AND agent IS NULL AND status = ANY({})
+             ORDER BY created_at, id
+             LIMIT 500
+            """,
+            store_id,
+            [s.value for s in OPEN_STATUSES],
+        ).run()
+        system = Caller(Role.LEAD, store_id)
+        assigned_count = 0
+        for row in waiting:
+            if not any(a.has_room for a in staff.loads):
+                break
+            case = await lock_case(system, row["number"])
+            assigned = await assignment.assign(
+                staff,
+                store_id=store_id,
+                case_id=case.id,
+                customer_id=case.customer_id,
+                language=case.language,
+                actor=SYSTEM,
+                clock=rt.clock,
+                reason="a concierge had room",
+            )
+            if assigned.agent_id is not None:
+                assigned_count += 1
+                case.agent_name = assigned.display_name
+                await email_customer(case, EmailTemplate.HANDOVER, rt)
+    return assigned_count

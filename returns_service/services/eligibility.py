@@ -1,0 +1,145 @@
+"""An order's lines with what the policy allows for each, read in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import msgspec
+
+from returns_service.clock import Clock
+from returns_service.db.scope import readable
+from returns_service.db.tables import OrderLine, ShopOrder
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import RELEASED_STATUSES
+from returns_service.domain.errors import NotFound
+from returns_service.domain.money import Money
+from returns_service.domain.policy import IneligibleReason, LineFacts, evaluate_line
+from returns_service.services.policy import get_policy
+from returns_service.services.stores import get_store
+
+
+class OrderLineView(msgspec.Struct, frozen=True):
+    id: int
+    sku: str
+    title: str
+    variant: str
+    category: str
+    quantity: int
+    unit_price: Money
+    final_sale: bool
+    delivered_at: datetime | None
+    returnable_quantity: int
+    return_by: date | None
+    ineligible_reason: IneligibleReason | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatedLine:
+    view: OrderLineView
+    covered: int  # units already held by return cases
+    product_key: str | None
+
+    @property
+    def unreturned(self) -> int:
+        return self.view.quantity - self.covered
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatedOrder:
+    id: int
+    number: str
+    placed_at: datetime
+    currency: str
+    customer_id: int
+    lines: list[EvaluatedLine]
+
+    def line(self, line_id: int) -> EvaluatedLine | None:
+        return next((line for line in self.lines if line.view.id == line_id), None)
+
+
+async def evaluate_order(
+    caller: Caller, order_id: int, clock: Clock, *, lock: bool = False
+) -> EvaluatedOrder:
+    """The order (read through the caller's scope) and each line's eligibility now.
+
+    With `lock`, the order's lines are locked until the transaction ends, so two cases opened
+    at the same moment cannot both claim the same units.
+    """
+    order = await (
+        ShopOrder.select(
+            ShopOrder.id,
+            ShopOrder.number,
+            ShopOrder.placed_at,
+            ShopOrder.currency,
+            ShopOrder.customer,
+        )
+        .where(readable(caller, ShopOrder) & (ShopOrder.id == order_id))
+        .first()
+        .run()
+    )
+    if order is None:
+        raise NotFound("order not found")
+    if lock:
+        await OrderLine.raw(
+            'SELECT id FROM order_line WHERE "order" = {} ORDER BY id FOR UPDATE', order_id
+        ).run()
+    rows = await OrderLine.raw(
+        """
+        SELECT l.id, l.sku, l.quantity, l.unit_price_amount, l.currency, l.final_sale,
+               l.delivered_at, v.title AS variant_title,
+               COALESCE(p.title, pk.title, l.sku) AS title,
+               COALESCE(p.category, pk.category, '') AS category,
+               COALESCE(l.product_key, p.product_key) AS product_key,
+               COALESCE((SELECT sum(ci.quantity) FROM case_item ci
+                         JOIN return_case rc ON rc.id = ci."case"
+                         WHERE ci.line = l.id AND rc.status <> ALL({})), 0) AS covered
+          FROM order_line l
+          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+          LEFT JOIN product p ON p.id = v.product
+          LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+         WHERE l.store = {} AND l."order" = {}
+         ORDER BY l.id
+        """,
+        [s.value for s in RELEASED_STATUSES],
+        caller.store_id,
+        order_id,
+    ).run()
+    policy = await get_policy(caller.store_id)
+    tz = (await get_store(caller.store_id)).tz
+    now = clock.now()
+    lines = []
+    for row in rows:
+        facts = LineFacts(
+            sku=row["sku"],
+            product_id=row["product_key"],
+            category=row["category"] or None,
+            quantity=row["quantity"],
+            final_sale=row["final_sale"],
+            placed_at=order["placed_at"],
+            delivered_at=row["delivered_at"],
+        )
+        eligibility = evaluate_line(policy, facts, already_covered=row["covered"], now=now, tz=tz)
+        view = OrderLineView(
+            id=row["id"],
+            sku=row["sku"],
+            title=row["title"],
+            variant=row["variant_title"] or "",
+            category=row["category"],
+            quantity=row["quantity"],
+            unit_price=Money(row["unit_price_amount"], row["currency"]),
+            final_sale=row["final_sale"],
+            delivered_at=row["delivered_at"],
+            returnable_quantity=eligibility.returnable_quantity,
+            return_by=eligibility.return_by,
+            ineligible_reason=eligibility.ineligible_reason,
+        )
+        lines.append(EvaluatedLine(view, int(row["covered"]), row["product_key"]))
+    return EvaluatedOrder(
+        id=order["id"],
+        number=order["number"],
+        placed_at=order["placed_at"],
+        currency=order["currency"],
+        customer_id=order["customer"],
+        lines=lines,
+    )

@@ -1,0 +1,150 @@
+"""Idempotency-Key: the same key with the same request returns the first response again and
+does nothing twice; with a different request it is refused; while the first is still running
+the second waits its turn (409).
+
+The key is claimed in its own short transaction (so a concurrent request sees it at once);
+the operation and the recording of its response then commit together, so a crash can never
+leave an effect without its recorded response. A failed operation releases the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import msgspec
+
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.tables import IdempotencyKey
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import Conflict, InvalidRequest
+
+KEEP_FOR = timedelta(hours=48)  # at least the 24 hours API.md promises
+ABANDONED_AFTER = timedelta(minutes=5)  # a claim whose process died may be taken over
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    code = "idempotency-key-reused"
+    title = "This Idempotency-Key was used for a different request"
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency-key-in-use"
+    title = "A request with this Idempotency-Key is still running"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    body: bytes
+    replayed: bool
+
+
+def caller_scope(caller: Caller) -> str:
+    if caller.role is Role.CUSTOMER:
+        return f"customer:{caller.customer_id}"
+    if caller.agent_id is not None:
+        return f"agent:{caller.agent_id}"
+    return f"token:{caller.token_id}"
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """The same JSON (whatever its key order or spacing) gives the same fingerprint."""
+    try:
+        canonical = msgspec.json.encode(msgspec.json.decode(body), order="sorted") if body else b""
+    except msgspec.DecodeError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+async def _claim(
+    store_id: int, scope: str, key: str, fp: str, clock: Clock
+) -> int | StoredResponse:
+    now = clock.now()
+    for _ in range(3):
+        rows = await IdempotencyKey.raw(
+            """
+            INSERT INTO idempotency_key (store, scope, key, fingerprint, state, created_at)
+            VALUES ({}, {}, {}, {}, 'running', {})
+            ON CONFLICT (store, scope, key) DO NOTHING
+            RETURNING id
+            """,
+            store_id,
+            scope,
+            key,
+            fp,
+            now,
+        ).run()
+        if rows:
+            return int(rows[0]["id"])
+        existing = await IdempotencyKey.select().where(
+            (IdempotencyKey.store == store_id)
+            & (IdempotencyKey.scope == scope)
+            & (IdempotencyKey.key == key)
+        )
+        if not existing:
+            continue  # released by a failed first attempt in the meantime: claim again
+        row = existing[0]
+        if row["fingerprint"] != fp:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request"
+            )
+        if row["state"] == "done":
+            return StoredResponse(row["response_status"], row["response_body"].encode(), True)
+        if row["created_at"] + ABANDONED_AFTER > now:
+            raise IdempotencyKeyInUse("the first request with this key is still being processed")
+        taken = await IdempotencyKey.raw(
+            """
+            UPDATE idempotency_key SET created_at = {}
+             WHERE id = {} AND state = 'running' AND created_at = {}
+            RETURNING id
+            """,
+            now,
+            row["id"],
+            row["created_at"],
+        ).run()
+        if taken:
+            return int(taken[0]["id"])
+        raise IdempotencyKeyInUse("the first request with this key is still being processed")
+    raise IdempotencyKeyInUse("the first request with this key is still being processed")
+
+
+async def run_idempotent(
+    *,
+    store_id: int,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    operation: Callable[[], Awaitable[tuple[int, bytes]]],
+    clock: Clock,
+) -> StoredResponse:
+    claimed = await _claim(store_id, scope, key, fingerprint, clock)
+    if isinstance(claimed, StoredResponse):
+        return claimed
+    try:
+        async with DB.transaction():
+            status, body = await operation()
+            await IdempotencyKey.update(
+                {
+                    IdempotencyKey.state: "done",
+                    IdempotencyKey.response_status: status,
+                    IdempotencyKey.response_body: body.decode(),
+                    IdempotencyKey.completed_at: clock.now(),
+                }
+            ).where(IdempotencyKey.id == claimed)
+    except BaseException:
+        await IdempotencyKey.delete().where(IdempotencyKey.id == claimed)
+        raise
+    return StoredResponse(status, body, False)
+
+
+async def purge_expired(clock: Clock) -> int:
+    rows = await (
+        IdempotencyKey.delete()
+        .where(IdempotencyKey.created_at < clock.now() - KEEP_FOR)
+        .returning(IdempotencyKey.id)
+    )
+    return len(rows)

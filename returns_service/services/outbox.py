@@ -1,0 +1,133 @@
+"""The transactional outbox: messages are rows written with the change that causes them; the
+worker delivers them with retries and backoff. A crash never loses one (the row stays until
+marked delivered) and a retry never changes its event id (so the receiver can recognise it)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import format_datetime
+
+from returns_service.adapters.mail import Mailer, OutgoingEmail
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.tables import OutboxMessage
+from returns_service.domain.emails import EmailTemplate, render_email
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+LOCK_SECONDS = 120  # a claimed message whose worker died is retried after this
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def enqueue_email(
+    *,
+    store_id: int,
+    case_id: int | None,
+    template: EmailTemplate,
+    recipient: str,
+    language: str,
+    clock: Clock,
+    **fields: str,
+) -> uuid.UUID:
+    """Render the email now (it says what was true at the moment of the change) and queue it.
+    Call inside the transaction of that change."""
+    email = render_email(template, language, **fields)
+    event_id = uuid.uuid4()
+    now = clock.now()
+    await OutboxMessage.insert(
+        OutboxMessage(
+            store=store_id,
+            event_id=event_id,
+            kind="email",
+            template=template.value,
+            case=case_id,
+            recipient=recipient,
+            language=email.language,
+            subject=email.subject,
+            body=email.body,
+            created_at=now,
+            available_at=now,
+        )
+    )
+    return event_id
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    delivered: int
+    failed: int
+
+
+async def _claim(clock: Clock, limit: int) -> list[dict[str, object]]:
+    """Take up to `limit` due messages, so that concurrent workers never take the same one."""
+    now = clock.now()
+    async with DB.transaction():
+        rows: list[dict[str, object]] = await OutboxMessage.raw(
+            """
+            UPDATE outbox_message SET locked_until = {}
+             WHERE id IN (
+                   SELECT id FROM outbox_message
+                    WHERE delivered_at IS NULL AND failed_at IS NULL AND available_at <= {}
+                      AND (locked_until IS NULL OR locked_until <= {})
+                    ORDER BY available_at, id
+                    LIMIT {}
+                      FOR UPDATE SKIP LOCKED)
+            RETURNING id, event_id, recipient, subject, body, language, created_at, attempts
+            """,
+            now + timedelta(seconds=LOCK_SECONDS),
+            now,
+            now,
+            limit,
+        ).run()
+    return rows
+
+
+async def deliver_pending(
+    mailer: Mailer, clock: Clock, *, sender: str, sender_name: str, limit: int = 50
+) -> DeliveryReport:
+    delivered = failed = 0
+    for row in await _claim(clock, limit):
+        email = OutgoingEmail(
+            event_id=str(row["event_id"]),
+            sender=sender,
+            sender_name=sender_name,
+            recipient=str(row["recipient"]),
+            subject=str(row["subject"]),
+            body=str(row["body"]),
+            language=str(row["language"]),
+            created_at_rfc2822=format_datetime(row["created_at"]),  # type: ignore[arg-type]
+        )
+        try:
+            await mailer.send(email)
+        except Exception as error:  # any failure of the mail system: retry later
+            attempts = int(row["attempts"]) + 1  # type: ignore[call-overload]
+            gave_up = attempts >= MAX_ATTEMPTS
+            log.warning("delivery of %s failed (attempt %d): %s", email.event_id, attempts, error)
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.attempts: attempts,
+                    OutboxMessage.last_error: f"{type(error).__name__}: {error}"[:2000],
+                    OutboxMessage.available_at: clock.now() + backoff(attempts),
+                    OutboxMessage.locked_until: None,
+                    OutboxMessage.failed_at: clock.now() if gave_up else None,
+                }
+            ).where(OutboxMessage.id == row["id"])
+            failed += 1
+            continue
+        await OutboxMessage.update(
+            {
+                OutboxMessage.delivered_at: clock.now(),
+                OutboxMessage.attempts: int(row["attempts"]) + 1,  # type: ignore[call-overload]
+                OutboxMessage.locked_until: None,
+            }
+        ).where(OutboxMessage.id == row["id"])
+        delivered += 1
+    return DeliveryReport(delivered=delivered, failed=failed)
