@@ -38,9 +38,9 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     message["From"] = formataddr((email.sender_name, email.sender))
     message["To"] = email.recipient
     message["Subject"] = email.subject
-    message["Content-Language"] = email.language
     message["X-Event-Id"] = email.event_id
     message.set_content(email.body)
+    message["Content-Language"] = email.language  # after set_content, which resets Content-*
     return message
 
 
