@@ -13,6 +13,7 @@ from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import Agent, ApiToken, OrderLine, ShopOrder, Station
 from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import Reason, RequestedItem, Resolution, ReturnRequest
 from returns_service.domain.catalog import ProductDocument, VariantDocument
 from returns_service.domain.money import Money
 from returns_service.domain.orders import (
@@ -23,9 +24,14 @@ from returns_service.domain.orders import (
 )
 from returns_service.domain.policy import PolicyRule, ReturnPolicy, RuleMatch
 from returns_service.services.auth import create_staff_token, revoke_token
+from returns_service.services.cases import open_case
 from returns_service.services.catalog import put_product
+from returns_service.services.conversation import customer_writes
+from returns_service.services.eligibility import evaluate_order
 from returns_service.services.orders import upsert_order
 from returns_service.services.policy import put_policy
+from returns_service.services.portal import exchange_options
+from returns_service.services.runtime import Runtime
 from returns_service.services.staff import NewAgent, NewStation, create_agent, create_station
 
 DEMO_PREFIX = "demo-"
@@ -141,6 +147,7 @@ DEMO_POLICY = ReturnPolicy(
 AGENTS = [
     NewAgent(
         name="Maria Lead",
+        display_name="Maria",
         email="maria@demo.store",
         role="lead",
         languages=["en", "ro"],
@@ -148,6 +155,7 @@ AGENTS = [
     ),
     NewAgent(
         name="Sam Concierge",
+        display_name="Sam",
         email="sam@demo.store",
         role="agent",
         languages=["en", "ar"],
@@ -155,6 +163,7 @@ AGENTS = [
     ),
     NewAgent(
         name="Kari Concierge",
+        display_name="Kari",
         email="kari@demo.store",
         role="agent",
         languages=["en", "nb", "hu"],
@@ -222,6 +231,54 @@ def demo_orders(clock: Clock) -> list[OrderDocument]:
     return orders
 
 
+async def open_demo_cases(store_id: int, clock: Clock) -> None:
+    """A few cases so the agents' queues are not empty: size exchanges and refunds inside the
+    policy (approved at once), and a late return waiting for a person's decision."""
+    rt = Runtime(clock)
+    orders = await ShopOrder.select(ShopOrder.id, ShopOrder.number, ShopOrder.customer).where(
+        (ShopOrder.store == store_id)
+        & ShopOrder.number.is_in(["1044", "1042", "1040", "1038", "1033"])
+    )
+    for order in orders:
+        caller = Caller(
+            Role.CUSTOMER, store_id, customer_id=order["customer"], order_id=order["id"]
+        )
+        evaluated = await evaluate_order(caller, order["id"], clock)
+        late = order["number"] == "1033"  # a ring past its 30 days: a person decides
+        wanted = [
+            line
+            for line in evaluated.lines
+            if (line.view.ineligible_reason == "window_closed" and line.unreturned)
+            or (not late and line.view.ineligible_reason is None)
+        ]
+        if late:
+            wanted = [line for line in wanted if line.view.ineligible_reason is not None]
+        if not wanted:
+            continue
+        line = wanted[0]
+        options = [
+            o
+            for o in await exchange_options(caller, line.view.id)
+            if "too_small" in o.suggested_for
+        ]
+        size_swap = bool(options)
+        item = RequestedItem(
+            line_id=line.view.id,
+            quantity=1,
+            reason=Reason.TOO_SMALL if size_swap else Reason.CHANGED_MIND,
+            resolution=Resolution.EXCHANGE if size_swap else Resolution.REFUND,
+            exchange_sku=options[0].sku if size_swap else None,
+        )
+        number = await open_case(caller, ReturnRequest(items=[item]), rt)
+        if line.view.ineligible_reason is not None:
+            await customer_writes(
+                caller,
+                number,
+                "It was a gift and I only opened it last week. Could I still return it?",
+                rt,
+            )
+
+
 SAMPLE_ORDERS = ("1049", "1046", "1045", "1033", "1005")
 
 
@@ -265,6 +322,7 @@ async def load_demo(store_id: int, clock: Clock) -> DemoReport:
         for new_agent in AGENTS:
             await create_agent(admin, new_agent, clock)
         await create_station(admin, NewStation(name=DEMO_STATION), clock)
+        await open_demo_cases(store_id, clock)
     # Tokens are shown once; every run revokes the demo's earlier tokens (including those
     # made with the demo agents and station, never shown) and prints new ones.
     async with DB.transaction():

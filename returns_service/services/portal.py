@@ -19,6 +19,7 @@ from returns_service.db.tables import (
 )
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotFound, TooManyAttempts
+from returns_service.domain.exchanges import Candidate, next_size
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.auth import portal_session_expiry, sign_portal_session
@@ -43,6 +44,8 @@ class ExchangeOption(msgspec.Struct, frozen=True):
     options: dict[str, str]
     price: Money
     in_stock: bool
+    # for a size problem, the size to offer first (next up for too_small, down for too_large)
+    suggested_for: list[str] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +165,9 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
     if line is None:
         raise NotFound(f"order line {line_id} not found")
     own = await (
-        Variant.select(Variant.product)
+        Variant.select(Variant.product, Variant.options)
         .where((Variant.store == caller.store_id) & (Variant.sku == line["sku"]))
+        .output(load_json=True)
         .first()
         .run()
     )
@@ -191,6 +195,12 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
         .output(load_json=True)
         .run()
     )
+    candidates = [Candidate(v["sku"], v["options"], v["stock"] > 0) for v in variants]
+    current = own["options"] if own else {}
+    suggestions: dict[str, list[str]] = {}
+    for reason in ("too_small", "too_large"):
+        if found := next_size(current, reason, candidates):
+            suggestions.setdefault(found.sku, []).append(reason)
     return [
         ExchangeOption(
             sku=v["sku"],
@@ -198,6 +208,7 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
             options=v["options"],
             price=Money(v["price_amount"], v["currency"]),
             in_stock=v["stock"] > 0,
+            suggested_for=suggestions.get(v["sku"], []),
         )
         for v in variants
     ]

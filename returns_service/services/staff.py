@@ -25,6 +25,8 @@ class NewAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         default_factory=lambda: ["en"]
     )
     capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 20
+    # how customers see them ("Kari"); the full name when not given
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 class NewStation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -45,6 +47,7 @@ async def create_agent(caller: Caller, new: NewAgent, clock: Clock) -> CreatedWi
                 Agent(
                     store=caller.store_id,
                     name=new.name,
+                    display_name=(new.display_name or new.name).strip(),
                     email=normalize_email(new.email),
                     role=new.role,
                     languages=list(dict.fromkeys(new.languages)),

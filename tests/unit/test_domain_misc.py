@@ -181,3 +181,20 @@ def test_emails_fall_back_to_english() -> None:
         EmailTemplate.CASE_APPROVED, "de-AT", first_name="Jo", case_number="R-X", agent="Sam"
     )
     assert de.language == "en" and "approved" in de.subject
+
+
+def test_the_next_size_keeps_the_colour_and_skips_sold_out_sizes() -> None:
+    from returns_service.domain.exchanges import Candidate, next_size
+
+    current = {"size": "8", "colour": "black"}
+    candidates = [
+        Candidate("R-7-B", {"size": "7", "colour": "black"}, True),
+        Candidate("R-9-B", {"size": "9", "colour": "black"}, False),  # sold out
+        Candidate("R-9-N", {"size": "9", "colour": "navy"}, True),  # another colour
+        Candidate("R-10-B", {"size": "10", "colour": "black"}, True),
+        Candidate("R-11-B", {"size": "11", "colour": "black"}, True),
+    ]
+    assert next_size(current, "too_small", candidates).sku == "R-10-B"  # type: ignore[union-attr]
+    assert next_size(current, "too_large", candidates).sku == "R-7-B"  # type: ignore[union-attr]
+    assert next_size(current, "changed_mind", candidates) is None
+    assert next_size({"colour": "black"}, "too_small", candidates) is None
