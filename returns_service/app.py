@@ -39,7 +39,7 @@ from returns_service.api.problems import EXCEPTION_HANDLERS
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.clock import Clock, SystemClock
 from returns_service.db.engine import close_pool, open_pool
-from returns_service.services.runtime import Runtime
+from returns_service.services.runtime import runtime_from_settings
 from returns_service.services.stores import ensure_default_store
 from returns_service.services.worker import WorkerConfig, run_forever
 from returns_service.settings import Settings
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     clock = clock or SystemClock()
     configure_logging(settings.log_level)
 
-    runtime = Runtime(clock=clock, public_url=settings.public_url)
+    runtime = runtime_from_settings(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -104,10 +104,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from returns_service.app import worker_config
-    from returns_service.services.runtime import Runtime
+    from returns_service.services.runtime import runtime_from_settings
     from returns_service.services.worker import run_forever, run_once
 
-    runtime = Runtime(SystemClock(), settings.public_url)
+    runtime = runtime_from_settings(settings, SystemClock())
     config = worker_config(settings)
 
     async def work() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -55,12 +56,29 @@ class Settings:
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_tls: str = "starttls"  # starttls | tls | none
+    carrier: str = "concierge-post"
+    carrier_secrets: tuple[tuple[str, str], ...] = ()  # (carrier, webhook secret)
+    warehouse_address: str = ""  # JSON: name, line1, line2, city, region, postal_code, country
+    payments: str = "manual"  # manual | stripe
+    stripe_api_key: str = ""
+    follow_up_days: int = 3  # after a replacement is delivered: "did it fit?"
+    auto_close_days: int = 14  # a resolved case closes by itself after this
     run_worker: bool = True  # the outbox worker also runs inside `serve`
     worker_interval_seconds: float = 2.0
 
     @property
     def postgres_dir(self) -> Path:
         return self.data_dir / "postgres"
+
+    def carrier_secret(self, carrier: str) -> str:
+        """The webhook secret of a carrier; without one configured, a secret derived from the
+        service's own key (so the built-in carrier works out of the box)."""
+        for name, secret in self.carrier_secrets:
+            if name == carrier:
+                return secret
+        return hmac.new(
+            self.secret_key.encode(), f"carrier:{carrier}".encode(), "sha256"
+        ).hexdigest()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,6 +105,19 @@ class Settings:
             smtp_username=_env("RETURNS_SMTP_USERNAME"),
             smtp_password=_env("RETURNS_SMTP_PASSWORD"),
             smtp_tls=_env("RETURNS_SMTP_TLS", "starttls").lower(),
+            carrier=_env("RETURNS_CARRIER", "concierge-post"),
+            carrier_secrets=tuple(
+                (name.strip(), secret.strip())
+                for name, _, secret in (
+                    pair.partition("=") for pair in _env("RETURNS_CARRIER_SECRETS").split(",")
+                )
+                if name.strip() and secret.strip()
+            ),
+            warehouse_address=_env("RETURNS_WAREHOUSE_ADDRESS"),
+            payments=_env("RETURNS_PAYMENTS", "manual"),
+            stripe_api_key=_env("RETURNS_STRIPE_API_KEY"),
+            follow_up_days=int(_env("RETURNS_FOLLOW_UP_DAYS", "3")),
+            auto_close_days=int(_env("RETURNS_AUTO_CLOSE_DAYS", "14")),
             run_worker=_env_bool("RETURNS_RUN_WORKER", True),
             worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
         )

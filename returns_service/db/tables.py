@@ -10,6 +10,8 @@ from piccolo.columns import (
     BigInt,
     BigSerial,
     Boolean,
+    Bytea,
+    Date,
     ForeignKey,
     Integer,
     OnDelete,
@@ -124,6 +126,7 @@ class ShopOrder(Table, tablename="shop_order", db=DB):
     placed_at = Timestamptz()
     currency = Varchar(length=3)
     shipping_address = JSONB(default={})
+    payment_reference = Varchar(length=200, default="")  # e.g. the Stripe PaymentIntent
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -186,6 +189,8 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     approved_as_exception = Boolean(default=False)
     reject_reason = Text(null=True, default=None)
     awaiting_reply = Boolean(default=False)  # the customer wrote last
+    overdue = Boolean(default=False)  # an advance replacement's original is late
+    resolved_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -208,6 +213,7 @@ class CaseItem(Table, tablename="case_item", db=DB):
     exchange_reserved = Boolean(default=False)  # a unit of exchange_sku is held for this item
     outside_policy_reason = Varchar(length=32, null=True, default=None)
     unit_price_amount = BigInt(default=0)  # what the customer paid per unit
+    settled = Boolean(default=False)  # refunded, credited or its replacement shipped
     currency = Varchar(length=3, default="USD")
     condition = Varchar(length=16, null=True, default=None)
     disposition = Varchar(length=24, null=True, default=None)
@@ -307,6 +313,145 @@ class OutboxMessage(Table, tablename="outbox_message", db=DB):
     failed_at = Timestamptz(null=True, default=None)
 
 
+class Label(Table, tablename="label", db=DB):
+    """A prepaid return label. Its tracking number is the barcode the warehouse scans."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    carrier = Varchar(length=32)
+    tracking_number = Varchar(length=64, unique=True)
+    status = Varchar(length=16, default="active")  # active | voided
+    pdf = Bytea()
+    zpl = Text(default="")
+    created_at = Timestamptz()
+    voided_at = Timestamptz(null=True, default=None)
+    in_transit_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)  # delivered to the warehouse
+
+
+class TrackingEvent(Table, tablename="tracking_event", db=DB):
+    """A carrier's tracking event, kept once per (carrier, event id): replays change nothing."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    carrier = Varchar(length=32)
+    event_id = Varchar(length=128)
+    tracking_number = Varchar(length=64)
+    status = Varchar(length=16)  # in_transit | delivered
+    occurred_at = Timestamptz()
+    received_at = Timestamptz()
+
+    tracking_event_unique = Unique(["store", "carrier", "event_id"])
+
+
+class Shipment(Table, tablename="shipment", db=DB):
+    """An outbound replacement for an exchange. `advance` when it left before the original
+    arrived; then the original is due back by `return_deadline`."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    item = ForeignKey(CaseItem, on_delete=OnDelete.restrict, null=False, unique=True)
+    customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False, index=True)
+    sku = Varchar(length=128)
+    quantity = Integer()
+    value_amount = BigInt()
+    currency = Varchar(length=3)
+    tracking_number = Varchar(length=64, unique=True)
+    advance = Boolean(default=False)
+    shipped_at = Timestamptz()
+    return_deadline = Date(null=True, default=None)
+    original_received_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    reminded_7_at = Timestamptz(null=True, default=None)
+    reminded_2_at = Timestamptz(null=True, default=None)
+    overdue_at = Timestamptz(null=True, default=None)
+    follow_up_sent_at = Timestamptz(null=True, default=None)
+
+
+class Payment(Table, tablename="payment", db=DB):
+    """Money that moved (or must be moved by hand in the shop): refunds to the customer,
+    store credit issued, charges for replacements never returned, and their reversals."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    line = ForeignKey(OrderLine, on_delete=OnDelete.restrict, null=True, index=True)
+    shipment = ForeignKey(Shipment, on_delete=OnDelete.restrict, null=True)
+    kind = Varchar(length=24)  # refund | store_credit | charge | charge_reversal
+    amount = BigInt()
+    currency = Varchar(length=3)
+    provider = Varchar(length=24)  # manual | stripe | ledger
+    provider_reference = Varchar(length=200, default="")
+    status = Varchar(length=24)  # succeeded | to_do_in_shop | failed
+    idempotency_key = Varchar(length=200, unique=True)
+    created_at = Timestamptz()
+
+    payment_amount_positive = Check("amount > 0")
+
+
+class StoreCredit(Table, tablename="store_credit", db=DB):
+    """A store-credit code with its balance; every movement is a StoreCreditMovement row."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    customer = ForeignKey(Customer, on_delete=OnDelete.restrict, null=False, index=True)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True, unique=True)
+    code = Varchar(length=32, unique=True)
+    currency = Varchar(length=3)
+    balance = BigInt(default=0)
+    created_at = Timestamptz()
+
+    store_credit_balance_not_negative = Check("balance >= 0")
+
+
+class StoreCreditMovement(Table, tablename="store_credit_movement", db=DB):
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    credit = ForeignKey(StoreCredit, on_delete=OnDelete.restrict, null=False, index=True)
+    amount = BigInt()  # + issued, - spent
+    reason = Varchar(length=200)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True)
+    at = Timestamptz()
+
+
+class Receipt(Table, tablename="receipt", db=DB):
+    """A parcel received at the warehouse: one per case, whatever is scanned again."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, unique=True)
+    barcode = Varchar(length=64)
+    station = ForeignKey(Station, on_delete=OnDelete.restrict, null=True)
+    received_at = Timestamptz()
+
+
+class UnexpectedParcel(Table, tablename="unexpected_parcel", db=DB):
+    """A scan that matched no case: for a lead to sort out."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    barcode = Varchar(length=200)
+    station = ForeignKey(Station, on_delete=OnDelete.restrict, null=True)
+    scanned_at = Timestamptz()
+    resolved_at = Timestamptz(null=True, default=None)
+    note = Text(default="")
+
+
+class FollowUp(Table, tablename="follow_up", db=DB):
+    """The "did it fit?" rating after a replacement arrived."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, unique=True)
+    rating = Integer()
+    comment = Text(default="")
+    at = Timestamptz()
+
+    follow_up_rating_range = Check("rating BETWEEN 1 AND 5")
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -327,4 +472,13 @@ ALL_TABLES: list[type[Table]] = [
     Macro,
     IdempotencyKey,
     OutboxMessage,
+    Label,
+    TrackingEvent,
+    Shipment,
+    Payment,
+    StoreCredit,
+    StoreCreditMovement,
+    Receipt,
+    UnexpectedParcel,
+    FollowUp,
 ]

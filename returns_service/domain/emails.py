@@ -14,6 +14,11 @@ class EmailTemplate(StrEnum):
     HANDOVER = "handover"
     CASE_REJECTED = "case_rejected"
     CASE_CLOSED = "case_closed"
+    REPLACEMENT_SHIPPED = "replacement_shipped"
+    RETURN_REMINDER = "return_reminder"
+    REFUND_ISSUED = "refund_issued"
+    STORE_CREDIT_ISSUED = "store_credit_issued"
+    FOLLOW_UP = "follow_up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +216,86 @@ TEXTS: dict[EmailTemplate, dict[str, tuple[str, str]]] = {
             "مع أطيب التحيات،\n{agent}\n{store}",
         ),
     },
+    EmailTemplate.REPLACEMENT_SHIPPED: {
+        "en": (
+            "Your replacement for {case_number} is on its way",
+            "Hi {first_name},\n\nYour replacement is on its way: {detail}\n\n{extra}\n\n"
+            "Follow everything here: {link}\n\nWarm regards,\n{agent}\n{store}",
+        ),
+        "ro": (
+            "Produsul de schimb pentru {case_number} este pe drum",
+            "Bună, {first_name},\n\nProdusul de schimb este pe drum: {detail}\n\n{extra}\n\n"
+            "Urmărește totul aici: {link}\n\nCu drag,\n{agent}\n{store}",
+        ),
+        "nb": (
+            "Erstatningen for {case_number} er på vei",
+            "Hei {first_name},\n\nErstatningen er på vei: {detail}\n\n{extra}\n\n"
+            "Følg alt her: {link}\n\nVennlig hilsen\n{agent}\n{store}",
+        ),
+        "hu": (
+            "Úton van a(z) {case_number} cseretermék",
+            "Kedves {first_name}!\n\nA cseretermék úton van: {detail}\n\n{extra}\n\n"
+            "Itt követhetsz mindent: {link}\n\nÜdvözlettel:\n{agent}\n{store}",
+        ),
+        "ar": (
+            "البديل للطلب {case_number} في الطريق إليك",
+            "مرحباً {first_name}،\n\nالبديل في الطريق إليك: {detail}\n\n{extra}\n\n"
+            "تابع كل شيء من هنا: {link}\n\nمع أطيب التحيات،\n{agent}\n{store}",
+        ),
+    },
+    EmailTemplate.RETURN_REMINDER: {
+        "en": (
+            "A reminder: please send back the original for {case_number}",
+            "Hi {first_name},\n\nWe sent your replacement ahead of time. Please send the "
+            "original back by {detail}, with the label from here: {link}\n\nThank you!\n"
+            "{agent}\n{store}",
+        ),
+        "ro": (
+            "Un memento: te rugăm să trimiți înapoi produsul pentru {case_number}",
+            "Bună, {first_name},\n\nȚi-am trimis produsul de schimb din timp. Te rugăm să "
+            "trimiți produsul inițial până la {detail}, cu eticheta de aici: {link}\n\n"
+            "Mulțumim!\n{agent}\n{store}",
+        ),
+    },
+    EmailTemplate.REFUND_ISSUED: {
+        "en": (
+            "Your refund for {case_number}",
+            "Hi {first_name},\n\nWe have refunded {detail} for your return {case_number}. "
+            "Depending on your bank it shows on your statement within a few days.\n\n"
+            "Warm regards,\n{agent}\n{store}",
+        ),
+        "ro": (
+            "Rambursarea pentru {case_number}",
+            "Bună, {first_name},\n\nȚi-am rambursat {detail} pentru returul {case_number}. "
+            "În funcție de bancă, suma apare în câteva zile.\n\nCu drag,\n{agent}\n{store}",
+        ),
+    },
+    EmailTemplate.STORE_CREDIT_ISSUED: {
+        "en": (
+            "Your store credit for {case_number}",
+            "Hi {first_name},\n\nYour store credit is ready: {detail}\nUse the code at "
+            "checkout whenever you like.\n\nWarm regards,\n{agent}\n{store}",
+        ),
+        "ro": (
+            "Creditul tău pentru {case_number}",
+            "Bună, {first_name},\n\nCreditul tău este gata: {detail}\nFolosește codul la "
+            "plată oricând vrei.\n\nCu drag,\n{agent}\n{store}",
+        ),
+    },
+    EmailTemplate.FOLLOW_UP: {
+        "en": (
+            "Did it fit? ({case_number})",
+            "Hi {first_name},\n\nYour replacement should be with you now. Is it just right? "
+            "Rate it from 1 to 5 here: {link}\nIf anything is not right, I will sort it out "
+            "personally.\n\n{agent}\n{store}",
+        ),
+        "ro": (
+            "Ți se potrivește? ({case_number})",
+            "Bună, {first_name},\n\nProdusul de schimb ar trebui să fi ajuns. Este exact cum "
+            "trebuie? Dă-i o notă de la 1 la 5 aici: {link}\nDacă ceva nu e în regulă, mă ocup "
+            "personal.\n\n{agent}\n{store}",
+        ),
+    },
 }
 
 
@@ -224,4 +309,14 @@ def render_email(template: EmailTemplate, language: str, **fields: str) -> Rende
     return RenderedEmail(subject.format(**values), body.format(**values), chosen)
 
 
-_FIELDS = ("first_name", "case_number", "agent", "store", "link", "message", "reason")
+_FIELDS = (
+    "first_name",
+    "case_number",
+    "agent",
+    "store",
+    "link",
+    "message",
+    "reason",
+    "detail",
+    "extra",
+)

@@ -50,3 +50,27 @@ def next_size(
         if distance > 0 and (best is None or distance < best[0]):
             best = (distance, candidate)
     return best[1] if best else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Advance exchanges: shipping the replacement before the original is back.
+
+TRIGGER_BY_MODE = {
+    "on_request": "approved",  # the 003 founder: ship the day it is asked for
+    "on_first_scan": "in_transit",  # LIV: as soon as the return is on its way
+    "on_receipt": "inspected",  # only once the original is in the warehouse and graded
+}
+
+
+def ships_now(mode: str, event: str) -> bool:
+    """Does the policy's `advance_exchange` mode ship the replacement at this event
+    (approved, in_transit)? After inspection a waiting replacement always ships."""
+    return event == "inspected" or TRIGGER_BY_MODE.get(mode) == event
+
+
+def exposure_allows(open_exposure: int, value: int, limit: int) -> bool:
+    """Replacements out with their originals not back may not exceed the policy's limit."""
+    return open_exposure + value <= limit
+
+
+REMINDER_DAYS = (7, 2)

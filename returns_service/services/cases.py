@@ -6,10 +6,7 @@ the customer's email, all in one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from returns_service.db.engine import DB
-from returns_service.db.scope import readable
 from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import (
@@ -25,10 +22,15 @@ from returns_service.domain.cases import (
     new_case_number,
 )
 from returns_service.domain.emails import EmailTemplate
-from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
 from returns_service.services import assignment, timeline
+from returns_service.services.case_records import (
+    actor_for,
+    email_customer,
+    lock_case,
+    release_reservations,
+)
 from returns_service.services.eligibility import EvaluatedLine, evaluate_order
-from returns_service.services.outbox import enqueue_email
 from returns_service.services.policy import get_policy
 from returns_service.services.runtime import Runtime
 
@@ -36,100 +38,6 @@ from returns_service.services.runtime import Runtime
 class OutOfStock(Conflict):
     code = "out-of-stock"
     title = "Not in stock"
-
-
-@dataclass(slots=True)
-class LockedCase:
-    """A case locked for this transaction, with what its emails need."""
-
-    id: int
-    store_id: int
-    number: str
-    status: CaseStatus
-    agent_id: int | None
-    agent_name: str | None
-    customer_id: int
-    customer_email: str
-    first_name: str
-    language: str
-    outside_policy: bool
-    store_name: str
-
-
-async def lock_case(caller: Caller, number: str) -> LockedCase:
-    """Lock a case the caller may read; anything else is the same 404."""
-    found = await (
-        ReturnCase.select(ReturnCase.id)
-        .where(readable(caller, ReturnCase) & (ReturnCase.number == number))
-        .lock_rows(of=(ReturnCase,))
-        .first()
-        .run()
-    )
-    if found is None:
-        raise NotFound(f"there is no case {number}")
-    rows = await ReturnCase.raw(
-        """
-        SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c.language,
-               c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
-               cu.email, cu.first_name, s.name AS store_name
-          FROM return_case c
-          JOIN customer cu ON cu.id = c.customer
-          JOIN store s ON s.id = c.store
-          LEFT JOIN agent a ON a.id = c.agent
-         WHERE c.id = {}
-        """,
-        found["id"],
-    ).run()
-    row = rows[0]
-    return LockedCase(
-        id=row["id"],
-        store_id=row["store"],
-        number=row["number"],
-        status=CaseStatus(row["status"]),
-        agent_id=row["agent"],
-        agent_name=row["agent_name"],
-        customer_id=row["customer"],
-        customer_email=row["email"],
-        first_name=row["first_name"],
-        language=row["language"],
-        outside_policy=row["outside_policy"],
-        store_name=row["store_name"],
-    )
-
-
-async def email_customer(
-    case: LockedCase, template: EmailTemplate, rt: Runtime, **fields: str
-) -> None:
-    await enqueue_email(
-        store_id=case.store_id,
-        case_id=case.id,
-        template=template,
-        recipient=case.customer_email,
-        language=case.language,
-        clock=rt.clock,
-        first_name=case.first_name,
-        case_number=case.number,
-        agent=case.agent_name or f"The {case.store_name} team",
-        store=case.store_name,
-        link=rt.case_link(case.number),
-        **fields,
-    )
-
-
-async def actor_for(caller: Caller) -> Actor:
-    """The caller as the timeline names them."""
-    if caller.role is Role.CUSTOMER:
-        row = await Customer.select(Customer.first_name).where(Customer.id == caller.customer_id)
-        return Actor("customer", caller.customer_id, row[0]["first_name"] if row else "customer")
-    if caller.agent_id is not None:
-        agent = await (
-            Agent.select(Agent.name, Agent.display_name).where(Agent.id == caller.agent_id).first()
-        )
-        name = (agent["display_name"] or agent["name"]) if agent else "agent"
-        return Actor("agent", caller.agent_id, name)
-    if caller.role is Role.WAREHOUSE:
-        return Actor("warehouse", caller.station_id, "warehouse")
-    return Actor("agent", None, caller.role.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,23 +210,6 @@ async def _reserve_exchange_unit(
     ).run()
     if not taken:
         raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)
-
-
-async def release_reservations(case_id: int) -> None:
-    """Put units held for exchanges back on the shelf (the case ended before shipping)."""
-    items = await CaseItem.select(
-        CaseItem.id, CaseItem.store, CaseItem.exchange_sku, CaseItem.quantity
-    ).where(
-        (CaseItem.case == case_id) & (CaseItem.exchange_reserved == True)  # noqa: E712
-    )
-    for item in items:
-        await Variant.raw(
-            "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-            item["quantity"],
-            item["store"],
-            item["exchange_sku"],
-        ).run()
-        await CaseItem.update({CaseItem.exchange_reserved: False}).where(CaseItem.id == item["id"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from returns_service.domain.macros import check_macro, render
-from returns_service.services.cases import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.case_records import LockedCase, actor_for, email_customer, lock_case
 from returns_service.services.runtime import Runtime
 
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]

@@ -1,18 +1,61 @@
-"""What every use case may need from its surroundings: the one clock and the public address
-(for links in emails). Built once by the app or the worker and passed in."""
+"""What every use case may need from its surroundings: the one clock, the public address (for
+links in emails and labels), the carrier and payment adapters, the return warehouse. Built
+once by the app or the worker (`runtime_from_settings`) and passed in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import msgspec
+
+from returns_service.adapters.carriers import (
+    Address,
+    BuiltinCarrier,
+    CarrierAdapter,
+    carrier_from_name,
+)
+from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
 from returns_service.clock import Clock
+from returns_service.settings import Settings
+
+DEFAULT_WAREHOUSE = Address(
+    name="Returns department",
+    line1="100 Harbor Way",
+    city="Reno",
+    region="NV",
+    postal_code="89501",
+    country="US",
+)
+
+
+def warehouse_from_json(text: str) -> Address:
+    if not text:
+        return DEFAULT_WAREHOUSE
+    return msgspec.json.decode(text.encode(), type=Address)
 
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
     clock: Clock
     public_url: str = "http://127.0.0.1:8000"
+    carrier: CarrierAdapter = field(default_factory=BuiltinCarrier)
+    payments: PaymentAdapter = field(default_factory=ManualPayments)
+    warehouse: Address = DEFAULT_WAREHOUSE
+    follow_up_days: int = 3
+    auto_close_days: int = 14
 
     def case_link(self, number: str) -> str:
         """Where a customer follows their case (the portal asks them to sign in first)."""
         return f"{self.public_url}/portal"
+
+
+def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
+    return Runtime(
+        clock=clock,
+        public_url=settings.public_url,
+        carrier=carrier_from_name(settings.carrier),
+        payments=payments_from_settings(settings.payments, settings.stripe_api_key),
+        warehouse=warehouse_from_json(settings.warehouse_address),
+        follow_up_days=settings.follow_up_days,
+        auto_close_days=settings.auto_close_days,
+    )

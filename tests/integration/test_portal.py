@@ -180,7 +180,11 @@ async def test_exchange_options_list_other_variants(client: Client, clock: Froze
     options = {o["sku"]: o["in_stock"] for o in response.json()}
     assert options == {"RING-7-BLK": True, "RING-9-BLK": True, "RING-10-BLK": False}
     suggested = {o["sku"]: o["suggested_for"] for o in response.json()}
-    assert suggested == {"RING-7-BLK": ["too_large"], "RING-9-BLK": ["too_small"], "RING-10-BLK": []}
+    assert suggested == {
+        "RING-7-BLK": ["too_large"],
+        "RING-9-BLK": ["too_small"],
+        "RING-10-BLK": [],
+    }
 
 
 async def test_another_customers_line_is_404(client: Client, clock: FrozenClock) -> None:

@@ -1,0 +1,157 @@
+"""Prepaid return labels: issued when a case is approved (where the policy pays for the
+return), re-issued by an agent (the old one voided), served to the customer as a PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from returns_service.adapters.carriers import Address, LabelRequest
+from returns_service.db.engine import DB
+from returns_service.db.scope import readable
+from returns_service.db.tables import Customer, Label, ReturnCase, ShopOrder
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.errors import Conflict, NotFound
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.services import timeline
+from returns_service.services.case_records import LockedCase, actor_for, lock_case
+from returns_service.services.runtime import Runtime
+
+
+@dataclass(frozen=True, slots=True)
+class LabelFile:
+    tracking_number: str
+    content: bytes
+    media_type: str
+    filename: str
+
+
+async def _ship_from(case: LockedCase) -> Address:
+    order = (
+        await ShopOrder.select(ShopOrder.shipping_address)
+        .where(ShopOrder.id == case.order_id)
+        .output(load_json=True)
+    )
+    customer = await Customer.select(
+        Customer.first_name, Customer.last_name, Customer.country
+    ).where(Customer.id == case.customer_id)
+    address = order[0]["shipping_address"] or {}
+    person = customer[0]
+    return Address(
+        name=address.get("name") or f"{person['first_name']} {person['last_name']}".strip(),
+        line1=address.get("line1", ""),
+        line2=address.get("line2") or "",
+        city=address.get("city", ""),
+        region=address.get("region") or "",
+        postal_code=address.get("postal_code", ""),
+        country=address.get("country") or person["country"] or "",
+    )
+
+
+async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
+    """Right after approval: a prepaid label where the customer's country is covered,
+    otherwise instructions to send the parcel themselves. Returns whether a label was made."""
+    ship_from = await _ship_from(case)
+    if ship_from.country in policy.prepaid_label_countries:
+        await issue(case, rt, actor=Actor("system", None, "system"))
+        return True
+    warehouse = ", ".join(rt.warehouse.lines())
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=Actor("system", None, "system"),
+        kind="ship_yourself",
+        text=(
+            f"Please send the parcel to {warehouse}, with the number {case.number} written "
+            "on it, using a tracked service."
+        ),
+        detail=f"no prepaid label for {ship_from.country or 'an unknown country'}",
+        at=rt.clock.now(),
+    )
+    return False
+
+
+async def issue(case: LockedCase, rt: Runtime, actor: Actor) -> str:
+    """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
+    now = rt.clock.now()
+    active = await Label.select(Label.id, Label.tracking_number).where(
+        (Label.case == case.id) & (Label.status == "active")
+    )
+    request = LabelRequest(
+        case_number=case.number,
+        ship_from=await _ship_from(case),
+        ship_to=rt.warehouse,
+        portal_url=rt.case_link(case.number),
+    )
+    for _ in range(5):  # a tracking number that exists already: ask for another
+        created = await rt.carrier.create_label(request)
+        inserted = await Label.raw(
+            """
+            INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl,
+                               created_at)
+            VALUES ({}, {}, {}, {}, 'active', {}, {}, {})
+            ON CONFLICT (tracking_number) DO NOTHING
+            RETURNING id
+            """,
+            case.store_id,
+            case.id,
+            created.carrier,
+            created.tracking_number,
+            created.pdf,
+            created.zpl,
+            now,
+        ).run()
+        if inserted:
+            break
+    else:
+        raise Conflict("the carrier kept returning tracking numbers already in use")
+    for old in active:
+        await rt.carrier.void_label(old["tracking_number"])
+        await Label.update({Label.status: "voided", Label.voided_at: now}).where(
+            Label.id == old["id"]
+        )
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=actor,
+        kind="label",
+        text=(
+            "A new prepaid return label replaces the earlier one."
+            if active
+            else "Your prepaid return label is ready to print."
+        ),
+        detail=f"{created.carrier} {created.tracking_number}",
+        at=now,
+    )
+    return created.tracking_number
+
+
+async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
+    """An agent issues (or re-issues) the label of an approved case."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in (CaseStatus.APPROVED, CaseStatus.IN_TRANSIT):
+            raise Conflict(
+                f"a {case.status.value} case gets no label: only approved cases whose parcel "
+                "has not arrived"
+            )
+        tracking = await issue(case, rt, await actor_for(caller))
+    return tracking
+
+
+async def label_file(caller: Caller, number: str, kind: str = "pdf") -> LabelFile:
+    """The active label of a case the caller may read; 404 when it has none."""
+    case = await ReturnCase.select(ReturnCase.id).where(
+        readable(caller, ReturnCase) & (ReturnCase.number == number)
+    )
+    if not case:
+        raise NotFound(f"there is no case {number}")
+    label = await Label.select(Label.tracking_number, Label.pdf, Label.zpl).where(
+        (Label.case == case[0]["id"]) & (Label.status == "active")
+    )
+    if not label:
+        raise NotFound(f"case {number} has no prepaid label")
+    row = label[0]
+    if kind == "zpl":
+        return LabelFile(row["tracking_number"], row["zpl"].encode(), "text/plain", f"{number}.zpl")
+    return LabelFile(row["tracking_number"], bytes(row["pdf"]), "application/pdf", f"{number}.pdf")
