@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from returns_service import __version__
 from returns_service.adapters.mail import mailer_from_settings
 from returns_service.api.admin.controllers import (
+    CarrierWebhookController,
     CatalogController,
     OrdersController,
     PolicyController,
@@ -37,6 +38,7 @@ from returns_service.api.portal.controllers import PortalOrderController, Portal
 from returns_service.api.portal.returns import PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
 from returns_service.api.request_log import configure_logging, request_log_middleware
+from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.services.runtime import runtime_from_settings
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             OrdersController,
             StationsController,
             ShopifyWebhookController,
+            CarrierWebhookController,
+            WarehouseController,
         ],
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "runtime": runtime}),

@@ -4,6 +4,7 @@ history, and the paginated lists (an agent's queue, a lead's board, a customer's
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,10 @@ from returns_service.db.tables import (
     CaseMessage,
     CaseNote,
     Customer,
+    Label,
+    Payment,
     ReturnCase,
+    Shipment,
     ShopOrder,
 )
 from returns_service.domain.access import Caller, Role
@@ -52,7 +56,7 @@ class LabelView(msgspec.Struct, frozen=True):
 
 class ExchangeView(msgspec.Struct, frozen=True):
     sku: str
-    status: str  # reserved | cancelled (shipping states come with advance exchanges)
+    status: str  # waiting | reserved | shipped | delivered | cancelled
     advance: bool
     tracking_number: str | None
     return_deadline: date | None
@@ -223,28 +227,83 @@ async def _items_by_case(case_ids: list[int]) -> dict[int, list[CaseItemView]]:
     return grouped
 
 
-async def _reserved_case_items(case_ids: list[int]) -> set[tuple[int, str]]:
-    if not case_ids:
-        return set()
-    rows = await CaseItem.select(CaseItem.case, CaseItem.exchange_sku).where(
-        CaseItem.case.is_in(case_ids) & (CaseItem.exchange_reserved == True)  # noqa: E712
-    )
-    return {(r["case"], r["exchange_sku"]) for r in rows}
+@dataclass(frozen=True, slots=True)
+class Fulfilment:
+    """What has happened to the goods and the money of some cases, read in three queries."""
 
+    reserved: set[tuple[int, str]]
+    shipments: dict[int, dict[str, Any]]  # case id -> first replacement shipment
+    labels: dict[int, dict[str, Any]]  # case id -> active label
+    refunds: dict[int, RefundView]
 
-def _exchange(
-    case_id: int, status: CaseStatus, items: list[CaseItemView], reserved: set[tuple[int, str]]
-) -> ExchangeView | None:
-    for item in items:
-        if item.resolution == "exchange" and item.exchange_sku:
-            if (case_id, item.exchange_sku) in reserved:
+    @classmethod
+    async def load(cls, case_ids: list[int]) -> Fulfilment:
+        if not case_ids:
+            return cls(set(), {}, {}, {})
+        reserved = await CaseItem.select(CaseItem.case, CaseItem.exchange_sku).where(
+            CaseItem.case.is_in(case_ids) & (CaseItem.exchange_reserved == True)  # noqa: E712
+        )
+        shipments: dict[int, dict[str, Any]] = {}
+        for row in (
+            await Shipment.select().where(Shipment.case.is_in(case_ids)).order_by(Shipment.id)
+        ):
+            shipments.setdefault(row["case"], row)
+        labels = {
+            row["case"]: row
+            for row in await Label.select(Label.case, Label.carrier, Label.tracking_number).where(
+                Label.case.is_in(case_ids) & (Label.status == "active")
+            )
+        }
+        refunds: dict[int, RefundView] = {}
+        rows = await Payment.raw(
+            """
+            SELECT "case", currency, sum(amount) AS amount,
+                   array_agg(DISTINCT kind) AS kinds, array_agg(DISTINCT status) AS statuses
+              FROM payment WHERE "case" = ANY({}) AND kind IN ('refund', 'store_credit')
+             GROUP BY "case", currency
+            """,
+            case_ids,
+        ).run()
+        for row in rows:
+            kinds = set(row["kinds"])
+            refunds[row["case"]] = RefundView(
+                amount=Money(int(row["amount"]), row["currency"]),
+                method=kinds.pop() if len(kinds) == 1 else "mixed",
+                status="to_do_in_shop" if "to_do_in_shop" in row["statuses"] else "succeeded",
+            )
+        return cls({(r["case"], r["exchange_sku"]) for r in reserved}, shipments, labels, refunds)
+
+    def label(self, case_id: int, number: str) -> LabelView | None:
+        row = self.labels.get(case_id)
+        if row is None:
+            return None
+        url = f"/api/v1/portal/returns/{number}/label.pdf"
+        return LabelView(row["carrier"], row["tracking_number"], url)
+
+    def exchange(
+        self, case_id: int, status: CaseStatus, items: list[CaseItemView]
+    ) -> ExchangeView | None:
+        shipment = self.shipments.get(case_id)
+        for item in items:
+            if item.resolution != "exchange" or not item.exchange_sku:
+                continue
+            if shipment is not None:
+                state = "delivered" if shipment["delivered_at"] else "shipped"
+                return ExchangeView(
+                    shipment["sku"],
+                    state,
+                    shipment["advance"],
+                    shipment["tracking_number"],
+                    shipment["return_deadline"],
+                )
+            if (case_id, item.exchange_sku) in self.reserved:
                 state = "reserved"
             elif status in RELEASED_STATUSES or status is CaseStatus.CLOSED:
                 state = "cancelled"
             else:
                 state = "waiting"
             return ExchangeView(item.exchange_sku, state, False, None, None)
-    return None
+        return None
 
 
 async def _case_row(caller: Caller, number: str) -> dict[str, Any]:
@@ -286,7 +345,7 @@ async def case_view(caller: Caller, number: str) -> CaseView:
     """The case as the caller may see it (customers: the customer-facing timeline)."""
     row = await _case_row(caller, number)
     items = (await _items_by_case([row["id"]])).get(row["id"], [])
-    reserved = await _reserved_case_items([row["id"]])
+    fulfilment = await Fulfilment.load([row["id"]])
     status = CaseStatus(row["status"])
     return CaseView(
         number=row["number"],
@@ -296,9 +355,9 @@ async def case_view(caller: Caller, number: str) -> CaseView:
         updated_at=row["updated_at"],
         items=items,
         agent=_agent_ref(row),
-        label=None,
-        exchange=_exchange(row["id"], status, items, reserved),
-        refund=None,
+        label=fulfilment.label(row["id"], row["number"]),
+        exchange=fulfilment.exchange(row["id"], status, items),
+        refund=fulfilment.refunds.get(row["id"]),
         timeline=await _timeline(caller, row["id"]),
         comment=row["comment"],
         outside_policy=row["outside_policy"],
@@ -506,7 +565,7 @@ async def case_page(
     rows = rows[:limit]
     ids = [r["id"] for r in rows]
     items = await _items_by_case(ids)
-    reserved = await _reserved_case_items(ids)
+    fulfilment = await Fulfilment.load(ids)
     staff = caller.is_staff()
     summaries = [
         CaseSummary(
@@ -517,7 +576,7 @@ async def case_page(
             updated_at=r["updated_at"],
             items=items.get(r["id"], []),
             agent=_agent_ref(r),
-            exchange=_exchange(r["id"], CaseStatus(r["status"]), items.get(r["id"], []), reserved),
+            exchange=fulfilment.exchange(r["id"], CaseStatus(r["status"]), items.get(r["id"], [])),
             awaiting_reply=r["awaiting_reply"],
             outside_policy=r["outside_policy"],
             customer=CustomerRef(

@@ -23,8 +23,10 @@ from returns_service.domain.cases import (
 )
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
-from returns_service.services import assignment, timeline
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.services import assignment, exchanges, labels, timeline
 from returns_service.services.case_records import (
+    LockedCase,
     actor_for,
     email_customer,
     lock_case,
@@ -125,10 +127,19 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 detail="inside the policy: approved automatically",
                 at=now,
             )
-            await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+            await after_approval(case, policy, rt, SYSTEM)
         else:
             await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
     return number
+
+
+async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
+    """The moment a case is approved: the label (where the policy pays for it), the approval
+    email, and an advance replacement when the policy ships on request."""
+    case.status = CaseStatus.APPROVED
+    await labels.issue_on_approval(case, policy, rt)
+    await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+    await exchanges.on_event(case, "approved", policy, rt, actor)
 
 
 def _check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:
@@ -241,7 +252,7 @@ async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime)
             await ReturnCase.update({ReturnCase.approved_as_exception: True}).where(
                 ReturnCase.id == case.id
             )
-        await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+        await after_approval(case, await get_policy(case.store_id), rt, actor)
 
 
 async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:

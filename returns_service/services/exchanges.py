@@ -4,22 +4,31 @@ choice), as long as the customer's open advance exposure stays within the policy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+from returns_service.db.engine import DB
 from returns_service.db.tables import CaseItem, Shipment, Variant
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict
 from returns_service.domain.exchanges import exposure_allows, ships_now
 from returns_service.domain.money import Money
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
 from returns_service.services import timeline
-from returns_service.services.case_records import LockedCase, email_customer
+from returns_service.services.case_records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.policy import get_policy
 from returns_service.services.runtime import Runtime
+from returns_service.services.settlement import resolve_if_settled
 from returns_service.services.stores import get_store
 
 # Statuses in which the original has not reached the warehouse yet: a shipment is "advance".
 BEFORE_RECEIPT = frozenset({CaseStatus.REQUESTED, CaseStatus.APPROVED, CaseStatus.IN_TRANSIT})
+SHIPPABLE = frozenset(
+    {CaseStatus.APPROVED, CaseStatus.IN_TRANSIT, CaseStatus.RECEIVED, CaseStatus.INSPECTED}
+)
 
 
 async def open_exposure(store_id: int, customer_id: int) -> int:
@@ -36,14 +45,37 @@ async def open_exposure(store_id: int, customer_id: int) -> int:
     return int(rows[0]["open"])
 
 
+@dataclass(frozen=True, slots=True)
+class ShipOutcome:
+    shipped: int
+    held: list[str]  # why a replacement could not leave (for the agent)
+
+
 async def on_event(
     case: LockedCase, event: str, policy: ReturnPolicy, rt: Runtime, actor: Actor
-) -> int:
-    """Ship waiting replacements if the policy's advance mode says this event is the moment
-    (`approved`, `in_transit`; `received` always ships). Returns how many shipped."""
+) -> ShipOutcome:
+    """Ship waiting replacements if the policy's advance mode says this event (`approved`,
+    `in_transit`) is the moment."""
     if not ships_now(policy.advance_exchange, event):
-        return 0
+        return ShipOutcome(0, [])
     return await ship_waiting(case, policy, rt, actor, reason=f"policy {policy.advance_exchange}")
+
+
+async def ship_now(caller: Caller, number: str, rt: Runtime) -> None:
+    """An agent ships the replacement now (an advance exchange if the original is not back)."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in SHIPPABLE:
+            raise Conflict(f"a {case.status.value} case ships no replacement")
+        policy = await get_policy(case.store_id)
+        outcome = await ship_waiting(
+            case, policy, rt, await actor_for(caller), reason="shipped by the agent"
+        )
+        if not outcome.shipped:
+            raise Conflict(
+                "; ".join(outcome.held) or "no replacement is waiting to ship on this case"
+            )
+        await resolve_if_settled(case, rt, await actor_for(caller))
 
 
 async def ship_waiting(
@@ -54,9 +86,9 @@ async def ship_waiting(
     *,
     reason: str,
     only_items: list[int] | None = None,
-) -> int:
+) -> ShipOutcome:
     """Ship the exchange items of a locked case that have no replacement yet (all of them,
-    or `only_items`)."""
+    or `only_items`). What cannot ship is recorded for the agent and returned in `held`."""
     items = await CaseItem.raw(
         """
         SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
@@ -72,6 +104,7 @@ async def ship_waiting(
     if only_items is not None:
         items = [i for i in items if i["id"] in only_items]
     shipped = 0
+    held: list[str] = []
     now = rt.clock.now()
     advance = case.status in BEFORE_RECEIPT
     for item in items:
@@ -82,17 +115,19 @@ async def ship_waiting(
             if value.currency != limit.currency or not exposure_allows(
                 exposure, value.amount, limit.amount
             ):
+                why = (
+                    f"advance exchange held: open exposure {exposure} + {value.amount} "
+                    f"{value.currency} would exceed the limit of {limit.amount} "
+                    f"{limit.currency}; it ships on receipt"
+                )
+                held.append(why)
                 await timeline.record(
                     store_id=case.store_id,
                     case_id=case.id,
                     actor=actor,
                     kind="exchange_waits",
                     text="Your replacement ships as soon as the original reaches us.",
-                    detail=(
-                        f"advance exchange held: open exposure {exposure} + {value.amount} "
-                        f"{value.currency} would exceed the limit of {limit.amount} "
-                        f"{limit.currency}; it ships on receipt"
-                    ),
+                    detail=why,
                     at=now,
                 )
                 continue
@@ -107,6 +142,7 @@ async def ship_waiting(
                 item["quantity"],
             ).run()
             if not taken:
+                held.append(f"{item['exchange_sku']} is out of stock")
                 await timeline.record(
                     store_id=case.store_id,
                     case_id=case.id,
@@ -167,4 +203,4 @@ async def ship_waiting(
             extra=extra,
         )
         shipped += 1
-    return shipped
+    return ShipOutcome(shipped, held)

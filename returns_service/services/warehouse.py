@@ -4,6 +4,7 @@ grades each item, puts restocked units back on the shelf and settles what settle
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -293,3 +294,19 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
 async def _line_sku(line_id: int) -> str:
     rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
     return str(rows[0]["sku"])
+
+
+class UnexpectedParcelView(msgspec.Struct, frozen=True):
+    id: int
+    barcode: str
+    note: str
+    scanned_at: datetime
+
+
+async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:
+    rows = await (
+        UnexpectedParcel.select()
+        .where((UnexpectedParcel.store == caller.store_id) & UnexpectedParcel.resolved_at.is_null())
+        .order_by(UnexpectedParcel.id)
+    )
+    return [UnexpectedParcelView(r["id"], r["barcode"], r["note"], r["scanned_at"]) for r in rows]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from returns_service.adapters.mail import Mailer
 from returns_service.db.tables import Store
-from returns_service.services import idempotency
+from returns_service.services import aftercare, idempotency
 from returns_service.services.cases import assign_waiting
 from returns_service.services.housekeeping import purge_lookup_failures
 from returns_service.services.outbox import deliver_pending
@@ -38,6 +38,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     delivered = failed = assigned = 0
     for store in await Store.select(Store.id, Store.name):
         assigned += await assign_waiting(store["id"], rt)
+    await aftercare.run_all(rt)
     while True:  # drain what is due now, batch by batch
         report = await deliver_pending(
             config.mailer, rt.clock, sender=config.sender, sender_name=config.sender_name

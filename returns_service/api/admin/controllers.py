@@ -16,10 +16,10 @@ from returns_service.api.admin.schemas import CreatedWithToken, OrderUpserted, P
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
-from returns_service.domain.errors import InvalidRequest, NotAuthenticated
+from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services import catalog, orders, policy, staff
+from returns_service.services import catalog, orders, policy, staff, tracking
 
 
 class PolicyController(Controller):
@@ -111,4 +111,30 @@ class ShopifyWebhookController(Controller):
         return Response(
             OrderUpserted(id=result.id, number=result.number, created=result.created),
             status_code=201 if result.created else 200,
+        )
+
+
+class CarrierWebhookController(Controller):
+    path = "/api/v1/webhooks/carrier"
+    tags = ["webhooks"]
+    opt = PUBLIC
+
+    @post("/{carrier:str}", summary="Carrier tracking events, signed with the carrier's secret")
+    async def carrier_event(
+        self,
+        carrier: Annotated[str, PathParameter(min_length=1, max_length=32)],
+        request: Request[Any, Any, Any],
+        state: State,
+    ) -> tracking.TrackingResult:
+        settings = state.settings
+        known = {settings.carrier, *(name for name, _ in settings.carrier_secrets)}
+        if carrier not in known:
+            raise NotFound(f"no carrier {carrier!r} is configured")
+        return await tracking.handle_event(
+            state.store.id,
+            carrier,
+            await request.body(),
+            request.headers.get("x-carrier-signature"),
+            settings.carrier_secret(carrier),
+            state.runtime,
         )

@@ -3,20 +3,30 @@ the actions on it; canned replies; the team's availability."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from returns_service.api.admin.schemas import CreatedWithToken
 from returns_service.api.auth import allow
+from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
-from returns_service.domain.errors import InvalidRequest
-from returns_service.services import agents, case_views, cases, conversation, staff
+from returns_service.domain.errors import InvalidRequest, NotFound
+from returns_service.services import (
+    agents,
+    case_views,
+    cases,
+    conversation,
+    exchanges,
+    labels,
+    money,
+    staff,
+)
 from returns_service.services.agents import AgentPatch, AgentView
 from returns_service.services.case_views import AgentCaseView, CasePage
 from returns_service.services.conversation import MacroIn, MacroPatch, MacroView
@@ -41,6 +51,10 @@ class ApproveIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class RefundIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    amount: Annotated[int, msgspec.Meta(ge=1, le=10**12)] | None = None  # minor units
 
 
 class ReassignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -162,6 +176,65 @@ class CasesController(Controller):
     ) -> AgentCaseView:
         await cases.reassign(caller, number, data.agent_id, data.reason, state.runtime)
         return await case_views.agent_case_view(caller, number)
+
+    @post("/{number:str}/label", summary="Issue or re-issue the prepaid label", status_code=201)
+    async def label(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        request: Request[Any, Any, Any],
+        state: State,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[AgentCaseView]:
+        async def handler() -> AgentCaseView:
+            await labels.reissue(caller, number, state.runtime)
+            return await case_views.agent_case_view(caller, number)
+
+        return await respond_idempotently(request, caller, idempotency_key, 201, handler)
+
+    @get("/{number:str}/label.{kind:str}", summary="The label as PDF or ZPL (thermal printers)")
+    async def label_file(
+        self, caller: NamedDependency[Caller], number: CaseNumber, kind: FromPath[str]
+    ) -> Response[bytes]:
+        if kind not in ("pdf", "zpl"):
+            raise NotFound("labels come as .pdf or .zpl")
+        label = await labels.label_file(caller, number, kind)
+        return Response(label.content, media_type=label.media_type)
+
+    @post("/{number:str}/exchange/ship", summary="Ship the replacement now", status_code=200)
+    async def ship_exchange(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        request: Request[Any, Any, Any],
+        state: State,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[AgentCaseView]:
+        async def handler() -> AgentCaseView:
+            await exchanges.ship_now(caller, number, state.runtime)
+            return await case_views.agent_case_view(caller, number)
+
+        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+
+    @post(
+        "/{number:str}/refund",
+        summary="Refund (default: what the policy computes)",
+        status_code=200,
+    )
+    async def refund(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        request: Request[Any, Any, Any],
+        state: State,
+        data: JSONBody[RefundIn | None] = None,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[AgentCaseView]:
+        async def handler() -> AgentCaseView:
+            await money.refund_case(caller, number, data.amount if data else None, state.runtime)
+            return await case_views.agent_case_view(caller, number)
+
+        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
 
 
 class MacrosController(Controller):

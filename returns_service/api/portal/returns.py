@@ -14,7 +14,7 @@ from returns_service.api.auth import allow
 from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
-from returns_service.services import case_views, cases, conversation
+from returns_service.services import aftercare, case_views, cases, conversation, labels
 from returns_service.services.case_views import CasePage, CaseView, MessageView
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -84,4 +84,28 @@ class PortalReturnsController(Controller):
         self, caller: NamedDependency[Caller], number: CaseNumber, state: State
     ) -> CaseView:
         await cases.cancel(caller, number, state.runtime)
+        return await case_views.case_view(caller, number)
+
+    @get("/{number:str}/label.pdf", summary="The prepaid return label (PDF); 404 if none")
+    async def label_pdf(
+        self, caller: NamedDependency[Caller], number: CaseNumber
+    ) -> Response[bytes]:
+        label = await labels.label_file(caller, number, "pdf")
+        return Response(
+            label.content,
+            media_type=label.media_type,
+            headers={"Content-Disposition": f'inline; filename="{label.filename}"'},
+        )
+
+    @post(
+        "/{number:str}/rating", summary="Did it fit? A 1-5 rating of the exchange", status_code=201
+    )
+    async def rate(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[aftercare.Rating],
+        state: State,
+    ) -> CaseView:
+        await aftercare.rate(caller, number, data, state.runtime)
         return await case_views.case_view(caller, number)

@@ -1,0 +1,71 @@
+"""The warehouse (role `warehouse`): scanning parcels in, grading what is inside."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+
+from returns_service.api.auth import allow
+from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
+from returns_service.domain.access import Caller, Role
+from returns_service.services import warehouse
+from returns_service.services.case_views import CaseView
+from returns_service.services.warehouse import Inspection, ScanResult
+
+CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
+
+
+class ScanIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    barcode: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    station: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+
+
+class WarehouseController(Controller):
+    path = "/api/v1/warehouse"
+    tags = ["warehouse"]
+
+    @post(
+        "/scans",
+        summary="Scan a parcel by tracking or case number",
+        status_code=200,
+        guards=[allow(Role.WAREHOUSE)],
+    )
+    async def scan(
+        self, caller: NamedDependency[Caller], data: JSONBody[ScanIn], state: State
+    ) -> ScanResult:
+        return await warehouse.scan(caller, data.barcode, state.runtime)
+
+    @post(
+        "/cases/{number:str}/inspection",
+        summary="Grade each item: condition and disposition",
+        status_code=200,
+        guards=[allow(Role.WAREHOUSE)],
+    )
+    async def inspection(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[Inspection],
+        request: Request[Any, Any, Any],
+        state: State,
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[CaseView]:
+        async def handler() -> CaseView:
+            return await warehouse.inspect(caller, number, data, state.runtime)
+
+        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+
+    @get(
+        "/unexpected-parcels",
+        summary="Parcels that matched no return, for a lead to sort out",
+        guards=[allow(Role.WAREHOUSE, Role.LEAD)],
+    )
+    async def unexpected(
+        self, caller: NamedDependency[Caller]
+    ) -> list[warehouse.UnexpectedParcelView]:
+        return await warehouse.unexpected_parcels(caller)

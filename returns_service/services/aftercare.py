@@ -1,0 +1,168 @@
+"""What happens after the replacement leaves, driven by the worker: reminders 7 and 2 days
+before an advance exchange's original is due, the overdue charge past the deadline, the
+"did it fit?" follow-up, and closing resolved cases. Plus the customer's rating."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import msgspec
+
+from returns_service.db.engine import DB
+from returns_service.db.tables import CaseMessage, FollowUp, ReturnCase, Shipment
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import SYSTEM, CaseStatus
+from returns_service.domain.emails import EmailTemplate
+from returns_service.services import money, timeline
+from returns_service.services.case_records import email_customer, lock_case
+from returns_service.services.runtime import Runtime
+from returns_service.services.stores import get_store
+
+
+class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+async def _lead(store_id: int) -> Caller:
+    # the worker acts for the whole store
+    return Caller(Role.LEAD, store_id)
+
+
+async def advance_deadlines(rt: Runtime) -> int:
+    """Remind, then charge, for advance replacements whose originals are not back."""
+    acted = 0
+    rows = await Shipment.raw(
+        """
+        SELECT s.id, s.store, s.return_deadline, s.reminded_7_at, s.reminded_2_at,
+               c.number
+          FROM shipment s JOIN return_case c ON c.id = s."case"
+         WHERE s.advance AND s.original_received_at IS NULL AND s.overdue_at IS NULL
+         ORDER BY s.return_deadline, s.id
+        """
+    ).run()
+    for row in rows:
+        today = rt.clock.now().astimezone((await get_store(row["store"])).tz).date()
+        days_left = (row["return_deadline"] - today).days
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            if days_left < 0:
+                await money.charge_overdue(row["id"], case, rt)
+            elif days_left <= 2 and row["reminded_2_at"] is None:
+                await email_customer(
+                    case,
+                    EmailTemplate.RETURN_REMINDER,
+                    rt,
+                    detail=row["return_deadline"].isoformat(),
+                )
+                await Shipment.update({Shipment.reminded_2_at: rt.clock.now()}).where(
+                    Shipment.id == row["id"]
+                )
+            elif 2 < days_left <= 7 and row["reminded_7_at"] is None:
+                await email_customer(
+                    case,
+                    EmailTemplate.RETURN_REMINDER,
+                    rt,
+                    detail=row["return_deadline"].isoformat(),
+                )
+                await Shipment.update({Shipment.reminded_7_at: rt.clock.now()}).where(
+                    Shipment.id == row["id"]
+                )
+            else:
+                continue
+        acted += 1
+    return acted
+
+
+async def follow_ups(rt: Runtime) -> int:
+    """Some days after a replacement was delivered: "did it fit?" with a 1-5 rating."""
+    due = rt.clock.now() - timedelta(days=rt.follow_up_days)
+    rows = await Shipment.raw(
+        """
+        SELECT s.id, s.store, c.number FROM shipment s JOIN return_case c ON c.id = s."case"
+         WHERE s.delivered_at IS NOT NULL AND s.delivered_at <= {} AND s.follow_up_sent_at IS NULL
+         ORDER BY s.id
+        """,
+        due,
+    ).run()
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            await email_customer(case, EmailTemplate.FOLLOW_UP, rt)
+            await Shipment.update({Shipment.follow_up_sent_at: rt.clock.now()}).where(
+                Shipment.id == row["id"]
+            )
+    return len(rows)
+
+
+async def close_resolved(rt: Runtime) -> int:
+    """Resolved cases close by themselves after a quiet period (the agent can close sooner)."""
+    due = rt.clock.now() - timedelta(days=rt.auto_close_days)
+    rows = await ReturnCase.select(ReturnCase.store, ReturnCase.number).where(
+        (ReturnCase.status == CaseStatus.RESOLVED.value) & (ReturnCase.resolved_at <= due)
+    )
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.CLOSED,
+                actor=SYSTEM,
+                text="This return is complete and closed.",
+                at=rt.clock.now(),
+            )
+            await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
+    return len(rows)
+
+
+async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None:
+    """The customer's answer to "did it fit?". Three or less goes straight to a person: the
+    conversation reopens with the same concierge."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await FollowUp.raw(
+            """
+            INSERT INTO follow_up (store, "case", rating, comment, at) VALUES ({}, {}, {}, {}, {})
+            ON CONFLICT ("case") DO UPDATE SET rating = EXCLUDED.rating,
+                   comment = EXCLUDED.comment, at = EXCLUDED.at
+            """,
+            case.store_id,
+            case.id,
+            rating.rating,
+            rating.comment or "",
+            rt.clock.now(),
+        ).run()
+        low = rating.rating <= 3
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=SYSTEM,
+            kind="rating",
+            text=(
+                f"You rated the exchange {rating.rating}/5. "
+                + ("Your concierge will be in touch." if low else "Thank you!")
+            ),
+            detail=(rating.comment or "") + (" (low rating: reach out)" if low else ""),
+            at=rt.clock.now(),
+        )
+        if low:
+            await ReturnCase.update({ReturnCase.awaiting_reply: True}).where(
+                ReturnCase.id == case.id
+            )
+            if rating.comment:
+                await CaseMessage.insert(
+                    CaseMessage(
+                        store=case.store_id,
+                        case=case.id,
+                        at=rt.clock.now(),
+                        author_kind="customer",
+                        body=rating.comment,
+                    )
+                )
+
+
+async def run_all(rt: Runtime) -> int:
+    return await advance_deadlines(rt) + await follow_ups(rt) + await close_resolved(rt)
