@@ -82,7 +82,8 @@ def render_pdf(request: LabelRequest, tracking: str, carrier: str) -> bytes:
 
     buffer = io.BytesIO()
     width, height = 4 * inch, 6 * inch
-    pdf = canvas.Canvas(buffer, pagesize=(width, height))
+    # uncompressed: a few kilobytes more, and the label stays readable by any tool
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
     pdf.setTitle(f"Return label {request.case_number}")
     pdf.setAuthor(carrier)
     margin = 0.2 * inch

@@ -16,7 +16,7 @@ from returns_service.api.auth import allow
 from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
-from returns_service.domain.errors import InvalidRequest, NotFound
+from returns_service.domain.errors import InvalidRequest
 from returns_service.services import (
     agents,
     case_views,
@@ -192,13 +192,18 @@ class CasesController(Controller):
 
         return await respond_idempotently(request, caller, idempotency_key, 201, handler)
 
-    @get("/{number:str}/label.{kind:str}", summary="The label as PDF or ZPL (thermal printers)")
-    async def label_file(
-        self, caller: NamedDependency[Caller], number: CaseNumber, kind: FromPath[str]
+    @get("/{number:str}/label.pdf", summary="The label as PDF (office printers)")
+    async def label_pdf(
+        self, caller: NamedDependency[Caller], number: CaseNumber
     ) -> Response[bytes]:
-        if kind not in ("pdf", "zpl"):
-            raise NotFound("labels come as .pdf or .zpl")
-        label = await labels.label_file(caller, number, kind)
+        label = await labels.label_file(caller, number, "pdf")
+        return Response(label.content, media_type=label.media_type)
+
+    @get("/{number:str}/label.zpl", summary="The label as ZPL (thermal printers)")
+    async def label_zpl(
+        self, caller: NamedDependency[Caller], number: CaseNumber
+    ) -> Response[bytes]:
+        label = await labels.label_file(caller, number, "zpl")
         return Response(label.content, media_type=label.media_type)
 
     @post("/{number:str}/exchange/ship", summary="Ship the replacement now", status_code=200)
