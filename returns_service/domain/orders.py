@@ -62,6 +62,9 @@ class OrderDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     customer: CustomerDocument
     lines: Annotated[list[OrderLineDocument], msgspec.Meta(min_length=1, max_length=500)]
     shipping_address: AddressDocument | None = None
+    # what the shop's payment provider knows the payment by (e.g. a Stripe PaymentIntent id),
+    # used to refund and, for unreturned advance replacements, to charge
+    payment_reference: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
     def check(self) -> None:
         """Rules a schema cannot express: one currency per order, unique line ids."""

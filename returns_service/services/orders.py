@@ -68,12 +68,13 @@ async def _upsert(store: int, doc: OrderDocument, now: datetime) -> UpsertedOrde
         order_rows = await ShopOrder.raw(
             """
             INSERT INTO shop_order (store, shop_order_id, number, customer, placed_at, currency,
-                                    shipping_address, created_at, updated_at)
-            VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})
+                                    shipping_address, payment_reference, created_at, updated_at)
+            VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})
             ON CONFLICT (store, shop_order_id) DO UPDATE
                SET number = EXCLUDED.number, customer = EXCLUDED.customer,
                    placed_at = EXCLUDED.placed_at, currency = EXCLUDED.currency,
                    shipping_address = EXCLUDED.shipping_address,
+                   payment_reference = EXCLUDED.payment_reference,
                    updated_at = EXCLUDED.updated_at
             RETURNING id, (xmax = 0) AS created
             """,
@@ -84,6 +85,7 @@ async def _upsert(store: int, doc: OrderDocument, now: datetime) -> UpsertedOrde
             doc.placed_at,
             doc.currency,
             msgspec.json.encode(address).decode(),
+            doc.payment_reference or "",
             now,
             now,
         ).run()
