@@ -10,12 +10,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from returns_service import __version__
 from returns_service.adapters.mail import mailer_from_settings
@@ -45,12 +48,13 @@ from returns_service.services.runtime import runtime_from_settings
 from returns_service.services.stores import ensure_default_store
 from returns_service.services.worker import WorkerConfig, run_forever
 from returns_service.settings import Settings
+from returns_service.web.pages import WEB_DIR, PortalPages, StationPages, static_files
 
-SESSIONS_PATH = "/api/v1/portal/sessions"
+LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
 
 
 def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.rstrip("/") == SESSIONS_PATH
+    return request.method == "POST" and request.url.path.rstrip("/") in LOOKUP_PATHS
 
 
 def worker_config(settings: Settings) -> WorkerConfig:
@@ -111,7 +115,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ShopifyWebhookController,
             CarrierWebhookController,
             WarehouseController,
+            PortalPages,
+            StationPages,
+            static_files,
         ],
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
+        # forms posted from the pages carry a token; the JSON API (bearer tokens) does not
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            cookie_secure=settings.public_url.startswith("https"),
+            exclude=["/api/", "/health", "/schema"],
+        ),
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "runtime": runtime}),
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},

@@ -157,3 +157,17 @@ def carrier_from_name(name: str) -> CarrierAdapter:
     if name in ("", BuiltinCarrier.name, "builtin"):
         return BuiltinCarrier()
     raise ValueError(f"unknown carrier {name!r}; available: {BuiltinCarrier.name}")
+
+
+def qr_svg(text: str, size: int = 144) -> str:
+    """A QR code as inline SVG (for the portal page beside the label link)."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.barcode import qr
+    from reportlab.graphics.shapes import Drawing
+
+    code = qr.QrCodeWidget(text)
+    x1, y1, x2, y2 = code.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
+    drawing.add(code)
+    svg = renderSVG.drawToString(drawing)
+    return svg[svg.index("<svg") :]

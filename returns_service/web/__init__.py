@@ -1,0 +1,1 @@
+"""The web pages: the customer portal and the warehouse scan station, served by the service."""

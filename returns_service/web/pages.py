@@ -1,0 +1,523 @@
+"""The portal and the scan station as web pages: forms posted to the service, rendered on the
+server, no JavaScript needed. Each handler is a few lines around the same services the JSON
+API uses; sessions are cookies (HttpOnly, SameSite=Lax, Secure over HTTPS) and every form
+carries a CSRF token."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie, State
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+
+from returns_service.adapters.carriers import qr_svg
+from returns_service.db.tables import Customer, Variant
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import (
+    CANCELLABLE_STATUSES,
+    Reason,
+    RequestedItem,
+    Resolution,
+    ReturnRequest,
+)
+from returns_service.domain.errors import DomainError, TooManyAttempts
+from returns_service.domain.exchanges import Candidate, next_size
+from returns_service.domain.settlement import Condition, Disposition
+from returns_service.services import case_views, cases, conversation, labels, portal, warehouse
+from returns_service.services.auth import authenticate_staff, verify_portal_session
+from returns_service.services.idempotency import fingerprint, run_idempotent
+from returns_service.services.policy import get_policy
+from returns_service.web.i18n import LANGUAGES, Translator, pick_language
+
+WEB_DIR = Path(__file__).parent
+PORTAL_COOKIE = "rs_portal"
+STATION_COOKIE = "rs_station"
+LANG_COOKIE = "rs_lang"
+PUBLIC = {"public": True}  # pages authenticate by cookie, not by bearer token
+
+static_files = create_static_files_router(
+    path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC
+)
+
+
+def _secure(request: Request[Any, Any, Any]) -> bool:
+    return request.url.scheme == "https" or request.app.state.settings.public_url.startswith(
+        "https"
+    )
+
+
+def _translator(
+    request: Request[Any, Any, Any], customer_language: str | None = None
+) -> Translator:
+    return Translator(
+        pick_language(
+            request.query_params.get("lang"),
+            request.cookies.get(LANG_COOKIE),
+            customer_language,
+            accept_language=request.headers.get("accept-language", ""),
+        )
+    )
+
+
+def _page(  # form errors re-render with 200: the message is in the page, not the status
+    request: Request[Any, Any, Any],
+    template: str,
+    t: Translator,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    cookies = []
+    if request.query_params.get("lang") in LANGUAGES:
+        cookies.append(
+            Cookie(
+                key=LANG_COOKIE,
+                value=t.language,
+                max_age=31_536_000,
+                samesite="lax",
+                secure=_secure(request),
+                httponly=True,
+            )
+        )
+    return Template(
+        template_name=template,
+        context={
+            "t": t,
+            "languages": LANGUAGES,
+            "store_name": request.app.state.store.name,
+            **context,
+        },
+        status_code=status_code,
+        cookies=cookies,
+        headers=headers,
+    )
+
+
+async def _customer(request: Request[Any, Any, Any]) -> tuple[Caller, Translator] | None:
+    token = request.cookies.get(PORTAL_COOKIE)
+    if not token:
+        return None
+    state = request.app.state
+    caller = verify_portal_session(state.settings.secret_key, token, state.clock)
+    if caller is None or caller.store_id != state.store.id:
+        return None
+    row = await Customer.select(Customer.language).where(Customer.id == caller.customer_id)
+    return caller, _translator(request, row[0]["language"] if row else None)
+
+
+def _to_find() -> Redirect:
+    return Redirect("/portal", status_code=303)
+
+
+class PortalPages(Controller):
+    path = "/portal"
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/")
+    async def find(self, request: Request[Any, Any, Any]) -> Template:
+        return _page(request, "portal/find.html", _translator(request))
+
+    @post("/")
+    async def sign_in(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        form = await request.form()
+        t = _translator(request)
+        settings = state.settings
+        try:
+            session = await portal.open_session(
+                state.store.id,
+                str(form.get("order_number", "")),
+                str(form.get("email", "")),
+                client=request.client.host if request.client else "unknown",
+                secret=settings.secret_key,
+                ttl_minutes=settings.portal_session_ttl_minutes,
+                limits=portal.LookupLimits(
+                    settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+                ),
+                clock=state.clock,
+            )
+        except TooManyAttempts as error:
+            return _page(
+                request,
+                "portal/find.html",
+                t,
+                429,
+                {"Retry-After": str(error.retry_after_seconds)},
+                error=t("find.too_many"),
+            )
+        except DomainError:
+            return _page(
+                request,
+                "portal/find.html",
+                t,
+                200,
+                error=t("find.not_found"),
+                order_number=form.get("order_number", ""),
+            )
+        max_age = int((session.expires_at - state.clock.now()).total_seconds())
+        return Redirect(
+            "/portal/order",
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=PORTAL_COOKIE,
+                    value=session.token,
+                    max_age=max_age,
+                    path="/portal",
+                    httponly=True,
+                    samesite="lax",
+                    secure=_secure(request),
+                )
+            ],
+        )
+
+    @post("/sign-out")
+    async def sign_out(self) -> Redirect:
+        return Redirect(
+            "/portal",
+            status_code=303,
+            cookies=[Cookie(key=PORTAL_COOKIE, value="", max_age=0, path="/portal")],
+        )
+
+    @get("/order")
+    async def order(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        return await _order_page(request, caller, t, state)
+
+    @post("/return/review")
+    async def review(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        form = await request.form()
+        order = await portal.order_view(caller, state.clock)
+        chosen = []
+        for line in order.lines:
+            quantity = _int(form.get(f"qty_{line.id}"))
+            if quantity <= 0 or line.returnable_quantity <= 0:
+                continue
+            reason = str(form.get(f"reason_{line.id}", "other"))
+            if reason not in Reason.__members__.values():
+                reason = "other"
+            options = [o for o in await portal.exchange_options(caller, line.id) if o.in_stock]
+            suggestion = None
+            if line_options := await _current_options(caller, line.sku):
+                found_size = next_size(
+                    line_options, reason, [Candidate(o.sku, o.options, o.in_stock) for o in options]
+                )
+                suggestion = next(
+                    (o for o in options if found_size and o.sku == found_size.sku), None
+                )
+            chosen.append(
+                {
+                    "line": line,
+                    "quantity": min(quantity, line.returnable_quantity),
+                    "reason": reason,
+                    "options": options,
+                    "suggestion": suggestion,
+                }
+            )
+        if not chosen:
+            return await _order_page(request, caller, t, state, error=t("order.pick_one"))
+        return _page(
+            request, "portal/review.html", t, items=chosen, idempotency_key=uuid.uuid4().hex
+        )
+
+    @post("/returns")
+    async def create(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        form = await request.form()
+        items = []
+        for key, value in form.items():
+            if not key.startswith("qty_"):
+                continue
+            line_id = _int(key.removeprefix("qty_"))
+            resolution = str(form.get(f"resolution_{line_id}", "refund"))
+            sku = None
+            if resolution.startswith("exchange:"):
+                resolution, sku = "exchange", resolution.removeprefix("exchange:")
+            try:
+                items.append(
+                    RequestedItem(
+                        line_id=line_id,
+                        quantity=_int(value),
+                        reason=Reason(str(form.get(f"reason_{line_id}", "other"))),
+                        resolution=Resolution(resolution),
+                        exchange_sku=sku,
+                    )
+                )
+            except (ValueError, msgspec.ValidationError):
+                continue
+        comment = str(form.get("comment", "")).strip()[:4000] or None
+        request_doc = ReturnRequest(items=items, comment=comment) if items else None
+        if request_doc is None:
+            return await _order_page(request, caller, t, state, error=t("order.pick_one"))
+        key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
+
+        async def operation() -> tuple[int, bytes]:
+            number = await cases.open_case(caller, request_doc, state.runtime)
+            return 201, number.encode()
+
+        try:
+            stored = await run_idempotent(
+                store_id=caller.store_id,
+                scope=f"customer:{caller.customer_id}",
+                key=f"page:{key}",
+                fingerprint=fingerprint(
+                    "POST", "/portal/returns", msgspec.json.encode(request_doc)
+                ),
+                operation=operation,
+                clock=state.clock,
+            )
+        except DomainError as error:
+            return await _order_page(
+                request, caller, t, state, error=t("error.generic", detail=error.detail)
+            )
+        return Redirect(f"/portal/returns/{stored.body.decode()}?created=1", status_code=303)
+
+    @get("/returns/{number:str}")
+    async def case(
+        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+    ) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        return await _case_page(request, caller, t, state, number)
+
+    @post("/returns/{number:str}/messages")
+    async def message(
+        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+    ) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        body = str((await request.form()).get("body", "")).strip()
+        if body:
+            try:
+                await conversation.customer_writes(caller, number, body[:10_000], state.runtime)
+            except DomainError as error:
+                return await _case_page(request, caller, t, state, number, error=error.detail)
+        return Redirect(f"/portal/returns/{number}#messages", status_code=303)
+
+    @post("/returns/{number:str}/cancel")
+    async def cancel(
+        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+    ) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        caller, t = found
+        try:
+            await cases.cancel(caller, number, state.runtime)
+        except DomainError as error:
+            return await _case_page(request, caller, t, state, number, error=error.detail)
+        return Redirect(f"/portal/returns/{number}", status_code=303)
+
+    @get("/returns/{number:str}/label.pdf")
+    async def label(self, request: Request[Any, Any, Any], number: FromPath[str]) -> Response[Any]:
+        found = await _customer(request)
+        if found is None:
+            return _to_find()
+        label = await labels.label_file(found[0], number, "pdf")
+        return Response(
+            label.content,
+            media_type=label.media_type,
+            headers={"Content-Disposition": f'inline; filename="{label.filename}"'},
+        )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+async def _current_options(caller: Caller, sku: str) -> dict[str, str]:
+    rows = (
+        await Variant.select(Variant.options)
+        .where((Variant.store == caller.store_id) & (Variant.sku == sku))
+        .output(load_json=True)
+    )
+    return rows[0]["options"] if rows else {}
+
+
+async def _order_page(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    t: Translator,
+    state: State,
+    error: str | None = None,
+) -> Template:
+    order = await portal.order_view(caller, state.clock)
+    page = await case_views.case_page(caller, assignee="any", limit=100)
+    return _page(
+        request,
+        "portal/order.html",
+        t,
+        200,
+        order=order,
+        cases=page.items,
+        reasons=[r.value for r in Reason],
+        error=error,
+    )
+
+
+async def _case_page(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    t: Translator,
+    state: State,
+    number: str,
+    error: str | None = None,
+) -> Template:
+    view = await case_views.case_view(caller, number)
+    policy = await get_policy(caller.store_id)
+    steps = []
+    if view.status == "requested":
+        steps.append(t("case.next_requested"))
+    elif view.status in ("approved", "in_transit"):
+        steps.append(t("case.next_label") if view.label else t("case.next_self"))
+    if view.exchange and view.status not in ("cancelled", "rejected", "closed"):
+        if view.exchange.status in ("shipped", "delivered"):
+            steps.append(t("case.next_advance_now"))
+        elif policy.advance_exchange == "on_first_scan":
+            steps.append(t("case.next_advance_scan"))
+        else:
+            steps.append(t("case.next_after_receipt"))
+    if any(i.resolution in ("refund", "store_credit") for i in view.items) and view.status in (
+        "approved",
+        "in_transit",
+        "received",
+    ):
+        steps.append(t("case.next_refund"))
+    return _page(
+        request,
+        "portal/case.html",
+        t,
+        200,
+        case=view,
+        messages=await case_views.messages(caller, number),
+        next_steps=steps,
+        created=request.query_params.get("created") == "1",
+        error=error,
+        cancellable=view.status in CANCELLABLE_STATUSES,
+        qr_svg=qr_svg(state.runtime.case_link(number)) if view.label else "",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The scan station
+
+
+async def _station(request: Request[Any, Any, Any]) -> Caller | None:
+    token = request.cookies.get(STATION_COOKIE)
+    caller = await authenticate_staff(token) if token else None
+    return caller if caller and caller.role is Role.WAREHOUSE else None
+
+
+def _station_page(
+    request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
+) -> Template:
+    return _page(
+        request,
+        template,
+        Translator("en"),
+        status_code,
+        conditions=[c.value for c in Condition],
+        dispositions=[d.value for d in Disposition],
+        **context,
+    )
+
+
+class StationPages(Controller):
+    path = "/warehouse/station"
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any]) -> Template:
+        if await _station(request) is None:
+            return _station_page(request, "station/login.html")
+        return _station_page(request, "station/scan.html")
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        token = str((await request.form()).get("token", "")).strip()
+        caller = await authenticate_staff(token) if token else None
+        if caller is None or caller.role is not Role.WAREHOUSE:
+            return _station_page(
+                request, "station/login.html", error="That is not a station token."
+            )
+        return Redirect(
+            "/warehouse/station",
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=STATION_COOKIE,
+                    value=token,
+                    max_age=31_536_000,
+                    path="/warehouse",
+                    httponly=True,
+                    samesite="lax",
+                    secure=_secure(request),
+                )
+            ],
+        )
+
+    @post("/scan")
+    async def scan(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+        caller = await _station(request)
+        if caller is None:
+            return Redirect("/warehouse/station", status_code=303)
+        barcode = str((await request.form()).get("barcode", ""))
+        try:
+            result = await warehouse.scan(caller, barcode, state.runtime)
+        except DomainError as error:
+            return _station_page(request, "station/scan.html", error=error.detail)
+        return _station_page(request, "station/scan.html", result=result)
+
+    @post("/cases/{number:str}/inspection")
+    async def inspection(
+        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+    ) -> Response[Any]:
+        caller = await _station(request)
+        if caller is None:
+            return Redirect("/warehouse/station", status_code=303)
+        form = await request.form()
+        items = [
+            {
+                "line_id": _int(key.removeprefix("qty_")),
+                "quantity": _int(value),
+                "condition": form.get(f"condition_{key.removeprefix('qty_')}"),
+                "disposition": form.get(f"disposition_{key.removeprefix('qty_')}"),
+            }
+            for key, value in form.items()
+            if key.startswith("qty_")
+        ]
+        try:
+            inspection = msgspec.convert({"items": items}, warehouse.Inspection)
+            view = await warehouse.inspect(caller, number, inspection, state.runtime)
+        except (DomainError, msgspec.ValidationError) as error:
+            detail = error.detail if isinstance(error, DomainError) else str(error)
+            return _station_page(request, "station/scan.html", error=detail)
+        return _station_page(
+            request,
+            "station/scan.html",
+            notice=f"Recorded: {view.number} is {view.status}. Scan the next parcel.",
+        )

@@ -1,0 +1,166 @@
+"""A person with only a phone browser: a refund, a size exchange (in English and in Arabic,
+right to left), a message to the concierge, the lookup error; and a warehouse worker with a
+scanner and no mouse."""
+
+from __future__ import annotations
+
+import httpx
+import msgspec
+
+from returns_service.clock import FrozenClock
+from returns_service.db.tables import Label, ReturnCase, Variant
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.catalog import ProductDocument
+from returns_service.domain.orders import OrderDocument
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.services.auth import create_staff_token
+from returns_service.services.catalog import put_product
+from returns_service.services.orders import upsert_order
+from returns_service.services.policy import put_policy
+from returns_service.services.staff import NewAgent, create_agent
+from tests.browser.conftest import shot
+from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
+
+
+async def seed(clock: FrozenClock, language: str = "en", email: str = "ana@example.com") -> None:
+    admin = Caller(Role.ADMIN, 1)
+    await put_product(admin, "ring", msgspec.convert(ring_product(), ProductDocument), clock)
+    await put_product(admin, "watch", msgspec.convert(watch_product(), ProductDocument), clock)
+    await put_policy(admin, msgspec.convert(WATCH_POLICY, ReturnPolicy), clock)
+    doc = order_doc(email=email)
+    doc["customer"]["language"] = language
+    await upsert_order(admin, msgspec.convert(doc, OrderDocument), clock)
+    await create_agent(
+        admin,
+        NewAgent(
+            name="Ioana Pop", display_name="Ioana", email="ioana@store.test", languages=["en", "ar"]
+        ),
+        clock,
+    )
+
+
+async def sign_in(page, email: str = "ana@example.com", lang: str = "en") -> None:  # type: ignore[no-untyped-def]
+    await page.goto(f"/portal?lang={lang}")
+    await page.get_by_label("Order number" if lang == "en" else "رقم الطلب").fill("1001")
+    await page.locator("#email").fill(email)
+    await page.locator("button[type=submit]").click()
+    await page.wait_for_url("**/portal/order")
+
+
+async def test_a_refund_and_a_message_in_english(page, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    await seed(clock)
+    await page.goto("/portal?lang=en")
+    await shot(page, "portal-find-en")
+    await sign_in(page)
+    assert await page.locator("html").get_attribute("dir") == "ltr"
+    await shot(page, "portal-order-en")
+    ring = (await ReturnCase.count(), await Variant.count())  # nothing yet
+    assert ring[0] == 0
+    line = page.locator("section", has_text="Size 8 / Black")
+    await line.get_by_label("Quantity").select_option("1")
+    await line.get_by_label("Why are you returning it?").select_option("changed_mind")
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_label("Refund to my original payment").check()
+    await page.get_by_role("button", name="Send my return request").click()
+    await page.wait_for_url("**/portal/returns/R-*")
+    assert "Your concierge is Ioana" in await page.locator("#concierge").inner_text()
+    assert await page.locator("#case-status").inner_text() == "Approved"
+    # the label downloads as a PDF
+    href = await page.locator("#label-link").get_attribute("href")
+    response = await page.request.get(href)
+    assert response.status == 200 and (await response.body()).startswith(b"%PDF-")
+    await shot(page, "portal-case-en")
+    # a message to the concierge
+    await page.get_by_label("Your message").fill("Can I drop it off at the post office?")
+    await page.get_by_role("button", name="Send").click()
+    await page.wait_for_selector("text=Can I drop it off at the post office?")
+    cases = await ReturnCase.select(ReturnCase.status, ReturnCase.awaiting_reply)
+    assert cases == [{"status": "approved", "awaiting_reply": True}]
+
+
+async def test_a_size_exchange_in_arabic_right_to_left(page, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    await seed(clock, language="ar")
+    await sign_in(page, lang="ar")
+    assert await page.locator("html").get_attribute("dir") == "rtl"
+    assert await page.locator("html").get_attribute("lang") == "ar"
+    line = page.locator("section", has_text="Size 8 / Black")
+    await line.locator("select[name^=qty_]").select_option("1")
+    await line.locator("select[name^=reason_]").select_option("too_small")
+    await page.locator("button[type=submit]").first.click()
+    # the next size up is offered first, already chosen; refund stays one tap away
+    suggested = page.locator("input[value='exchange:RING-9-BLK']")
+    assert await suggested.is_checked()
+    assert await page.locator("input[value=refund]").count() == 1
+    await shot(page, "portal-review-ar")
+    before = (await Variant.select(Variant.stock).where(Variant.sku == "RING-9-BLK"))[0]["stock"]
+    await page.locator("form button[type=submit]").click()
+    await page.wait_for_url("**/portal/returns/R-*")
+    await shot(page, "portal-case-ar")
+    assert "Ioana" in await page.locator("#concierge").inner_text()
+    after = (await Variant.select(Variant.stock).where(Variant.sku == "RING-9-BLK"))[0]["stock"]
+    assert after == before - 1
+
+
+async def test_the_lookup_error_reveals_nothing(page, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    await seed(clock)
+    await page.goto("/portal?lang=en")
+    await page.get_by_label("Order number").fill("1001")
+    await page.get_by_label("Email address").fill("someone@else.com")
+    await page.get_by_role("button", name="Find my order").click()
+    error = page.get_by_role("alert")
+    assert (
+        await error.inner_text()
+        == "We could not find an order with this order number and email address."
+    )
+    await page.get_by_label("Order number").fill("9999")
+    await page.get_by_label("Email address").fill("ana@example.com")
+    await page.get_by_role("button", name="Find my order").click()
+    assert await page.get_by_role("alert").inner_text() == await error.inner_text()
+    assert "ana@example.com" not in page.url
+
+
+async def test_a_form_post_without_a_csrf_token_is_refused(
+    live_server: str, clock: FrozenClock
+) -> None:
+    await seed(clock)
+    async with httpx.AsyncClient(base_url=live_server) as http:
+        response = await http.post(
+            "/portal", data={"order_number": "1001", "email": "ana@example.com"}
+        )
+    assert response.status_code == 403
+
+
+async def test_the_scan_station_with_a_keyboard_only(page, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    await seed(clock)
+    await sign_in(page)
+    line = page.locator("section", has_text="Size 8 / Black")
+    await line.get_by_label("Quantity").select_option("1")
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_label("Refund to my original payment").check()
+    await page.get_by_role("button", name="Send my return request").click()
+    await page.wait_for_url("**/portal/returns/R-*")
+    tracking = (await Label.select(Label.tracking_number))[0]["tracking_number"]
+    token = (await create_staff_token(1, Role.WAREHOUSE, clock, name="Dock 1")).token
+
+    await page.goto("/warehouse/station")
+    await page.keyboard.type(token)  # the token field has focus
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("input.scan")
+    assert await page.evaluate("document.activeElement.id") == "barcode"
+    await page.keyboard.type("RC00000000000")
+    await page.keyboard.press("Enter")
+    assert "RC00000000000" in await page.locator("#scan-error").inner_text()
+    assert await page.evaluate("document.activeElement.id") == "barcode"
+    await page.keyboard.type(tracking)  # what a handheld scanner does
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#station-status")
+    assert await page.locator("#station-status").inner_text() == "received"
+    await shot(page, "station-scan")
+    # grade with the keyboard: arrow keys pick the condition, Enter records
+    await page.focus("input[name^=condition_]")
+    await page.keyboard.press("ArrowDown")  # like_new
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#scan-notice")
+    assert "resolved" in await page.locator("#scan-notice").inner_text()
+    items = await ReturnCase.select(ReturnCase.status)
+    assert items == [{"status": "resolved"}]
