@@ -4,6 +4,7 @@ for the locale with Babel."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,6 +19,16 @@ RTL = frozenset({"ar"})
 LOCALES = {"en": "en_US", "ro": "ro_RO", "nb": "nb_NO", "hu": "hu_HU", "ar": "ar"}
 
 EN: dict[str, str] = {
+    "event.requested": "We received your return request.",
+    "event.approved": "Your return is approved.",
+    "event.in_transit": "Your parcel is on its way to us.",
+    "event.received": "Your parcel has arrived at our warehouse.",
+    "event.inspected": "We have checked your return.",
+    "event.resolved": "Everything in this return is settled.",
+    "event.closed": "This return is complete and closed.",
+    "event.cancelled": "You cancelled this return.",
+    "event.label": "Your prepaid return label is ready to print.",
+    "event.assigned": "{name} is your concierge for this return.",
     "portal.title": "Returns and exchanges",
     "find.heading": "Find your order",
     "find.intro": "Enter the order number from your confirmation email and the email address you ordered with.",
@@ -101,6 +112,16 @@ EN: dict[str, str] = {
 }
 
 RO: dict[str, str] = {
+    "event.requested": "Am primit cererea ta de retur.",
+    "event.approved": "Returul tău a fost aprobat.",
+    "event.in_transit": "Coletul tău este în drum spre noi.",
+    "event.received": "Coletul tău a ajuns în depozitul nostru.",
+    "event.inspected": "Am verificat returul tău.",
+    "event.resolved": "Totul în acest retur este rezolvat.",
+    "event.closed": "Acest retur este finalizat și închis.",
+    "event.cancelled": "Ai anulat acest retur.",
+    "event.label": "Eticheta de retur plătită este gata de printat.",
+    "event.assigned": "{name} este concierge-ul tău pentru acest retur.",
     "portal.title": "Retururi și schimburi",
     "find.heading": "Găsește comanda",
     "find.intro": "Introdu numărul comenzii din emailul de confirmare și adresa de email cu care ai comandat.",
@@ -183,6 +204,16 @@ RO: dict[str, str] = {
 }
 
 NB: dict[str, str] = {
+    "event.requested": "Vi har mottatt returforespørselen din.",
+    "event.approved": "Returen din er godkjent.",
+    "event.in_transit": "Pakken din er på vei til oss.",
+    "event.received": "Pakken din har kommet til lageret vårt.",
+    "event.inspected": "Vi har sjekket returen din.",
+    "event.resolved": "Alt i denne returen er ordnet.",
+    "event.closed": "Denne returen er fullført og avsluttet.",
+    "event.cancelled": "Du avbrøt denne returen.",
+    "event.label": "Den forhåndsbetalte returetiketten er klar til utskrift.",
+    "event.assigned": "{name} er kontakten din for denne returen.",
     "portal.title": "Retur og bytte",
     "find.heading": "Finn bestillingen din",
     "find.intro": "Skriv inn ordrenummeret fra bekreftelsen og e-postadressen du bestilte med.",
@@ -265,6 +296,16 @@ NB: dict[str, str] = {
 }
 
 HU: dict[str, str] = {
+    "event.requested": "Megkaptuk a visszaküldési kérésedet.",
+    "event.approved": "A visszaküldésedet jóváhagytuk.",
+    "event.in_transit": "A csomagod úton van hozzánk.",
+    "event.received": "A csomagod megérkezett a raktárunkba.",
+    "event.inspected": "Ellenőriztük a visszaküldött terméket.",
+    "event.resolved": "A visszaküldés minden része rendezve.",
+    "event.closed": "A visszaküldés lezárult.",
+    "event.cancelled": "Visszavontad ezt a visszaküldést.",
+    "event.label": "Az előre fizetett címke nyomtatható.",
+    "event.assigned": "A kapcsolattartód ebben az ügyben: {name}.",
     "portal.title": "Visszaküldés és csere",
     "find.heading": "Rendelés keresése",
     "find.intro": "Add meg a visszaigazoló emailben szereplő rendelésszámot és az email-címet, amellyel rendeltél.",
@@ -347,6 +388,16 @@ HU: dict[str, str] = {
 }
 
 AR: dict[str, str] = {
+    "event.requested": "وصلنا طلب الإرجاع.",
+    "event.approved": "تمت الموافقة على الإرجاع.",
+    "event.in_transit": "طردك في الطريق إلينا.",
+    "event.received": "وصل طردك إلى مستودعنا.",
+    "event.inspected": "فحصنا المنتج المُرجع.",
+    "event.resolved": "تمت تسوية كل ما في هذا الإرجاع.",
+    "event.closed": "اكتمل هذا الإرجاع وأُغلق.",
+    "event.cancelled": "ألغيت هذا الإرجاع.",
+    "event.label": "ملصق الإرجاع المدفوع جاهز للطباعة.",
+    "event.assigned": "{name} هو مسؤول خدمتك في هذا الإرجاع.",
     "portal.title": "الإرجاع والاستبدال",
     "find.heading": "ابحث عن طلبك",
     "find.intro": "أدخل رقم الطلب من رسالة التأكيد والبريد الإلكتروني الذي طلبت به.",
@@ -485,3 +536,18 @@ class Translator:
 
 def translator(language: str) -> Callable[..., str]:
     return Translator(language)
+
+
+# How our own code words these events in English (services/assignment.py, cases.py); the
+# customer pages show them in the customer's language instead.
+ASSIGNED = re.compile(r"^(?P<name>.+?) is (?:now )?your concierge for this return\.$")
+
+
+def timeline_text(t: Translator, kind: str, to_status: str | None, text: str) -> str:
+    if kind == "status" and to_status and to_status != "rejected":
+        return t(f"event.{to_status}")
+    if kind == "label" and "replaces" not in text:
+        return t("event.label")
+    if kind in ("assigned", "handover") and (match := ASSIGNED.match(text)):
+        return t("event.assigned", name=match.group("name"))
+    return text

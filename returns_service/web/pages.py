@@ -33,7 +33,7 @@ from returns_service.services import case_views, cases, conversation, labels, po
 from returns_service.services.auth import authenticate_staff, verify_portal_session
 from returns_service.services.idempotency import fingerprint, run_idempotent
 from returns_service.services.policy import get_policy
-from returns_service.web.i18n import LANGUAGES, Translator, pick_language
+from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
 
 WEB_DIR = Path(__file__).parent
 PORTAL_COOKIE = "rs_portal"
@@ -91,6 +91,7 @@ def _page(  # form errors re-render with 200: the message is in the page, not th
             "t": t,
             "languages": LANGUAGES,
             "store_name": request.app.state.store.name,
+            "event_text": timeline_text,
             **context,
         },
         status_code=status_code,
