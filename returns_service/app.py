@@ -36,6 +36,7 @@ from returns_service.api.agents.controllers import (
     MacrosController,
 )
 from returns_service.api.auth import BearerAuthMiddleware, provide_caller
+from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.health import HealthController
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
 from returns_service.api.portal.returns import PortalReturnsController
@@ -97,10 +98,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # A flood guard for the sign-in lookup; wrong order/email pairs are limited separately
     # (per client, in PostgreSQL, so every worker process counts the same failures).
     lookup_flood_guard = RateLimitConfig(
-        rate_limit=("minute", 60), check_throttle_handler=_is_portal_lookup
+        rate_limit=("minute", settings.lookup_requests_per_minute),
+        check_throttle_handler=_is_portal_lookup,
     )
+    extra_handlers: list[Any] = [CeilingController] if settings.bench else []
     return Litestar(
         route_handlers=[
+            *extra_handlers,
             HealthController,
             PortalSessionController,
             PortalOrderController,
@@ -128,7 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             cookie_secure=settings.public_url.startswith("https"),
             exclude=["/api/", "/health", "/schema"],
         ),
-        lifespan=[lifespan],
+        lifespan=[lifespan, bench_pool] if settings.bench else [lifespan],
         state=State({"settings": settings, "clock": clock, "runtime": runtime}),
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         middleware=[

@@ -44,6 +44,7 @@ class Settings:
     portal_session_ttl_minutes: int = 120
     lookup_failures_allowed: int = 5
     lookup_failure_window_seconds: int = 900
+    lookup_requests_per_minute: int = 60  # flood guard on the sign-in lookup, per client
     max_body_bytes: int = 1_000_000
     db_pool_min: int = 1
     db_pool_max: int = 10
@@ -64,6 +65,7 @@ class Settings:
     follow_up_days: int = 3  # after a replacement is delivered: "did it fit?"
     auto_close_days: int = 14  # a resolved case closes by itself after this
     run_worker: bool = True  # the outbox worker also runs inside `serve`
+    bench: bool = False  # mounts the raw-asyncpg ceiling endpoint for bench/
     worker_interval_seconds: float = 2.0
 
     @property
@@ -93,6 +95,7 @@ class Settings:
             portal_session_ttl_minutes=int(_env("RETURNS_PORTAL_SESSION_TTL_MINUTES", "120")),
             lookup_failures_allowed=int(_env("RETURNS_LOOKUP_FAILURES_ALLOWED", "5")),
             lookup_failure_window_seconds=int(_env("RETURNS_LOOKUP_FAILURE_WINDOW_SECONDS", "900")),
+            lookup_requests_per_minute=int(_env("RETURNS_LOOKUP_REQUESTS_PER_MINUTE", "60")),
             max_body_bytes=int(_env("RETURNS_MAX_BODY_BYTES", "1000000")),
             db_pool_min=int(_env("RETURNS_DB_POOL_MIN", "1")),
             db_pool_max=int(_env("RETURNS_DB_POOL_MAX", "10")),
@@ -119,5 +122,6 @@ class Settings:
             follow_up_days=int(_env("RETURNS_FOLLOW_UP_DAYS", "3")),
             auto_close_days=int(_env("RETURNS_AUTO_CLOSE_DAYS", "14")),
             run_worker=_env_bool("RETURNS_RUN_WORKER", True),
+            bench=_env_bool("RETURNS_BENCH", False),
             worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
         )

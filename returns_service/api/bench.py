@@ -1,0 +1,40 @@
+"""The framework ceiling for the benchmark: one primary-key SELECT with raw asyncpg, through
+the same app and middleware as every endpoint. Mounted only with RETURNS_BENCH=true."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from litestar import Controller, Litestar, get
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from returns_service.api.auth import PUBLIC
+
+
+@asynccontextmanager
+async def bench_pool(app: Litestar) -> AsyncIterator[None]:
+    settings = app.state.settings
+    app.state.bench_pool = await asyncpg.create_pool(
+        settings.database_url or None, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    try:
+        yield
+    finally:
+        await app.state.bench_pool.close()
+
+
+class CeilingController(Controller):
+    path = "/bench"
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/ceiling/{order_id:int}")
+    async def ceiling(self, state: State, order_id: FromPath[int]) -> dict[str, Any]:
+        row = await state.bench_pool.fetchrow(
+            "SELECT id, number FROM shop_order WHERE id = $1", order_id
+        )
+        return {"id": row["id"], "number": row["number"]} if row else {}
