@@ -300,7 +300,8 @@ def main() -> int:
     for name, r in results.items():
         target = f"≥ {r['target']:.0%}" if "target" in r else "—"
         lines.append(
-            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['ratio']:.0%} | {target} | {int(r['errors'])} |"
+            f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+            f"| {r['ratio']:.0%} | {target} | {int(r['errors'])} |"
         )
     lines += ["", "Peak RSS per process (MB): " + ", ".join(f"{k} {v}" for k, v in rss.items())]
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
