@@ -6,6 +6,7 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -136,6 +137,31 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return problem(status, code=code, detail=detail, headers=exc.headers)
 
 
+def database_busy_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """PostgreSQL broke a deadlock or a serialization conflict by aborting this transaction:
+    nothing was committed, and the same request can simply be sent again."""
+    log.warning("transaction aborted by the database: %s", exc)
+    return problem(
+        503,
+        code="try-again",
+        title="Please try again",
+        detail="Another change to the same records happened at the same moment; nothing was "
+        "saved. Send the request again.",
+        headers={"Retry-After": "1"},
+    )
+
+
+def database_unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("database unavailable: %s", exc)
+    return problem(
+        503,
+        code="database-unavailable",
+        title="Service unavailable",
+        detail="The database cannot be reached right now; nothing was saved. Try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -147,6 +173,13 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     errors.DomainError: domain_error_handler,
+    asyncpg.exceptions.DeadlockDetectedError: database_busy_handler,
+    asyncpg.exceptions.SerializationError: database_busy_handler,
+    asyncpg.exceptions.LockNotAvailableError: database_busy_handler,
+    OSError: database_unavailable_handler,  # connection refused / reset while PostgreSQL restarts
+    asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable_handler,
+    asyncpg.exceptions.CannotConnectNowError: database_unavailable_handler,
+    asyncpg.exceptions.AdminShutdownError: database_unavailable_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,

@@ -219,6 +219,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
         now = rt.clock.now()
         decisions = []
         good_items = []
+        restock: list[tuple[str, int]] = []
         for graded in inspection.items:
             item = items[graded.line_id]
             await CaseItem.update(
@@ -228,13 +229,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
                 }
             ).where(CaseItem.id == item["id"])
             if graded.disposition is Disposition.RESTOCK:
-                sku = await _line_sku(graded.line_id)
-                await Variant.raw(
-                    "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-                    graded.quantity,
-                    case.store_id,
-                    sku,
-                ).run()
+                restock.append((await _line_sku(graded.line_id), graded.quantity))
             if graded.condition in SETTLES_BY_ITSELF:
                 good_items.append(item["id"])
             else:
@@ -287,6 +282,14 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             await exchanges.ship_waiting(
                 case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
             )
+        # Stock last: every use case locks order lines before variants, never the reverse.
+        for sku, quantity in restock:
+            await Variant.raw(
+                "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
+                quantity,
+                case.store_id,
+                sku,
+            ).run()
         await resolve_if_settled(case, rt, _actor(caller))
     return await case_view(_system(caller), number)
 
