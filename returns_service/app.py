@@ -38,6 +38,7 @@ from returns_service.api.agents.controllers import (
 from returns_service.api.auth import BearerAuthMiddleware, provide_caller
 from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.health import HealthController
+from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
 from returns_service.api.portal.returns import PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[finish_openapi],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Returns concierge",

@@ -151,6 +151,15 @@ def database_busy_handler(_: Request[Any, Any, Any], exc: Exception) -> Response
     )
 
 
+def unstorable_value_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value PostgreSQL cannot store (a NUL character in text, a number out of range)."""
+    return problem(
+        422,
+        code="unstorable-value",
+        detail="A value in the request cannot be stored (for example a NUL character in text).",
+    )
+
+
 def database_unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("database unavailable: %s", exc)
     return problem(
@@ -173,6 +182,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     errors.DomainError: domain_error_handler,
+    asyncpg.exceptions.DataError: unstorable_value_handler,
     asyncpg.exceptions.DeadlockDetectedError: database_busy_handler,
     asyncpg.exceptions.SerializationError: database_busy_handler,
     asyncpg.exceptions.LockNotAvailableError: database_busy_handler,

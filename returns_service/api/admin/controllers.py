@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from returns_service.adapters import shopify
@@ -42,7 +43,12 @@ class CatalogController(Controller):
     tags = ["admin"]
     guards = [allow(Role.ADMIN)]
 
-    @put("/products/{product_id:str}", summary="Create or replace a product and its variants")
+    @put(
+        "/products/{product_id:str}",
+        summary="Create or replace a product and its variants",
+        status_code=201,
+        responses={200: ResponseSpec(ProductPut, description="The product was replaced")},
+    )
     async def put_product(
         self,
         caller: NamedDependency[Caller],
@@ -62,7 +68,11 @@ class OrdersController(Controller):
     tags = ["admin"]
     guards = [allow(Role.ADMIN)]
 
-    @post("/", summary="Create or update an order (idempotent on shop_order_id)")
+    @post(
+        "/",
+        summary="Create or update an order (idempotent on shop_order_id)",
+        responses={200: ResponseSpec(OrderUpserted, description="The order was updated")},
+    )
     async def upsert(
         self, caller: NamedDependency[Caller], data: JSONBody[OrderDocument], state: State
     ) -> Response[OrderUpserted]:
@@ -91,7 +101,11 @@ class ShopifyWebhookController(Controller):
     tags = ["webhooks"]
     opt = PUBLIC
 
-    @post("/orders", summary="Shopify order webhook (HMAC-verified, no bearer token)")
+    @post(
+        "/orders",
+        summary="Shopify order webhook (HMAC-verified, no bearer token)",
+        responses={200: ResponseSpec(OrderUpserted, description="The order was updated")},
+    )
     async def order_webhook(
         self, request: Request[Any, Any, Any], state: State
     ) -> Response[OrderUpserted]:

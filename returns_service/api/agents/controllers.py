@@ -192,14 +192,22 @@ class CasesController(Controller):
 
         return await respond_idempotently(request, caller, idempotency_key, 201, handler)
 
-    @get("/{number:str}/label.pdf", summary="The label as PDF (office printers)")
+    @get(
+        "/{number:str}/label.pdf",
+        summary="The label as PDF (office printers)",
+        media_type="application/pdf",
+    )
     async def label_pdf(
         self, caller: NamedDependency[Caller], number: CaseNumber
     ) -> Response[bytes]:
         label = await labels.label_file(caller, number, "pdf")
         return Response(label.content, media_type=label.media_type)
 
-    @get("/{number:str}/label.zpl", summary="The label as ZPL (thermal printers)")
+    @get(
+        "/{number:str}/label.zpl",
+        summary="The label as ZPL (thermal printers)",
+        media_type="text/plain",
+    )
     async def label_zpl(
         self, caller: NamedDependency[Caller], number: CaseNumber
     ) -> Response[bytes]:

@@ -86,7 +86,11 @@ class PortalReturnsController(Controller):
         await cases.cancel(caller, number, state.runtime)
         return await case_views.case_view(caller, number)
 
-    @get("/{number:str}/label.pdf", summary="The prepaid return label (PDF); 404 if none")
+    @get(
+        "/{number:str}/label.pdf",
+        summary="The prepaid return label (PDF); 404 if none",
+        media_type="application/pdf",
+    )
     async def label_pdf(
         self, caller: NamedDependency[Caller], number: CaseNumber
     ) -> Response[bytes]:
