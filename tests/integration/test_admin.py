@@ -274,3 +274,24 @@ async def test_unknown_route_is_a_404_problem(client: Client) -> None:
     response = await client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_text_postgresql_cannot_store_is_a_422_problem(
+    client: Client, clock: FrozenClock
+) -> None:
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    product = ring_product()
+    product["title"] = "Ring\u0000"
+    response = await client.put("/api/v1/catalog/products/ring", json=product, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/unstorable-value"
+    assert await Product.count() == 0
+
+
+async def test_openapi_documents_problems_and_closed_bodies(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    create = schema["paths"]["/api/v1/portal/returns"]["post"]
+    assert "application/problem+json" in create["responses"]["409"]["content"]
+    assert schema["paths"]["/health/live"]["get"]["security"] == []
+    ref = create["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][ref]["additionalProperties"] is False
