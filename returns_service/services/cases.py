@@ -270,6 +270,7 @@ async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
         )
         await ReturnCase.update({ReturnCase.reject_reason: reason}).where(ReturnCase.id == case.id)
         await release_reservations(case.id)
+        await labels.void_active(case, rt)
         await email_customer(case, EmailTemplate.CASE_REJECTED, rt, reason=reason)
     await assign_waiting(caller.store_id, rt)
 
@@ -288,6 +289,7 @@ async def close(caller: Caller, number: str, rt: Runtime) -> None:
             at=now,
         )
         await release_reservations(case.id)
+        await labels.void_active(case, rt)
         await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
     await assign_waiting(caller.store_id, rt)
 
@@ -312,6 +314,7 @@ async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
             at=now,
         )
         await release_reservations(case.id)
+        await labels.void_active(case, rt)
     await assign_waiting(caller.store_id, rt)
 
 

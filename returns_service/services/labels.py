@@ -126,6 +126,19 @@ async def issue(case: LockedCase, rt: Runtime, actor: Actor) -> str:
     return created.tracking_number
 
 
+async def void_active(case: LockedCase, rt: Runtime) -> int:
+    """The case ended before the parcel left: its label must not be used any more."""
+    active = await Label.select(Label.id, Label.tracking_number).where(
+        (Label.case == case.id) & (Label.status == "active")
+    )
+    for label in active:
+        await rt.carrier.void_label(label["tracking_number"])
+        await Label.update({Label.status: "voided", Label.voided_at: rt.clock.now()}).where(
+            Label.id == label["id"]
+        )
+    return len(active)
+
+
 async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
     """An agent issues (or re-issues) the label of an approved case."""
     async with DB.transaction():

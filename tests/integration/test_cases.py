@@ -233,6 +233,7 @@ async def test_cancel_gives_the_reserved_unit_back(client: Client, store: dict) 
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["exchange"]["status"] == "cancelled"
+    assert cancelled.json()["label"] is None  # the prepaid label was voided
     assert await stock("RING-9-BLK") == before
     # the lines can be returned again
     order = (await client.get("/api/v1/portal/order", headers=customer)).json()
