@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import msgspec
 import pytest
+from playwright.async_api import expect
 
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import Label, ReturnCase, Variant
@@ -147,14 +148,14 @@ async def test_the_scan_station_with_a_keyboard_only(page, clock: FrozenClock) -
     token = (await create_staff_token(1, Role.WAREHOUSE, clock, name="Dock 1")).token
 
     await page.goto("/warehouse/station")
+    await expect(page.locator("#token")).to_be_focused()
     await page.keyboard.type(token)  # the token field has focus
     await page.keyboard.press("Enter")
-    await page.wait_for_selector("input.scan")
-    assert await page.evaluate("document.activeElement.id") == "barcode"
+    await expect(page.locator("#barcode")).to_be_focused()
     await page.keyboard.type("RC00000000000")
     await page.keyboard.press("Enter")
     assert "RC00000000000" in await page.locator("#scan-error").inner_text()
-    assert await page.evaluate("document.activeElement.id") == "barcode"
+    await expect(page.locator("#barcode")).to_be_focused()  # the input keeps the focus
     await page.keyboard.type(tracking)  # what a handheld scanner does
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#station-status")
