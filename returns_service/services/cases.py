@@ -255,67 +255,82 @@ async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime)
         await after_approval(case, await get_policy(case.store_id), rt, actor)
 
 
-async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
-    now = rt.clock.now()
+async def _end(
+    caller: Caller,
+    number: str,
+    rt: Runtime,
+    *,
+    target: CaseStatus,
+    text: str,
+    template: EmailTemplate | None = None,
+    allowed_from: frozenset[CaseStatus] | None = None,
+    reject_reason: str | None = None,
+    **fields: str,
+) -> LockedCase:
+    """Reject, close or cancel: the status moves, held units go back on the shelf, the label is
+    voided, the customer is told; then the freed capacity takes on waiting cases."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        await timeline.move(
-            store_id=case.store_id,
-            case_id=case.id,
-            current=case.status,
-            target=CaseStatus.REJECTED,
-            actor=await actor_for(caller),
-            text=f"We cannot accept this return: {reason}",
-            at=now,
-        )
-        await ReturnCase.update({ReturnCase.reject_reason: reason}).where(ReturnCase.id == case.id)
-        await release_reservations(case.id)
-        await labels.void_active(case, rt)
-        await email_customer(case, EmailTemplate.CASE_REJECTED, rt, reason=reason)
-    await assign_waiting(caller.store_id, rt)
-
-
-async def close(caller: Caller, number: str, rt: Runtime) -> None:
-    now = rt.clock.now()
-    async with DB.transaction():
-        case = await lock_case(caller, number)
-        await timeline.move(
-            store_id=case.store_id,
-            case_id=case.id,
-            current=case.status,
-            target=CaseStatus.CLOSED,
-            actor=await actor_for(caller),
-            text="This return is complete and closed.",
-            at=now,
-        )
-        await release_reservations(case.id)
-        await labels.void_active(case, rt)
-        await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
-    await assign_waiting(caller.store_id, rt)
-
-
-async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
-    """The customer withdraws the return; possible until the parcel is on its way."""
-    now = rt.clock.now()
-    async with DB.transaction():
-        case = await lock_case(caller, number)
-        if case.status not in CANCELLABLE_STATUSES:
+        if allowed_from is not None and case.status not in allowed_from:
             raise Conflict(
-                f"a return that is {case.status.value} can no longer be cancelled",
+                f"a return that is {case.status.value} can no longer become {target.value}",
                 current=case.status.value,
             )
         await timeline.move(
             store_id=case.store_id,
             case_id=case.id,
             current=case.status,
-            target=CaseStatus.CANCELLED,
+            target=target,
             actor=await actor_for(caller),
-            text="You cancelled this return.",
-            at=now,
+            text=text,
+            at=rt.clock.now(),
         )
+        if reject_reason is not None:
+            await ReturnCase.update({ReturnCase.reject_reason: reject_reason}).where(
+                ReturnCase.id == case.id
+            )
         await release_reservations(case.id)
         await labels.void_active(case, rt)
+        if template is not None:
+            await email_customer(case, template, rt, **fields)
     await assign_waiting(caller.store_id, rt)
+    return case
+
+
+async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
+    await _end(
+        caller,
+        number,
+        rt,
+        target=CaseStatus.REJECTED,
+        text=f"We cannot accept this return: {reason}",
+        template=EmailTemplate.CASE_REJECTED,
+        reject_reason=reason,
+        reason=reason,
+    )
+
+
+async def close(caller: Caller, number: str, rt: Runtime) -> None:
+    await _end(
+        caller,
+        number,
+        rt,
+        target=CaseStatus.CLOSED,
+        text="This return is complete and closed.",
+        template=EmailTemplate.CASE_CLOSED,
+    )
+
+
+async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
+    """The customer withdraws the return; possible until the parcel is on its way."""
+    await _end(
+        caller,
+        number,
+        rt,
+        target=CaseStatus.CANCELLED,
+        text="You cancelled this return.",
+        allowed_from=CANCELLABLE_STATUSES,
+    )
 
 
 async def reassign(caller: Caller, number: str, agent_id: int, reason: str, rt: Runtime) -> None:
