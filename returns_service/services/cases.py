@@ -266,7 +266,7 @@ async def _end(
     allowed_from: frozenset[CaseStatus] | None = None,
     reject_reason: str | None = None,
     **fields: str,
-) -> LockedCase:
+) -> None:
     """Reject, close or cancel: the status moves, held units go back on the shelf, the label is
     voided, the customer is told; then the freed capacity takes on waiting cases."""
     async with DB.transaction():
@@ -294,7 +294,6 @@ async def _end(
         if template is not None:
             await email_customer(case, template, rt, **fields)
     await assign_waiting(caller.store_id, rt)
-    return case
 
 
 async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
