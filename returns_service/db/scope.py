@@ -36,6 +36,9 @@ def readable(caller: Caller, table: type[Table]) -> Combinable:
 
 def _agent_clause(caller: Caller, table: type[Table]) -> Combinable:
     """An agent (not a lead) reads only the cases they own, and what hangs off them."""
+    if caller.agent_id is None:
+        # a bare agent-role token owns nothing ("agent IS NULL" would mean the waiting cases)
+        return ReturnCase.id == -1 if table is ReturnCase else table.id == -1  # type: ignore[attr-defined]
     if table is ReturnCase:
         return ReturnCase.agent == caller.agent_id
     case_column: Any = table.case  # type: ignore[attr-defined]

@@ -513,6 +513,8 @@ def _assignee_clause(caller: Caller, assignee: str) -> Any:
     if caller.role is Role.CUSTOMER:
         return None
     if assignee == "me":
+        if caller.agent_id is None:
+            return ReturnCase.id == -1  # a token not linked to an agent owns no cases
         return ReturnCase.agent == caller.agent_id
     if caller.role is Role.AGENT:
         if assignee == str(caller.agent_id):

@@ -207,3 +207,26 @@ async def test_customers_cannot_set_protected_fields(client: Client, clock: Froz
         await client.post("/api/v1/portal/returns", json={"items": [item]}, headers=ana)
     ).status_code == 400
     assert await ReturnCase.count() == 0
+
+
+async def test_an_agent_token_linked_to_no_agent_owns_nothing(
+    client: Client, clock: FrozenClock
+) -> None:
+    """`tokens create --role agent` makes a token without an agent: it must not read the
+    waiting (unassigned) cases as if they were its own."""
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)
+    ana = await portal_headers(client)
+    lines = await line_ids(client, ana)
+    number = (
+        await client.post(
+            "/api/v1/portal/returns",
+            json={"items": [refund_item(lines["RING-8-BLK"])]},
+            headers=ana,
+        )
+    ).json()["number"]
+    assert (await ReturnCase.select(ReturnCase.agent))[0]["agent"] is None  # waiting: no agents
+    bare = await staff_headers(client, Role.AGENT, clock)
+    assert (await client.get("/api/v1/cases", headers=bare)).json()["items"] == []
+    assert (await client.get(f"/api/v1/cases/{number}", headers=bare)).status_code == 404
+    assert (await client.post(f"/api/v1/cases/{number}/close", headers=bare)).status_code == 404
