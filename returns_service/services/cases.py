@@ -6,6 +6,7 @@ the customer's email, all in one transaction.
 
 from __future__ import annotations
 
+from returns_service.adapters.carriers import CreatedLabel
 from returns_service.db.engine import DB
 from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Variant
 from returns_service.domain.access import Caller, Role
@@ -104,6 +105,14 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             to_status=CaseStatus.REQUESTED,
             at=now,
         )
+        policy = await get_policy(caller.store_id)
+        approve = policy.auto_approve and not outside_policy
+        label = (
+            await labels.prepare(number, order.id, caller.customer_id, policy, rt)
+            if approve
+            else None
+        )
+        # The agents' lock is taken last: it serialises every assignment in the store.
         staff = await assignment.lock_staff(caller.store_id)
         await assignment.assign(
             staff,
@@ -115,8 +124,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             clock=rt.clock,
         )
         case = await lock_case(caller, number)
-        policy = await get_policy(caller.store_id)
-        if policy.auto_approve and not outside_policy:
+        if approve:
             await timeline.move(
                 store_id=case.store_id,
                 case_id=case.id,
@@ -127,17 +135,23 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 detail="inside the policy: approved automatically",
                 at=now,
             )
-            await after_approval(case, policy, rt, SYSTEM)
+            await after_approval(case, policy, rt, SYSTEM, label)
         else:
             await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
     return number
 
 
-async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
+async def after_approval(
+    case: LockedCase,
+    policy: ReturnPolicy,
+    rt: Runtime,
+    actor: Actor,
+    label: CreatedLabel | None = None,
+) -> None:
     """The moment a case is approved: the label (where the policy pays for it), the approval
     email, and an advance replacement when the policy ships on request."""
     case.status = CaseStatus.APPROVED
-    await labels.issue_on_approval(case, policy, rt)
+    await labels.issue_on_approval(case, policy, rt, label)
     await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
     await exchanges.on_event(case, "approved", policy, rt, actor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from returns_service.adapters.carriers import Address, LabelRequest
+from returns_service.adapters.carriers import Address, CreatedLabel, LabelRequest
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Customer, Label, ReturnCase, ShopOrder
@@ -26,15 +26,15 @@ class LabelFile:
     filename: str
 
 
-async def _ship_from(case: LockedCase) -> Address:
+async def _ship_from(order_id: int, customer_id: int) -> Address:
     order = (
         await ShopOrder.select(ShopOrder.shipping_address)
-        .where(ShopOrder.id == case.order_id)
+        .where(ShopOrder.id == order_id)
         .output(load_json=True)
     )
     customer = await Customer.select(
         Customer.first_name, Customer.last_name, Customer.country
-    ).where(Customer.id == case.customer_id)
+    ).where(Customer.id == customer_id)
     address = order[0]["shipping_address"] or {}
     person = customer[0]
     return Address(
@@ -48,12 +48,34 @@ async def _ship_from(case: LockedCase) -> Address:
     )
 
 
-async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
+async def prepare(
+    number: str, order_id: int, customer_id: int, policy: ReturnPolicy, rt: Runtime
+) -> CreatedLabel | None:
+    """Have the carrier make the label of a case about to be approved, if the policy pays for
+    it. Done before the case takes any shared lock: rendering is the slow part."""
+    ship_from = await _ship_from(order_id, customer_id)
+    if ship_from.country not in policy.prepaid_label_countries:
+        return None
+    return await rt.carrier.create_label(_request(number, ship_from, rt))
+
+
+def _request(number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
+    return LabelRequest(
+        case_number=number,
+        ship_from=ship_from,
+        ship_to=rt.warehouse,
+        portal_url=rt.case_link(number),
+    )
+
+
+async def issue_on_approval(
+    case: LockedCase, policy: ReturnPolicy, rt: Runtime, prepared: CreatedLabel | None = None
+) -> bool:
     """Right after approval: a prepaid label where the customer's country is covered,
     otherwise instructions to send the parcel themselves. Returns whether a label was made."""
-    ship_from = await _ship_from(case)
+    ship_from = await _ship_from(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
-        await issue(case, rt, actor=Actor("system", None, "system"))
+        await issue(case, rt, actor=Actor("system", None, "system"), prepared=prepared)
         return True
     warehouse = ", ".join(rt.warehouse.lines())
     await timeline.record(
@@ -71,20 +93,17 @@ async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime)
     return False
 
 
-async def issue(case: LockedCase, rt: Runtime, actor: Actor) -> str:
+async def issue(
+    case: LockedCase, rt: Runtime, actor: Actor, prepared: CreatedLabel | None = None
+) -> str:
     """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
     now = rt.clock.now()
     active = await Label.select(Label.id, Label.tracking_number).where(
         (Label.case == case.id) & (Label.status == "active")
     )
-    request = LabelRequest(
-        case_number=case.number,
-        ship_from=await _ship_from(case),
-        ship_to=rt.warehouse,
-        portal_url=rt.case_link(case.number),
-    )
-    for _ in range(5):  # a tracking number that exists already: ask for another
-        created = await rt.carrier.create_label(request)
+    request = _request(case.number, await _ship_from(case.order_id, case.customer_id), rt)
+    for attempt in range(5):  # a tracking number that exists already: ask for another
+        created = prepared if prepared and attempt == 0 else await rt.carrier.create_label(request)
         inserted = await Label.raw(
             """
             INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl,
