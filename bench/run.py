@@ -276,6 +276,10 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        # the embedded PostgreSQL outlives the CLI processes that shared it: stop it too
+        for process in psutil.process_iter(["cmdline"]):
+            if str(data) in " ".join(process.info["cmdline"] or []):
+                process.terminate()
 
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
