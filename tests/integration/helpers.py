@@ -190,3 +190,41 @@ def exchange_item(line_id: int, sku: str = "RING-9-BLK", quantity: int = 1) -> d
 
 def refund_item(line_id: int, quantity: int = 1, reason: str = "changed_mind") -> dict[str, Any]:
     return {"line_id": line_id, "quantity": quantity, "reason": reason, "resolution": "refund"}
+
+
+async def open_return(
+    client: Client, customer: dict[str, str], *items: dict[str, Any]
+) -> dict[str, Any]:
+    """The customer opens a return; the case as the API returns it."""
+    response = await client.post(
+        "/api/v1/portal/returns", json={"items": list(items)}, headers=customer
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def receive_and_grade(
+    client: Client,
+    warehouse: dict[str, str],
+    number: str,
+    line_id: int,
+    *,
+    quantity: int = 1,
+    condition: str = "new",
+    disposition: str = "restock",
+    note: str | None = None,
+) -> httpx.Response:
+    """A station scans the parcel by its case number and grades its one item."""
+    scan = await client.post("/api/v1/warehouse/scans", json={"barcode": number}, headers=warehouse)
+    assert scan.status_code == 200, scan.text
+    item: dict[str, Any] = {
+        "line_id": line_id,
+        "quantity": quantity,
+        "condition": condition,
+        "disposition": disposition,
+    }
+    if note:
+        item["note"] = note
+    return await client.post(
+        f"/api/v1/warehouse/cases/{number}/inspection", json={"items": [item]}, headers=warehouse
+    )

@@ -36,7 +36,9 @@ from tests.integration.helpers import (
     add_agent,
     exchange_item,
     line_ids,
+    open_return,
     portal_headers,
+    receive_and_grade,
     refund_item,
     seed_store,
     staff_headers,
@@ -195,29 +197,11 @@ async def test_a_refund_case_ends_with_one_refund_of_the_price_paid(
 ) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"], quantity=2)]},
-            headers=customer,
-        )
-    ).json()["number"]
-    await client.post(
-        "/api/v1/warehouse/scans", json={"barcode": number}, headers=shop["warehouse"]
-    )
-    response = await client.post(
-        f"/api/v1/warehouse/cases/{number}/inspection",
-        json={
-            "items": [
-                {
-                    "line_id": lines["RING-8-BLK"],
-                    "quantity": 2,
-                    "condition": "new",
-                    "disposition": "restock",
-                }
-            ]
-        },
-        headers=shop["warehouse"],
+    number = (await open_return(client, customer, refund_item(lines["RING-8-BLK"], quantity=2)))[
+        "number"
+    ]
+    response = await receive_and_grade(
+        client, shop["warehouse"], number, lines["RING-8-BLK"], quantity=2
     )
     body = response.json()
     assert body["status"] == "resolved"
@@ -256,30 +240,15 @@ async def test_a_worn_item_waits_for_the_agent_who_may_refund_in_part(
 ) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["WATCH-41-BLK"])]},
-            headers=customer,
-        )
-    ).json()["number"]
-    await client.post(
-        "/api/v1/warehouse/scans", json={"barcode": number}, headers=shop["warehouse"]
-    )
-    inspected = await client.post(
-        f"/api/v1/warehouse/cases/{number}/inspection",
-        json={
-            "items": [
-                {
-                    "line_id": lines["WATCH-41-BLK"],
-                    "quantity": 1,
-                    "condition": "worn",
-                    "disposition": "refurbish",
-                    "note": "scratched glass",
-                }
-            ]
-        },
-        headers=shop["warehouse"],
+    number = (await open_return(client, customer, refund_item(lines["WATCH-41-BLK"])))["number"]
+    inspected = await receive_and_grade(
+        client,
+        shop["warehouse"],
+        number,
+        lines["WATCH-41-BLK"],
+        condition="worn",
+        disposition="refurbish",
+        note="scratched glass",
     )
     assert inspected.json()["status"] == "inspected"
     assert inspected.json()["refund"] is None
@@ -303,28 +272,8 @@ async def test_store_credit_is_a_ledger(client: Client, shop: dict) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
     item = {**refund_item(lines["RING-8-BLK"]), "resolution": "store_credit"}
-    number = (
-        await client.post("/api/v1/portal/returns", json={"items": [item]}, headers=customer)
-    ).json()["number"]
-    await client.post(
-        "/api/v1/warehouse/scans", json={"barcode": number}, headers=shop["warehouse"]
-    )
-    body = (
-        await client.post(
-            f"/api/v1/warehouse/cases/{number}/inspection",
-            json={
-                "items": [
-                    {
-                        "line_id": lines["RING-8-BLK"],
-                        "quantity": 1,
-                        "condition": "new",
-                        "disposition": "restock",
-                    }
-                ]
-            },
-            headers=shop["warehouse"],
-        )
-    ).json()
+    number = (await open_return(client, customer, item))["number"]
+    body = (await receive_and_grade(client, shop["warehouse"], number, lines["RING-8-BLK"])).json()
     assert body["refund"]["method"] == "store_credit"
     credit = (await StoreCredit.select())[0]
     assert credit["balance"] == 2500 and credit["code"].startswith("SC-")
