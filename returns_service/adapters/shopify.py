@@ -19,7 +19,7 @@ def verify_hmac(secret: str, body: bytes, signature_header: str | None) -> bool:
     if not secret or not signature_header:
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, signature_header.strip())
+    return hmac.compare_digest(expected.encode(), signature_header.strip().encode())
 
 
 def _delivery_dates(order: dict[str, Any]) -> dict[str, str]:

@@ -4,6 +4,7 @@ before an advance exchange's original is due, the overdue charge past the deadli
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Annotated
 
@@ -18,6 +19,8 @@ from returns_service.services import money, timeline
 from returns_service.services.case_records import email_customer, lock_case
 from returns_service.services.runtime import Runtime
 from returns_service.services.stores import get_store
+
+log = logging.getLogger(__name__)
 
 
 class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -47,6 +50,20 @@ async def advance_deadlines(rt: Runtime) -> int:
         days_left = (row["return_deadline"] - today).days
         async with DB.transaction():
             case = await lock_case(await _lead(row["store"]), row["number"])
+            if days_left < 0:
+                still_due = Shipment.id.is_not_null()  # the charge: overdue_at checked below
+            elif days_left <= 2:
+                still_due = Shipment.reminded_2_at.is_null()
+            else:
+                still_due = Shipment.reminded_7_at.is_null()
+            current = await Shipment.select(Shipment.id).where(
+                (Shipment.id == row["id"])
+                & Shipment.original_received_at.is_null()
+                & Shipment.overdue_at.is_null()
+                & still_due
+            )
+            if not current:
+                continue  # the original arrived, or another worker acted, while we waited
             if days_left < 0:
                 await money.charge_overdue(row["id"], case, rt)
             elif days_left <= 2 and row["reminded_2_at"] is None:
@@ -105,6 +122,8 @@ async def close_resolved(rt: Runtime) -> int:
     for row in rows:
         async with DB.transaction():
             case = await lock_case(await _lead(row["store"]), row["number"])
+            if case.status is not CaseStatus.RESOLVED:
+                continue  # closed (or moved) by someone else meanwhile
             await timeline.move(
                 store_id=case.store_id,
                 case_id=case.id,
@@ -165,4 +184,11 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
 
 
 async def run_all(rt: Runtime) -> int:
-    return await advance_deadlines(rt) + await follow_ups(rt) + await close_resolved(rt)
+    """Each job on its own: one failing (a declined card, say) does not stop the others."""
+    done = 0
+    for job in (advance_deadlines, follow_ups, close_resolved):
+        try:
+            done += await job(rt)
+        except Exception:  # logged; retried on the next pass
+            log.exception("aftercare job %s failed", job.__name__)
+    return done

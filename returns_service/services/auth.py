@@ -137,7 +137,7 @@ def verify_portal_session(secret: str, token: str, clock: Clock) -> Caller | Non
     if not token.startswith(PORTAL_TOKEN_PREFIX):
         return None
     payload, _, signature = token[len(PORTAL_TOKEN_PREFIX) :].partition(".")
-    if not hmac.compare_digest(signature, _signature(secret, payload)):
+    if not hmac.compare_digest(signature.encode(), _signature(secret, payload).encode()):
         return None
     try:
         claim = msgspec.json.decode(_unb64(payload), type=_PortalClaim)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from returns_service.adapters.carriers import CreatedLabel
 from returns_service.db.engine import DB
-from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Variant
+from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Shipment, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -285,6 +285,12 @@ async def _end(
     voided, the customer is told; then the freed capacity takes on waiting cases."""
     async with DB.transaction():
         case = await lock_case(caller, number)
+        if target is CaseStatus.CANCELLED and await Shipment.exists().where(
+            Shipment.case == case.id
+        ):
+            raise Conflict(
+                "the replacement has already been sent: this return can no longer be cancelled"
+            )
         if allowed_from is not None and case.status not in allowed_from:
             raise Conflict(
                 f"a return that is {case.status.value} can no longer become {target.value}",
@@ -442,6 +448,8 @@ async def assign_waiting(store_id: int, rt: Runtime) -> int:
             if not any(a.has_room for a in staff.loads):
                 break
             case = await lock_case(system, row["number"])
+            if case.status not in OPEN_STATUSES or case.agent_id is not None:
+                continue  # cancelled or taken meanwhile
             assigned = await assignment.assign(
                 staff,
                 store_id=store_id,

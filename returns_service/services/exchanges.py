@@ -110,6 +110,10 @@ async def ship_waiting(
     for item in items:
         value = Money(int(item["price_amount"] or 0) * item["quantity"], item["currency"] or "USD")
         if advance:
+            # one customer's advance shipments are decided one at a time
+            await Shipment.raw(
+                "SELECT id FROM customer WHERE id = {} FOR UPDATE", case.customer_id
+            ).run()
             limit = policy.advance_exchange_max_open
             exposure = await open_exposure(case.store_id, case.customer_id)
             if value.currency != limit.currency or not exposure_allows(

@@ -52,7 +52,8 @@ async def prepare(
     number: str, order_id: int, customer_id: int, policy: ReturnPolicy, rt: Runtime
 ) -> CreatedLabel | None:
     """Have the carrier make the label of a case about to be approved, if the policy pays for
-    it. Done before the case takes any shared lock: rendering is the slow part."""
+    it. Called before the store-wide agents' lock is taken (rendering is the slow part); the
+    case's own order lines are locked already."""
     ship_from = await _ship_from(order_id, customer_id)
     if ship_from.country not in policy.prepaid_label_countries:
         return None

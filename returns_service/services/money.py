@@ -36,6 +36,11 @@ MONEY_STATUSES = frozenset(
 )
 
 
+class PaymentFailed(Conflict):
+    code = "payment-failed"
+    title = "The payment provider refused"
+
+
 class NothingToRefund(Conflict):
     code = "nothing-to-refund"
     title = "Nothing is left to refund"
@@ -129,6 +134,10 @@ async def settle_money_items(
         result = await rt.payments.refund(
             MoneyRequest(Money(part, currency), key, reference, f"return {case.number}")
         )
+        if result.status == "failed":  # nothing moved: record nothing, settle nothing
+            raise PaymentFailed(
+                f"{result.provider} refused the refund of {part} {currency} ({result.reference})"
+            )
         await _record(case, "refund", part, currency, result, key, rt, line_id=line_id)
         refunded += part
     await CaseItem.update({CaseItem.settled: True}).where(
@@ -287,8 +296,8 @@ async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
     """The original arrived after all: give back what was charged for its replacement."""
     charges = await Payment.raw(
         """
-        SELECT p.id, p.amount, p.currency, p.shipment FROM payment p
-         WHERE p."case" = {} AND p.kind = 'charge'
+        SELECT p.id, p.amount, p.currency, p.shipment, p.provider_reference FROM payment p
+         WHERE p."case" = {} AND p.kind = 'charge' AND p.status <> 'failed'
            AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.kind = 'charge_reversal'
                             AND r.shipment = p.shipment)
         """,
@@ -298,8 +307,11 @@ async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
     for charge in charges:
         key = f"charge-reversal:{case.store_id}:shipment:{charge['shipment']}"
         amount = Money(charge["amount"], charge["currency"])
+        # the charge was its own payment (e.g. a Stripe PaymentIntent): refund that one
+        charged = charge["provider_reference"]
+        source = charged if charged and not charged.startswith("manual:") else reference
         result = await rt.payments.refund(
-            MoneyRequest(amount, key, reference, f"original for {case.number} arrived")
+            MoneyRequest(amount, key, source, f"original for {case.number} arrived")
         )
         await _record(
             case,

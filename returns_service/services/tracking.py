@@ -49,7 +49,7 @@ def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
         return False
     given = header.strip().removeprefix("sha256=")
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(given, expected)
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 async def handle_event(

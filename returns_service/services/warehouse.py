@@ -205,9 +205,12 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             if graded.line_id in seen:
                 raise InvalidRequest("each line is graded once", field=f"items[{n}].line_id")
             seen.add(graded.line_id)
-            if graded.quantity > item["quantity"]:
+            if graded.quantity != item["quantity"]:
+                # what settles is the whole item: a unit that did not come is graded "missing"
+                # (the whole item then goes to the concierge, who may refund in part)
                 raise InvalidRequest(
-                    f"{number} expects {item['quantity']} of line {graded.line_id}",
+                    f"{number} expects {item['quantity']} of line {graded.line_id}: grade them "
+                    "all (as missing if they did not arrive)",
                     field=f"items[{n}].quantity",
                 )
         if missing := sorted(set(items) - seen):

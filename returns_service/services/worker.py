@@ -38,7 +38,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     delivered = failed = assigned = 0
     for store in await Store.select(Store.id, Store.name):
         assigned += await assign_waiting(store["id"], rt)
-    await aftercare.run_all(rt)
+    await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
     while True:  # drain what is due now, batch by batch
         report = await deliver_pending(
             config.mailer, rt.clock, sender=config.sender, sender_name=config.sender_name

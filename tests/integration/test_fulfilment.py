@@ -37,6 +37,7 @@ from tests.integration.helpers import (
     exchange_item,
     line_ids,
     open_return,
+    order_doc,
     portal_headers,
     receive_and_grade,
     refund_item,
@@ -553,3 +554,43 @@ async def test_a_low_rating_goes_straight_to_the_concierge(
         f"/api/v1/portal/returns/{case['number']}/rating", json={"rating": 9}, headers=customer
     )
     assert bad.status_code == 400
+
+
+async def test_review_findings_stay_fixed(client: Client, shop: dict, clock: FrozenClock) -> None:
+    """A non-ASCII signature is a 401 (not a 500); an inspection grades every unit; a return
+    whose replacement already left cannot be cancelled."""
+    response = await client.post(
+        f"/api/v1/webhooks/carrier/{CARRIER}",
+        content=b"{}",
+        headers={"X-Carrier-Signature": "sha256=é".encode()},
+    )
+    assert response.status_code == 401
+    forged = {"Authorization": "Bearer rsp1.x.é".encode()}
+    assert (await client.get("/api/v1/portal/order", headers=forged)).status_code == 401
+
+    customer = await portal_headers(client)
+    lines = await line_ids(client, customer)
+    number = (await open_return(client, customer, refund_item(lines["RING-8-BLK"], quantity=2)))[
+        "number"
+    ]
+    partial = await receive_and_grade(
+        client, shop["warehouse"], number, lines["RING-8-BLK"], quantity=1
+    )
+    assert partial.status_code == 422 and "missing" in partial.json()["detail"]
+    assert await Payment.count() == 0
+
+    await set_mode(client, shop["admin"], "on_request")
+    await client.post(
+        "/api/v1/orders", json=order_doc("1002", "bo@example.com"), headers=shop["admin"]
+    )
+    customer = await portal_headers(client, "1002", "bo@example.com")
+    lines = await line_ids(client, customer)
+    exchange = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
+    assert exchange["exchange"]["status"] == "shipped"
+    cancel = await client.post(
+        f"/api/v1/portal/returns/{exchange['number']}/cancel", headers=customer
+    )
+    assert cancel.status_code == 409 and "replacement" in cancel.json()["detail"]
+    assert (
+        await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == exchange["number"])
+    )[0]["status"] == "approved"
