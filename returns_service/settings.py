@@ -64,6 +64,7 @@ class Settings:
     stripe_api_key: str = ""
     follow_up_days: int = 3  # after a replacement is delivered: "did it fit?"
     auto_close_days: int = 14  # a resolved case closes by itself after this
+    expire_after_days: int = 30  # an approved return never sent expires after this
     run_worker: bool = True  # the outbox worker also runs inside `serve`
     bench: bool = False  # mounts the raw-asyncpg ceiling endpoint for bench/
     worker_interval_seconds: float = 2.0
@@ -121,6 +122,7 @@ class Settings:
             stripe_api_key=_env("RETURNS_STRIPE_API_KEY"),
             follow_up_days=int(_env("RETURNS_FOLLOW_UP_DAYS", "3")),
             auto_close_days=int(_env("RETURNS_AUTO_CLOSE_DAYS", "14")),
+            expire_after_days=int(_env("RETURNS_EXPIRE_AFTER_DAYS", "30")),
             run_worker=_env_bool("RETURNS_RUN_WORKER", True),
             bench=_env_bool("RETURNS_BENCH", False),
             worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),

@@ -15,8 +15,8 @@ from returns_service.db.tables import CaseMessage, FollowUp, ReturnCase, Shipmen
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
-from returns_service.services import money, timeline
-from returns_service.services.case_records import email_customer, lock_case
+from returns_service.services import labels, money, timeline
+from returns_service.services.case_records import email_customer, lock_case, release_reservations
 from returns_service.services.runtime import Runtime
 from returns_service.services.stores import get_store
 
@@ -137,6 +137,42 @@ async def close_resolved(rt: Runtime) -> int:
     return len(rows)
 
 
+async def expire_unsent(rt: Runtime) -> int:
+    """Approved returns whose parcel never left within the expiry period expire: the units
+    held for an exchange go back on the shelf and the label is voided."""
+    due = rt.clock.now() - timedelta(days=rt.expire_after_days)
+    rows = await ReturnCase.raw(
+        """
+        SELECT c.store, c.number FROM return_case c
+         WHERE c.status = 'approved'
+           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
+           AND (SELECT max(e.at) FROM case_event e
+                 WHERE e."case" = c.id AND e.to_status = 'approved') <= {}
+        """,
+        due,
+    ).run()
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            if case.status is not CaseStatus.APPROVED:
+                continue
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.EXPIRED,
+                actor=SYSTEM,
+                text=(
+                    "This return expired: the parcel was not sent within "
+                    f"{rt.expire_after_days} days."
+                ),
+                at=rt.clock.now(),
+            )
+            await release_reservations(case.id)
+            await labels.void_active(case, rt)
+    return len(rows)
+
+
 async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None:
     """The customer's answer to "did it fit?". Three or less goes straight to a person: the
     conversation reopens with the same concierge."""
@@ -186,7 +222,7 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
 async def run_all(rt: Runtime) -> int:
     """Each job on its own: one failing (a declined card, say) does not stop the others."""
     done = 0
-    for job in (advance_deadlines, follow_ups, close_resolved):
+    for job in (advance_deadlines, follow_ups, close_resolved, expire_unsent):
         try:
             done += await job(rt)
         except Exception:  # logged; retried on the next pass

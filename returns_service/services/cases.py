@@ -427,7 +427,10 @@ async def hand_over_cases(
 
 
 async def assign_waiting(store_id: int, rt: Runtime) -> int:
-    """Give waiting (unassigned) open cases to agents who have room, oldest first."""
+    """Give waiting (unassigned) open cases to agents who have room, oldest first.
+
+    It holds the agents' lock, so it skips cases someone else has locked (they are being
+    changed; the next pass takes them): waiting for them could close a deadlock cycle."""
     async with DB.transaction():
         staff = await assignment.lock_staff(store_id)
         if not any(a.has_room for a in staff.loads):
@@ -438,6 +441,7 @@ async def assign_waiting(store_id: int, rt: Runtime) -> int:
              WHERE store = {} AND agent IS NULL AND status = ANY({})
              ORDER BY created_at, id
              LIMIT 500
+               FOR UPDATE SKIP LOCKED
             """,
             store_id,
             [s.value for s in OPEN_STATUSES],

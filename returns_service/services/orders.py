@@ -98,10 +98,19 @@ async def _upsert(store: int, doc: OrderDocument, now: datetime) -> UpsertedOrde
                 VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {})
                 ON CONFLICT ("order", shop_line_id) DO UPDATE
                    SET sku = EXCLUDED.sku, product_key = EXCLUDED.product_key,
-                       quantity = EXCLUDED.quantity,
-                       unit_price_amount = EXCLUDED.unit_price_amount,
-                       currency = EXCLUDED.currency, final_sale = EXCLUDED.final_sale,
-                       delivered_at = EXCLUDED.delivered_at
+                       final_sale = EXCLUDED.final_sale, delivered_at = EXCLUDED.delivered_at,
+                       -- once a return covers the line, what was paid is fixed: refunds are
+                       -- capped by it
+                       quantity = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                                    WHERE ci.line = order_line.id)
+                                       THEN order_line.quantity ELSE EXCLUDED.quantity END,
+                       unit_price_amount = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                                             WHERE ci.line = order_line.id)
+                                       THEN order_line.unit_price_amount
+                                       ELSE EXCLUDED.unit_price_amount END,
+                       currency = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                                    WHERE ci.line = order_line.id)
+                                       THEN order_line.currency ELSE EXCLUDED.currency END
                 """,
                 store,
                 order_id,

@@ -76,6 +76,10 @@ async def open_session(
     now = clock.now()
     window = timedelta(seconds=limits.window_seconds)
     async with DB.transaction():
+        # one lookup per client at a time, so parallel guesses cannot slip past the limit
+        await LookupFailure.raw(
+            "SELECT pg_advisory_xact_lock(hashtext({}))", f"lookup:{store_id}:{client}"
+        ).run()
         failure = await (
             LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
             .where((LookupFailure.store == store_id) & (LookupFailure.client == client))

@@ -43,6 +43,7 @@ class Runtime:
     warehouse: Address = DEFAULT_WAREHOUSE
     follow_up_days: int = 3
     auto_close_days: int = 14
+    expire_after_days: int = 30
 
     def case_link(self, number: str) -> str:
         """Where a customer follows their case (the portal asks them to sign in first)."""
@@ -58,4 +59,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         warehouse=warehouse_from_json(settings.warehouse_address),
         follow_up_days=settings.follow_up_days,
         auto_close_days=settings.auto_close_days,
+        expire_after_days=settings.expire_after_days,
     )

@@ -594,3 +594,23 @@ async def test_review_findings_stay_fixed(client: Client, shop: dict, clock: Fro
     assert (
         await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == exchange["number"])
     )[0]["status"] == "approved"
+
+
+async def test_an_approved_return_never_sent_expires(
+    client: Client, shop: dict, clock: FrozenClock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    customer = await portal_headers(client)
+    lines = await line_ids(client, customer)
+    before = await stock("RING-9-BLK")
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
+    assert await stock("RING-9-BLK") == before - 1
+    config = WorkerConfig(mailer=MailDropMailer(tmp_path), sender="r@s")
+    clock.advance(days=29)
+    await run_once(Runtime(clock), config)
+    assert (await ReturnCase.select(ReturnCase.status))[0]["status"] == "approved"
+    clock.advance(days=2)
+    await run_once(Runtime(clock), config)
+    assert (await ReturnCase.select(ReturnCase.status))[0]["status"] == "expired"
+    assert await stock("RING-9-BLK") == before
+    assert (await Label.select(Label.status))[0]["status"] == "voided"
+    assert case["number"]

@@ -137,11 +137,17 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
+        request: Request[Any, Any, Any],
         state: State,
         data: JSONBody[ApproveIn | None] = None,
-    ) -> AgentCaseView:
-        await cases.approve(caller, number, data.comment if data else None, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response[AgentCaseView]:
+        async def handler() -> AgentCaseView:
+            # approving issues the label (and may ship an advance replacement)
+            await cases.approve(caller, number, data.comment if data else None, state.runtime)
+            return await case_views.agent_case_view(caller, number)
+
+        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
 
     @post("/{number:str}/reject", summary="Reject with a reason", status_code=200)
     async def reject(
