@@ -256,6 +256,22 @@ TEXTS: dict[EmailTemplate, dict[str, tuple[str, str]]] = {
             "trimiți produsul inițial până la {detail}, cu eticheta de aici: {link}\n\n"
             "Mulțumim!\n{agent}\n{store}",
         ),
+        "nb": (
+            "Påminnelse: send tilbake originalen for {case_number}",
+            "Hei {first_name},\n\nVi sendte erstatningen på forhånd. Send originalen tilbake "
+            "innen {detail}, med etiketten herfra: {link}\n\nTusen takk!\n{agent}\n{store}",
+        ),
+        "hu": (
+            "Emlékeztető: küldd vissza az eredeti terméket ({case_number})",
+            "Kedves {first_name}!\n\nA cseretermékedet előre elküldtük. Kérjük, küldd vissza az "
+            "eredeti terméket {detail} napjáig, az itt található címkével: {link}\n\n"
+            "Köszönjük!\n{agent}\n{store}",
+        ),
+        "ar": (
+            "تذكير: يرجى إرجاع المنتج الأصلي للطلب {case_number}",
+            "مرحباً {first_name}،\n\nأرسلنا البديل مسبقاً. يرجى إرجاع المنتج الأصلي قبل {detail} "
+            "باستخدام الملصق من هنا: {link}\n\nشكراً لك!\n{agent}\n{store}",
+        ),
     },
     EmailTemplate.REFUND_ISSUED: {
         "en": (
@@ -269,6 +285,23 @@ TEXTS: dict[EmailTemplate, dict[str, tuple[str, str]]] = {
             "Bună, {first_name},\n\nȚi-am rambursat {detail} pentru returul {case_number}. "
             "În funcție de bancă, suma apare în câteva zile.\n\nCu drag,\n{agent}\n{store}",
         ),
+        "nb": (
+            "Refusjonen for {case_number}",
+            "Hei {first_name},\n\nVi har refundert {detail} for returen {case_number}. Det "
+            "kan ta noen dager før beløpet vises hos banken din.\n\nVennlig hilsen\n{agent}\n"
+            "{store}",
+        ),
+        "hu": (
+            "Visszatérítés: {case_number}",
+            "Kedves {first_name}!\n\nVisszatérítettünk {detail} összeget a(z) {case_number} "
+            "visszaküldésért. A bankodtól függően néhány napon belül látható.\n\nÜdvözlettel:\n"
+            "{agent}\n{store}",
+        ),
+        "ar": (
+            "استرداد المبلغ للطلب {case_number}",
+            "مرحباً {first_name}،\n\nأعدنا {detail} عن الإرجاع {case_number}. قد يستغرق ظهوره "
+            "في حسابك بضعة أيام حسب البنك.\n\nمع أطيب التحيات،\n{agent}\n{store}",
+        ),
     },
     EmailTemplate.STORE_CREDIT_ISSUED: {
         "en": (
@@ -280,6 +313,21 @@ TEXTS: dict[EmailTemplate, dict[str, tuple[str, str]]] = {
             "Creditul tău pentru {case_number}",
             "Bună, {first_name},\n\nCreditul tău este gata: {detail}\nFolosește codul la "
             "plată oricând vrei.\n\nCu drag,\n{agent}\n{store}",
+        ),
+        "nb": (
+            "Tilgodelappen din for {case_number}",
+            "Hei {first_name},\n\nTilgodelappen din er klar: {detail}\nBruk koden i kassen "
+            "når du vil.\n\nVennlig hilsen\n{agent}\n{store}",
+        ),
+        "hu": (
+            "Vásárlási jóváírásod ({case_number})",
+            "Kedves {first_name}!\n\nElkészült a jóváírásod: {detail}\nA kódot bármikor "
+            "beválthatod a pénztárnál.\n\nÜdvözlettel:\n{agent}\n{store}",
+        ),
+        "ar": (
+            "رصيدك في المتجر للطلب {case_number}",
+            "مرحباً {first_name}،\n\nرصيدك في المتجر جاهز: {detail}\nاستخدم الرمز عند الدفع "
+            "متى شئت.\n\nمع أطيب التحيات،\n{agent}\n{store}",
         ),
     },
     EmailTemplate.FOLLOW_UP: {
@@ -294,6 +342,23 @@ TEXTS: dict[EmailTemplate, dict[str, tuple[str, str]]] = {
             "Bună, {first_name},\n\nProdusul de schimb ar trebui să fi ajuns. Este exact cum "
             "trebuie? Dă-i o notă de la 1 la 5 aici: {link}\nDacă ceva nu e în regulă, mă ocup "
             "personal.\n\n{agent}\n{store}",
+        ),
+        "nb": (
+            "Passet det? ({case_number})",
+            "Hei {first_name},\n\nErstatningen skal ha kommet frem nå. Passer den? Gi den en "
+            "karakter fra 1 til 5 her: {link}\nEr noe ikke som det skal, ordner jeg det "
+            "personlig.\n\n{agent}\n{store}",
+        ),
+        "hu": (
+            "Jó lett? ({case_number})",
+            "Kedves {first_name}!\n\nA cseretermék már nálad lehet. Pont jó? Értékeld 1-től "
+            "5-ig itt: {link}\nHa valami nem stimmel, személyesen intézem.\n\n{agent}\n"
+            "{store}",
+        ),
+        "ar": (
+            "هل كان المقاس مناسباً؟ ({case_number})",
+            "مرحباً {first_name}،\n\nمن المفترض أن البديل وصلك. هل هو مناسب تماماً؟ قيّمه من 1 "
+            "إلى 5 من هنا: {link}\nإن لم يكن كذلك، سأتولى الأمر شخصياً.\n\n{agent}\n{store}",
         ),
     },
 }

@@ -198,3 +198,27 @@ def test_the_next_size_keeps_the_colour_and_skips_sold_out_sizes() -> None:
     assert next_size(current, "too_large", candidates).sku == "R-7-B"  # type: ignore[union-attr]
     assert next_size(current, "changed_mind", candidates) is None
     assert next_size({"colour": "black"}, "too_small", candidates) is None
+
+
+def test_every_email_exists_in_all_five_languages_and_fills_every_field() -> None:
+    from returns_service.domain.emails import TEXTS, EmailTemplate, render_email
+
+    fields = dict(
+        first_name="Ana",
+        case_number="R-ABC234",
+        agent="Sam",
+        store="Shop",
+        link="https://x/portal",
+        message="Hi",
+        reason="engraved",
+        detail="D",
+        extra="E",
+    )
+    for template in EmailTemplate:
+        assert set(TEXTS[template]) == {"en", "ro", "nb", "hu", "ar"}, template
+        for language in TEXTS[template]:
+            email = render_email(template, language, **fields)
+            assert email.language == language
+            assert (
+                "{" not in email.subject + email.body and "R-ABC234" in email.subject + email.body
+            )
