@@ -80,7 +80,7 @@ async def test_a_refund_and_a_message(page, clock: FrozenClock, lang: str) -> No
     assert cases == [{"status": "approved", "awaiting_reply": True}]
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("lang", ["en", "ro", "nb", "hu", "ar"])
 async def test_a_size_exchange(page, clock: FrozenClock, lang: str) -> None:  # type: ignore[no-untyped-def]
     await seed(clock, language=lang)
     await sign_in(page, lang=lang)
