@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 
 PROBLEM_SCHEMA = {
@@ -41,12 +42,6 @@ ERRORS = {
 PUBLIC_ERRORS = ("400", "404", "409", "413", "422", "429", "503")
 WEBHOOK_ERRORS = ("401", *PUBLIC_ERRORS)  # webhooks answer 401 to a bad signature
 
-# Litestar drops msgspec constraints on the items of lists; these are ours to restore.
-ITEM_PATTERNS = {
-    "languages": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
-    "prepaid_label_countries": r"^[A-Z]{2}$",
-}
-
 
 def _problem(description: str) -> dict[str, Any]:
     return {
@@ -74,11 +69,6 @@ def _close_objects(node: Any, components: dict[str, Any], seen: set[str]) -> Non
         return
     if node.get("type") == "object" and "properties" in node:
         node.setdefault("additionalProperties", False)
-        for name, pattern in ITEM_PATTERNS.items():
-            prop = node["properties"].get(name)
-            for variant in [prop, *(prop or {}).get("oneOf", []), *(prop or {}).get("anyOf", [])]:
-                if isinstance(variant, dict) and isinstance(variant.get("items"), dict):
-                    variant["items"].setdefault("pattern", pattern)
     for key in ("properties", "items", "anyOf", "oneOf", "allOf", "prefixItems"):
         value = node.get(key)
         if isinstance(value, dict) and key == "properties":
@@ -88,8 +78,34 @@ def _close_objects(node: Any, components: dict[str, Any], seen: set[str]) -> Non
             _close_objects(value, components, seen)
 
 
+def _our_structs() -> dict[str, type[msgspec.Struct]]:
+    found: dict[str, type[msgspec.Struct]] = {}
+    pending = list(msgspec.Struct.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("returns_service."):
+            found.setdefault(cls.__name__, cls)
+    return found
+
+
+def _msgspec_components(names: set[str]) -> dict[str, Any]:
+    """msgspec's own JSON schema of our Structs: it keeps every constraint (Litestar's
+    generated schema loses those on optional fields and list items)."""
+    structs = _our_structs()
+    wanted = [structs[name] for name in sorted(names) if name in structs]
+    if not wanted:
+        return {}
+    _, components = msgspec.json.schema_components(
+        wanted, ref_template="#/components/schemas/{name}"
+    )
+    return components
+
+
 def complete(schema: dict[str, Any], public_paths: set[tuple[str, str]]) -> None:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # replace ours, and add the nested ones msgspec refers to that Litestar had inlined
+    components.update(_msgspec_components(set(components)))
     components["Problem"] = PROBLEM_SCHEMA
     closed: set[str] = set()
     for path, operations in schema.get("paths", {}).items():
@@ -106,6 +122,10 @@ def complete(schema: dict[str, Any], public_paths: set[tuple[str, str]]) -> None
                 operation["responses"][code] = _problem(ERRORS[code])
             if public:
                 operation["security"] = []
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name", "").lower() == "idempotency-key":
+                    # Litestar drops the bounds of an optional header; API.md sets them
+                    parameter["schema"] = {"type": "string", "minLength": 8, "maxLength": 255}
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
                 _close_objects(body.get("schema"), components, closed)

@@ -104,8 +104,9 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
         path = (match.group("path") if match else None) or ""
         path = path.removeprefix("$").removeprefix(".")
         field = path or str(item.get("key") or "")
-        if item.get("source") and item.get("source") != "body":
-            field = f"{item['source']}:{item.get('key')}" if item.get("key") else field
+        source = getattr(item.get("source"), "value", item.get("source"))
+        if source and source != "body":
+            field = f"{source}:{item.get('key')}" if item.get("key") else field
         found.append({"field": field or "body", "message": message})
     return found
 
