@@ -106,7 +106,7 @@ async def test_stock_never_goes_negative_under_concurrent_exchanges(
     assert await ReturnCase.count() == 5
 
 
-async def test_one_idempotency_key_sent_many_times_at_once(
+async def test_one_idempotency_key_sent_200_times_at_once(
     client: Client, clock: FrozenClock
 ) -> None:
     admin = await staff_headers(client, Role.ADMIN, clock)
@@ -116,7 +116,7 @@ async def test_one_idempotency_key_sent_many_times_at_once(
     keyed = {**headers, "Idempotency-Key": "return-ana-0001"}
 
     responses = await asyncio.gather(
-        *(client.post("/api/v1/portal/returns", json=body, headers=keyed) for _ in range(30))
+        *(client.post("/api/v1/portal/returns", json=body, headers=keyed) for _ in range(200))
     )
     created = [r for r in responses if r.status_code == 201]
     assert {r.status_code for r in responses} <= {201, 409}
