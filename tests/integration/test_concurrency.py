@@ -14,6 +14,7 @@ from returns_service.domain.orders import OrderDocument
 from returns_service.services.auth import sign_portal_session
 from returns_service.services.orders import upsert_order
 from tests.integration.helpers import (
+    WATCH_POLICY,
     Client,
     add_agent,
     exchange_item,
@@ -153,3 +154,41 @@ async def test_a_failed_request_releases_its_key(client: Client, clock: FrozenCl
     response = await client.post("/api/v1/portal/returns", json=too_many, headers=short_key)
     assert response.status_code == 400
     assert await ReturnCase.count() == 0
+
+
+async def test_a_thousand_cases_from_sixteen_creators_never_get_two_owners(
+    client: Client, clock: FrozenClock
+) -> None:
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)
+    # no prepaid labels here: this is about owners, not label rendering
+    await client.put(
+        "/api/v1/policy", json={**WATCH_POLICY, "prepaid_label_countries": []}, headers=admin
+    )
+    agents = [await add_agent(client, admin, name, capacity=340) for name in ("Ana", "Bo", "Cy")]
+    customers = await many_customers(client, clock, 1000)
+    queue = asyncio.Queue[tuple[dict[str, str], int]]()
+    for customer in customers:
+        queue.put_nowait(customer)
+    statuses: list[int] = []
+
+    async def creator() -> None:
+        while not queue.empty():
+            headers, line_id = queue.get_nowait()
+            response = await client.post(
+                "/api/v1/portal/returns", json={"items": [refund_item(line_id)]}, headers=headers
+            )
+            statuses.append(response.status_code)
+
+    await asyncio.gather(*(creator() for _ in range(16)))
+    assert statuses == [201] * 1000
+    loads = await ReturnCase.raw(
+        "SELECT agent, count(*) AS n FROM return_case GROUP BY agent"
+    ).run()
+    assert sum(r["n"] for r in loads) == 1000
+    assert all(r["agent"] is not None and r["n"] <= 340 for r in loads)
+    owners = await ReturnCase.raw(
+        'SELECT "case", count(*) AS n FROM case_event WHERE kind = \'assigned\' GROUP BY "case"'
+    ).run()
+    assert len(owners) == 1000 and {r["n"] for r in owners} == {1}
+    assert {a[0] for a in agents} == {r["agent"] for r in loads}
