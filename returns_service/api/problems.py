@@ -172,6 +172,13 @@ def database_unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+def interface_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """asyncpg's InterfaceError: a connection that died under us (503), or a real bug (500)."""
+    if "closed" in str(exc):
+        return database_unavailable_handler(request, exc)
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -191,6 +198,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.exceptions.ConnectionDoesNotExistError: database_unavailable_handler,
     asyncpg.exceptions.CannotConnectNowError: database_unavailable_handler,
     asyncpg.exceptions.AdminShutdownError: database_unavailable_handler,
+    asyncpg.exceptions.InterfaceError: interface_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     Exception: internal_error_handler,
