@@ -60,7 +60,7 @@ async def test_postgres_restarted_under_load(tmp_path: Path) -> None:
         str(port),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=open(tmp_path / "server.log", "w"),  # noqa: SIM115, ASYNC230
+        stderr=open(tmp_path / "server.log", "w"),  # noqa: ASYNC230
     )
     confirmed: list[str] = []
     answers: list[int] = []
