@@ -50,7 +50,8 @@ from returns_service.services.runtime import runtime_from_settings
 from returns_service.services.stores import ensure_default_store
 from returns_service.services.worker import WorkerConfig, run_forever
 from returns_service.settings import Settings
-from returns_service.web.pages import WEB_DIR, PortalPages, StationPages, static_files
+from returns_service.web.pages import WEB_DIR, PortalPages, static_files
+from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
 

@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from returns_service.adapters.carriers import qr_svg
 from returns_service.db.tables import Customer, Variant
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
     Reason,
@@ -28,9 +28,8 @@ from returns_service.domain.cases import (
 )
 from returns_service.domain.errors import DomainError, TooManyAttempts
 from returns_service.domain.exchanges import Candidate, next_size
-from returns_service.domain.settlement import Condition, Disposition
-from returns_service.services import case_views, cases, conversation, labels, portal, warehouse
-from returns_service.services.auth import authenticate_staff, verify_portal_session
+from returns_service.services import case_lists, case_views, cases, conversation, labels, portal
+from returns_service.services.auth import verify_portal_session
 from returns_service.services.idempotency import fingerprint, run_idempotent
 from returns_service.services.policy import get_policy
 from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
@@ -46,7 +45,7 @@ static_files = create_static_files_router(
 )
 
 
-def _secure(request: Request[Any, Any, Any]) -> bool:
+def is_secure(request: Request[Any, Any, Any]) -> bool:
     return request.url.scheme == "https" or request.app.state.settings.public_url.startswith(
         "https"
     )
@@ -65,7 +64,7 @@ def _translator(
     )
 
 
-def _page(  # form errors re-render with 200: the message is in the page, not the status
+def render_page(  # form errors re-render with 200: the message is in the page, not the status
     request: Request[Any, Any, Any],
     template: str,
     t: Translator,
@@ -81,7 +80,7 @@ def _page(  # form errors re-render with 200: the message is in the page, not th
                 value=t.language,
                 max_age=31_536_000,
                 samesite="lax",
-                secure=_secure(request),
+                secure=is_secure(request),
                 httponly=True,
             )
         )
@@ -123,7 +122,7 @@ class PortalPages(Controller):
 
     @get("/")
     async def find(self, request: Request[Any, Any, Any]) -> Template:
-        return _page(request, "portal/find.html", _translator(request))
+        return render_page(request, "portal/find.html", _translator(request))
 
     @post("/")
     async def sign_in(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
@@ -144,7 +143,7 @@ class PortalPages(Controller):
                 clock=state.clock,
             )
         except TooManyAttempts as error:
-            return _page(
+            return render_page(
                 request,
                 "portal/find.html",
                 t,
@@ -153,7 +152,7 @@ class PortalPages(Controller):
                 error=t("find.too_many"),
             )
         except DomainError:
-            return _page(
+            return render_page(
                 request,
                 "portal/find.html",
                 t,
@@ -173,7 +172,7 @@ class PortalPages(Controller):
                     path="/portal",
                     httponly=True,
                     samesite="lax",
-                    secure=_secure(request),
+                    secure=is_secure(request),
                 )
             ],
         )
@@ -204,7 +203,7 @@ class PortalPages(Controller):
         order = await portal.order_view(caller, state.clock)
         chosen = []
         for line in order.lines:
-            quantity = _int(form.get(f"qty_{line.id}"))
+            quantity = form_int(form.get(f"qty_{line.id}"))
             if quantity <= 0 or line.returnable_quantity <= 0:
                 continue
             reason = str(form.get(f"reason_{line.id}", "other"))
@@ -230,7 +229,7 @@ class PortalPages(Controller):
             )
         if not chosen:
             return await _order_page(request, caller, t, state, error=t("order.pick_one"))
-        return _page(
+        return render_page(
             request, "portal/review.html", t, items=chosen, idempotency_key=uuid.uuid4().hex
         )
 
@@ -245,7 +244,7 @@ class PortalPages(Controller):
         for key, value in form.items():
             if not key.startswith("qty_"):
                 continue
-            line_id = _int(key.removeprefix("qty_"))
+            line_id = form_int(key.removeprefix("qty_"))
             resolution = str(form.get(f"resolution_{line_id}", "refund"))
             sku = None
             if resolution.startswith("exchange:"):
@@ -254,7 +253,7 @@ class PortalPages(Controller):
                 items.append(
                     RequestedItem(
                         line_id=line_id,
-                        quantity=_int(value),
+                        quantity=form_int(value),
                         reason=Reason(str(form.get(f"reason_{line_id}", "other"))),
                         resolution=Resolution(resolution),
                         exchange_sku=sku,
@@ -342,7 +341,7 @@ class PortalPages(Controller):
         )
 
 
-def _int(value: Any) -> int:
+def form_int(value: Any) -> int:
     try:
         return int(str(value))
     except (TypeError, ValueError):
@@ -366,8 +365,8 @@ async def _order_page(
     error: str | None = None,
 ) -> Template:
     order = await portal.order_view(caller, state.clock)
-    page = await case_views.case_page(caller, assignee="any", limit=100)
-    return _page(
+    page = await case_lists.case_page(caller, assignee="any", limit=100)
+    return render_page(
         request,
         "portal/order.html",
         t,
@@ -407,7 +406,7 @@ async def _case_page(
         "received",
     ):
         steps.append(t("case.next_refund"))
-    return _page(
+    return render_page(
         request,
         "portal/case.html",
         t,
@@ -420,105 +419,3 @@ async def _case_page(
         cancellable=view.status in CANCELLABLE_STATUSES,
         qr_svg=qr_svg(state.runtime.case_link(number)) if view.label else "",
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The scan station
-
-
-async def _station(request: Request[Any, Any, Any]) -> Caller | None:
-    token = request.cookies.get(STATION_COOKIE)
-    caller = await authenticate_staff(token) if token else None
-    return caller if caller and caller.role is Role.WAREHOUSE else None
-
-
-def _station_page(
-    request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
-) -> Template:
-    return _page(
-        request,
-        template,
-        Translator("en"),
-        status_code,
-        conditions=[c.value for c in Condition],
-        dispositions=[d.value for d in Disposition],
-        **context,
-    )
-
-
-class StationPages(Controller):
-    path = "/warehouse/station"
-    opt = PUBLIC
-    include_in_schema = False
-
-    @get("/")
-    async def home(self, request: Request[Any, Any, Any]) -> Template:
-        if await _station(request) is None:
-            return _station_page(request, "station/login.html")
-        return _station_page(request, "station/scan.html")
-
-    @post("/login")
-    async def login(self, request: Request[Any, Any, Any]) -> Response[Any]:
-        token = str((await request.form()).get("token", "")).strip()
-        caller = await authenticate_staff(token) if token else None
-        if caller is None or caller.role is not Role.WAREHOUSE:
-            return _station_page(
-                request, "station/login.html", error="That is not a station token."
-            )
-        return Redirect(
-            "/warehouse/station",
-            status_code=303,
-            cookies=[
-                Cookie(
-                    key=STATION_COOKIE,
-                    value=token,
-                    max_age=31_536_000,
-                    path="/warehouse",
-                    httponly=True,
-                    samesite="lax",
-                    secure=_secure(request),
-                )
-            ],
-        )
-
-    @post("/scan")
-    async def scan(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        caller = await _station(request)
-        if caller is None:
-            return Redirect("/warehouse/station", status_code=303)
-        barcode = str((await request.form()).get("barcode", ""))
-        try:
-            result = await warehouse.scan(caller, barcode, state.runtime)
-        except DomainError as error:
-            return _station_page(request, "station/scan.html", error=error.detail)
-        return _station_page(request, "station/scan.html", result=result)
-
-    @post("/cases/{number:str}/inspection")
-    async def inspection(
-        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
-    ) -> Response[Any]:
-        caller = await _station(request)
-        if caller is None:
-            return Redirect("/warehouse/station", status_code=303)
-        form = await request.form()
-        items = [
-            {
-                "line_id": _int(key.removeprefix("qty_")),
-                "quantity": _int(value),
-                "condition": form.get(f"condition_{key.removeprefix('qty_')}"),
-                "disposition": form.get(f"disposition_{key.removeprefix('qty_')}"),
-            }
-            for key, value in form.items()
-            if key.startswith("qty_")
-        ]
-        try:
-            inspection = msgspec.convert({"items": items}, warehouse.Inspection)
-            view = await warehouse.inspect(caller, number, inspection, state.runtime)
-        except (DomainError, msgspec.ValidationError) as error:
-            detail = error.detail if isinstance(error, DomainError) else str(error)
-            return _station_page(request, "station/scan.html", error=detail)
-        return _station_page(
-            request,
-            "station/scan.html",
-            notice=f"Recorded: {view.number} is {view.status}. Scan the next parcel.",
-        )

@@ -19,6 +19,7 @@ from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
 from returns_service.services import (
     agents,
+    case_lists,
     case_views,
     cases,
     conversation,
@@ -28,7 +29,8 @@ from returns_service.services import (
     staff,
 )
 from returns_service.services.agents import AgentPatch, AgentView
-from returns_service.services.case_views import AgentCaseView, CasePage
+from returns_service.services.case_lists import CasePage
+from returns_service.services.case_views import AgentCaseView
 from returns_service.services.conversation import MacroIn, MacroPatch, MacroView
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -88,7 +90,7 @@ class CasesController(Controller):
         limit: Limit = 50,
     ) -> CasePage:
         default = "me" if caller.role is Role.AGENT else "any"
-        return await case_views.case_page(
+        return await case_lists.case_page(
             caller,
             statuses=_statuses(status),
             assignee=assignee or default,

@@ -14,8 +14,9 @@ from returns_service.api.auth import allow
 from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
-from returns_service.services import aftercare, case_views, cases, conversation, labels
-from returns_service.services.case_views import CasePage, CaseView, MessageView
+from returns_service.services import aftercare, case_lists, case_views, cases, conversation, labels
+from returns_service.services.case_lists import CasePage
+from returns_service.services.case_views import CaseView, MessageView
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
@@ -52,7 +53,7 @@ class PortalReturnsController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Limit = 50,
     ) -> CasePage:
-        return await case_views.case_page(caller, assignee="any", cursor=cursor, limit=limit)
+        return await case_lists.case_page(caller, assignee="any", cursor=cursor, limit=limit)
 
     @get("/{number:str}", summary="A return as the customer sees it")
     async def get_return(self, caller: NamedDependency[Caller], number: CaseNumber) -> CaseView:
