@@ -156,6 +156,9 @@ async def test_postgres_restarted_under_load(tmp_path: Path) -> None:
 
 
 async def until_ready(http: httpx.AsyncClient, limit: float) -> None:
+    """Poll another process (the server, recovering from its database): there is no event
+    to wait on across processes, so this is the one place a test waits by polling."""
+
     async def poll() -> None:
         while True:
             try:
