@@ -23,6 +23,7 @@ from tests.integration.helpers import (
     Client,
     add_agent,
     line_ids,
+    open_return,
     order_doc,
     portal_headers,
     refund_item,
@@ -131,13 +132,7 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
     x_id, agent_x = await add_agent(client, admin, "Xena")  # owns customer A's case
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=ana,
-        )
-    ).json()["number"]
+    number = (await open_return(client, ana, refund_item(lines["RING-8-BLK"])))["number"]
     _, agent_y = await add_agent(client, admin, "Yann")
     await client.post("/api/v1/orders", json=order_doc("1002", "bo@example.com"), headers=admin)
     customer_b = await portal_headers(client, "1002", "bo@example.com")
@@ -218,13 +213,7 @@ async def test_an_agent_token_linked_to_no_agent_owns_nothing(
     await seed_store(client, admin)
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=ana,
-        )
-    ).json()["number"]
+    number = (await open_return(client, ana, refund_item(lines["RING-8-BLK"])))["number"]
     assert (await ReturnCase.select(ReturnCase.agent))[0]["agent"] is None  # waiting: no agents
     bare = await staff_headers(client, Role.AGENT, clock)
     assert (await client.get("/api/v1/cases", headers=bare)).json()["items"] == []

@@ -23,6 +23,7 @@ from tests.integration.helpers import (
     add_agent,
     exchange_item,
     line_ids,
+    open_return,
     order_doc,
     portal_headers,
     refund_item,
@@ -219,13 +220,7 @@ async def test_cancel_gives_the_reserved_unit_back(client: Client, store: dict) 
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
     before = await stock("RING-9-BLK")
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [exchange_item(lines["RING-8-BLK"], quantity=2)]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"], quantity=2))
     assert await stock("RING-9-BLK") == before - 2
     cancelled = await client.post(
         f"/api/v1/portal/returns/{case['number']}/cancel", headers=customer
@@ -247,13 +242,7 @@ async def test_cancel_gives_the_reserved_unit_back(client: Client, store: dict) 
 async def test_no_cancel_once_the_parcel_is_on_its_way(client: Client, store: dict) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
     await ReturnCase.update({ReturnCase.status: "in_transit"}).where(
         ReturnCase.number == case["number"]
     )
@@ -269,13 +258,7 @@ async def test_reject_with_a_reason_and_close(client: Client, store: dict) -> No
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
     before = await stock("RING-9-BLK")
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [exchange_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
     assert case["status"] == "requested"
     no_reason = await client.post(
         f"/api/v1/cases/{case['number']}/reject", json={}, headers=store["ioana"]
@@ -308,13 +291,7 @@ async def test_reject_with_a_reason_and_close(client: Client, store: dict) -> No
 async def test_access_customers_agents_and_leads(client: Client, store: dict) -> None:
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=ana,
-        )
-    ).json()
+    case = await open_return(client, ana, refund_item(lines["RING-8-BLK"]))
     number = case["number"]
     # another customer
     await client.post(
@@ -365,13 +342,7 @@ async def test_access_customers_agents_and_leads(client: Client, store: dict) ->
 async def test_notes_stay_internal(client: Client, store: dict) -> None:
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=ana,
-        )
-    ).json()["number"]
+    number = (await open_return(client, ana, refund_item(lines["RING-8-BLK"])))["number"]
     await client.post(
         f"/api/v1/portal/returns/{number}/messages", json={"body": "Will it fit?"}, headers=ana
     )

@@ -221,13 +221,7 @@ async def test_a_refund_case_ends_with_one_refund_of_the_price_paid(
 async def test_fifty_concurrent_refunds_make_one(client: Client, shop: dict) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["WATCH-41-BLK"])]},
-            headers=customer,
-        )
-    ).json()["number"]
+    number = (await open_return(client, customer, refund_item(lines["WATCH-41-BLK"])))["number"]
     responses = await asyncio.gather(
         *(client.post(f"/api/v1/cases/{number}/refund", headers=shop["agent"]) for _ in range(50))
     )
@@ -290,13 +284,7 @@ async def test_an_overdue_advance_exchange_is_charged_once_and_refunded_on_arriv
     await set_mode(client, shop["admin"], "on_request")
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [exchange_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
     assert (
         case["exchange"]["status"] == "shipped"
         and case["exchange"]["return_deadline"] == "2026-09-22"
@@ -340,13 +328,7 @@ async def test_the_exposure_limit_holds_an_advance_exchange(client: Client, shop
     )
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [exchange_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
     assert case["exchange"]["status"] == "reserved"
     ship = await client.post(f"/api/v1/cases/{case['number']}/exchange/ship", headers=shop["agent"])
     assert ship.status_code == 409
@@ -361,13 +343,7 @@ async def test_an_agent_reissues_the_label_and_the_old_one_is_void(
 ) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
     old = case["label"]["tracking_number"]
     new = await client.post(f"/api/v1/cases/{case['number']}/label", headers=shop["agent"])
     assert new.status_code == 201
@@ -383,13 +359,7 @@ async def test_no_prepaid_label_outside_the_covered_countries(client: Client, sh
     await set_mode(client, shop["admin"], "on_first_scan", prepaid_label_countries=["GB"])
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
     assert case["label"] is None
     assert "Please send the parcel to" in case["timeline"][-1]["text"]
     assert (
@@ -400,13 +370,7 @@ async def test_no_prepaid_label_outside_the_covered_countries(client: Client, sh
 async def test_bad_warehouse_and_carrier_inputs_change_nothing(client: Client, shop: dict) -> None:
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
     tracking = case["label"]["tracking_number"]
     wrong_digit = tracking[:-1] + str((int(tracking[-1]) + 1) % 10)
     for barcode in ("RC00000000000", wrong_digit, "R-ZZZZZZ", "hello"):
@@ -524,13 +488,7 @@ async def test_a_low_rating_goes_straight_to_the_concierge(
     await set_mode(client, shop["admin"], "on_request")
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    case = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [exchange_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()
+    case = await open_return(client, customer, exchange_item(lines["RING-8-BLK"]))
     await post_event(client, case["exchange"]["tracking_number"], "delivered", "out-1")
     clock.advance(days=4)
     await run_once(Runtime(clock), WorkerConfig(mailer=MailDropMailer(tmp_path), sender="r@s"))

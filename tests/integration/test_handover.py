@@ -9,6 +9,7 @@ from tests.integration.helpers import (
     Client,
     add_agent,
     line_ids,
+    open_return,
     order_doc,
     portal_headers,
     refund_item,
@@ -25,13 +26,7 @@ async def test_going_unavailable_hands_cases_to_a_colleague(
     ioana_id, ioana = await add_agent(client, admin, "Ioana", languages=["ro", "en"])
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()["number"]
+    number = (await open_return(client, customer, refund_item(lines["RING-8-BLK"])))["number"]
     sam_id, _sam = await add_agent(client, admin, "Sam", languages=["en"])
 
     response = await client.patch(
@@ -62,13 +57,7 @@ async def test_with_nobody_free_cases_wait_then_go_to_whoever_returns(
     ioana_id, ioana = await add_agent(client, admin, "Ioana")
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
-    number = (
-        await client.post(
-            "/api/v1/portal/returns",
-            json={"items": [refund_item(lines["RING-8-BLK"])]},
-            headers=customer,
-        )
-    ).json()["number"]
+    number = (await open_return(client, customer, refund_item(lines["RING-8-BLK"])))["number"]
     await client.patch(f"/api/v1/agents/{ioana_id}", json={"available": False}, headers=ioana)
     assert (await ReturnCase.select(ReturnCase.agent))[0]["agent"] is None
     waiting = (await client.get(f"/api/v1/portal/returns/{number}", headers=customer)).json()
