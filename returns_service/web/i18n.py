@@ -5,7 +5,6 @@ for the locale with Babel."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -532,10 +531,6 @@ class Translator:
     def money(self, money: Money) -> str:
         units = Decimal(money.amount).scaleb(-get_currency_precision(money.currency))
         return format_currency(units, money.currency, locale=self.locale)
-
-
-def translator(language: str) -> Callable[..., str]:
-    return Translator(language)
 
 
 # How our own code words these events in English (services/assignment.py, cases.py); the

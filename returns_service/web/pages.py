@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
 from returns_service.adapters.carriers import qr_svg
-from returns_service.db.tables import Customer, Variant
+from returns_service.db.tables import Customer
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -27,7 +27,6 @@ from returns_service.domain.cases import (
     ReturnRequest,
 )
 from returns_service.domain.errors import DomainError, TooManyAttempts
-from returns_service.domain.exchanges import Candidate, next_size
 from returns_service.services import case_lists, case_views, cases, conversation, labels, portal
 from returns_service.services.auth import verify_portal_session
 from returns_service.services.idempotency import fingerprint, run_idempotent
@@ -210,14 +209,8 @@ class PortalPages(Controller):
             if reason not in Reason.__members__.values():
                 reason = "other"
             options = [o for o in await portal.exchange_options(caller, line.id) if o.in_stock]
-            suggestion = None
-            if line_options := await _current_options(caller, line.sku):
-                found_size = next_size(
-                    line_options, reason, [Candidate(o.sku, o.options, o.in_stock) for o in options]
-                )
-                suggestion = next(
-                    (o for o in options if found_size and o.sku == found_size.sku), None
-                )
+            # the service already knows the next size up or down for a size problem
+            suggestion = next((o for o in options if reason in o.suggested_for), None)
             chosen.append(
                 {
                     "line": line,
@@ -348,15 +341,6 @@ def form_int(value: Any) -> int:
         return 0
 
 
-async def _current_options(caller: Caller, sku: str) -> dict[str, str]:
-    rows = (
-        await Variant.select(Variant.options)
-        .where((Variant.store == caller.store_id) & (Variant.sku == sku))
-        .output(load_json=True)
-    )
-    return rows[0]["options"] if rows else {}
-
-
 async def _order_page(
     request: Request[Any, Any, Any],
     caller: Caller,
@@ -416,6 +400,8 @@ async def _case_page(
         next_steps=steps,
         created=request.query_params.get("created") == "1",
         error=error,
-        cancellable=view.status in CANCELLABLE_STATUSES,
+        # once a replacement has left, the return can no longer be cancelled
+        cancellable=view.status in CANCELLABLE_STATUSES
+        and not (view.exchange and view.exchange.status in ("shipped", "delivered")),
         qr_svg=qr_svg(state.runtime.case_link(number)) if view.label else "",
     )
