@@ -73,6 +73,10 @@ class Settings:
     def postgres_dir(self) -> Path:
         return self.data_dir / "postgres"
 
+    def knows_carrier(self, carrier: str) -> bool:
+        """The configured label carrier, and any carrier given a webhook secret."""
+        return carrier == self.carrier or any(name == carrier for name, _ in self.carrier_secrets)
+
     def carrier_secret(self, carrier: str) -> str:
         """The webhook secret of a carrier; without one configured, a secret derived from the
         service's own key (so the built-in carrier works out of the box)."""

@@ -318,7 +318,10 @@ async def _timeline(caller: Caller, case_id: int) -> list[TimelineEntry]:
 
 async def case_view(caller: Caller, number: str) -> CaseView:
     """The case as the caller may see it (customers: the customer-facing timeline)."""
-    row = await _case_row(caller, number)
+    return await _view(caller, await _case_row(caller, number))
+
+
+async def _view(caller: Caller, row: dict[str, Any]) -> CaseView:
     items = (await items_by_case([row["id"]])).get(row["id"], [])
     fulfilment = await Fulfilment.load([row["id"]])
     status = CaseStatus(row["status"])
@@ -343,13 +346,12 @@ async def case_view(caller: Caller, number: str) -> CaseView:
 
 async def agent_case_view(caller: Caller, number: str) -> AgentCaseView:
     """The case plus everything about the customer on one screen."""
-    base = await case_view(caller, number)
     row = await _case_row(caller, number)
-    customer_id = row["customer"]
+    base = await _view(caller, row)
     return AgentCaseView(
         **msgspec.structs.asdict(base),
-        customer=await _customer_view(caller.store_id, customer_id),
-        messages=await messages(caller, number),
+        customer=await _customer_view(caller.store_id, row["customer"]),
+        messages=await _messages(caller, row["id"]),
         notes=await _notes(row["id"]),
         awaiting_reply=row["awaiting_reply"],
     )
@@ -408,7 +410,10 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
 
 
 async def messages(caller: Caller, number: str) -> list[MessageView]:
-    row = await _case_row(caller, number)
+    return await _messages(caller, (await _case_row(caller, number))["id"])
+
+
+async def _messages(caller: Caller, case_id: int) -> list[MessageView]:
     rows = await (
         CaseMessage.select(
             CaseMessage.id,
@@ -419,7 +424,7 @@ async def messages(caller: Caller, number: str) -> list[MessageView]:
             CaseMessage.agent.display_name.as_alias("agent_display_name"),
             CaseMessage.case.customer.first_name.as_alias("customer_name"),  # type: ignore[union-attr]
         )
-        .where(readable(caller, CaseMessage) & (CaseMessage.case == row["id"]))
+        .where(readable(caller, CaseMessage) & (CaseMessage.case == case_id))
         .order_by(CaseMessage.at)
         .order_by(CaseMessage.id)
         .run()

@@ -141,8 +141,7 @@ class CarrierWebhookController(Controller):
         state: State,
     ) -> tracking.TrackingResult:
         settings = state.settings
-        known = {settings.carrier, *(name for name, _ in settings.carrier_secrets)}
-        if carrier not in known:
+        if not settings.knows_carrier(carrier):
             raise NotFound(f"no carrier {carrier!r} is configured")
         return await tracking.handle_event(
             state.store.id,
