@@ -11,6 +11,7 @@ from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
+    Customer,
     LookupFailure,
     OrderLine,
     Product,
@@ -216,3 +217,11 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
         )
         for v in variants
     ]
+
+
+async def customer_language(caller: Caller) -> str | None:
+    """The language the shop recorded for the signed-in customer (pages speak it first)."""
+    rows = await Customer.select(Customer.language).where(
+        readable(caller, Customer) & (Customer.id == caller.customer_id)
+    )
+    return rows[0]["language"] if rows else None

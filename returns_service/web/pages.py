@@ -17,7 +17,6 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
 from returns_service.adapters.carriers import qr_svg
-from returns_service.db.tables import Customer
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -106,8 +105,7 @@ async def _customer(request: Request[Any, Any, Any]) -> tuple[Caller, Translator
     caller = verify_portal_session(state.settings.secret_key, token, state.clock)
     if caller is None or caller.store_id != state.store.id:
         return None
-    row = await Customer.select(Customer.language).where(Customer.id == caller.customer_id)
-    return caller, _translator(request, row[0]["language"] if row else None)
+    return caller, _translator(request, await portal.customer_language(caller))
 
 
 def _to_find() -> Redirect:
