@@ -571,4 +571,5 @@ async def test_an_approved_return_never_sent_expires(
     assert (await ReturnCase.select(ReturnCase.status))[0]["status"] == "expired"
     assert await stock("RING-9-BLK") == before
     assert (await Label.select(Label.status))[0]["status"] == "voided"
-    assert case["number"]
+    view = (await client.get(f"/api/v1/cases/{case['number']}", headers=shop["agent"])).json()
+    assert view["timeline"][-1]["to_status"] == "expired"
