@@ -8,8 +8,9 @@ from typing import Annotated
 import msgspec
 
 from returns_service.domain.money import Money
+from returns_service.domain.text import TRIMMED
 
-Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^\S(.*\S)?$")]
+Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=TRIMMED)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]
 
 

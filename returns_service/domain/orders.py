@@ -10,12 +10,11 @@ import msgspec
 from returns_service.domain.catalog import Sku
 from returns_service.domain.errors import InvalidRequest
 from returns_service.domain.money import Currency, Money
+from returns_service.domain.text import EMAIL
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
-Email = Annotated[
-    str, msgspec.Meta(min_length=3, max_length=320, pattern=r"^\s*[^@\s]+@[^@\s]+\s*$")
-]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=EMAIL)]
 Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 ShopId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
