@@ -66,6 +66,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         sender=settings.mail_from,
         sender_name=settings.store_name,
         lookup_failure_window_seconds=settings.lookup_failure_window_seconds,
+        outbox_lock_seconds=settings.outbox_lock_seconds,
     )
 
 

@@ -68,6 +68,9 @@ class Settings:
     run_worker: bool = True  # the outbox worker also runs inside `serve`
     bench: bool = False  # mounts the raw-asyncpg ceiling endpoint for bench/
     worker_interval_seconds: float = 2.0
+    # How long a claimed outbox message waits before another worker may retry it (its worker
+    # may have died mid-delivery); must exceed the time to deliver one batch.
+    outbox_lock_seconds: int = 120
 
     @property
     def postgres_dir(self) -> Path:
@@ -130,4 +133,5 @@ class Settings:
             run_worker=_env_bool("RETURNS_RUN_WORKER", True),
             bench=_env_bool("RETURNS_BENCH", False),
             worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
+            outbox_lock_seconds=int(_env("RETURNS_OUTBOX_LOCK_SECONDS", "120")),
         )

@@ -19,7 +19,7 @@ from returns_service.domain.emails import EmailTemplate, render_email
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-LOCK_SECONDS = 120  # a claimed message whose worker died is retried after this
+LOCK_SECONDS = 120  # by default, a claimed message whose worker died is retried after this
 
 
 def backoff(attempts: int) -> timedelta:
@@ -66,7 +66,9 @@ class DeliveryReport:
     failed: int
 
 
-async def _claim(clock: Clock, limit: int) -> list[dict[str, object]]:
+async def _claim(
+    clock: Clock, limit: int, lock_seconds: int = LOCK_SECONDS
+) -> list[dict[str, object]]:
     """Take up to `limit` due messages, so that concurrent workers never take the same one."""
     now = clock.now()
     async with DB.transaction():
@@ -80,21 +82,30 @@ async def _claim(clock: Clock, limit: int) -> list[dict[str, object]]:
                     ORDER BY available_at, id
                     LIMIT {}
                       FOR UPDATE SKIP LOCKED)
-            RETURNING id, event_id, recipient, subject, body, language, created_at, attempts
+            RETURNING id, event_id, recipient, subject, body, language, created_at, attempts,
+                      available_at
             """,
-            now + timedelta(seconds=LOCK_SECONDS),
+            now + timedelta(seconds=lock_seconds),
             now,
             now,
             limit,
         ).run()
-    return rows
+    # RETURNING keeps no order (PostgreSQL may hash the IN list): deliver oldest first, so a
+    # customer never gets a case's later email before its earlier one
+    return sorted(rows, key=lambda row: (row["available_at"], row["id"]))
 
 
 async def deliver_pending(
-    mailer: Mailer, clock: Clock, *, sender: str, sender_name: str, limit: int = 50
+    mailer: Mailer,
+    clock: Clock,
+    *,
+    sender: str,
+    sender_name: str,
+    limit: int = 50,
+    lock_seconds: int = LOCK_SECONDS,
 ) -> DeliveryReport:
     delivered = failed = 0
-    for row in await _claim(clock, limit):
+    for row in await _claim(clock, limit, lock_seconds):
         email = OutgoingEmail(
             event_id=str(row["event_id"]),
             sender=sender,

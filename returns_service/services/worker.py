@@ -13,7 +13,7 @@ from returns_service.db.tables import Store
 from returns_service.services import aftercare, idempotency
 from returns_service.services.cases import assign_waiting
 from returns_service.services.housekeeping import purge_lookup_failures
-from returns_service.services.outbox import deliver_pending
+from returns_service.services.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class WorkerConfig:
     sender: str
     sender_name: str = "Returns concierge"
     lookup_failure_window_seconds: int = 900
+    outbox_lock_seconds: int = LOCK_SECONDS  # settable so a crash test need not wait 120 s
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,11 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
     while True:  # drain what is due now, batch by batch
         report = await deliver_pending(
-            config.mailer, rt.clock, sender=config.sender, sender_name=config.sender_name
+            config.mailer,
+            rt.clock,
+            sender=config.sender,
+            sender_name=config.sender_name,
+            lock_seconds=config.outbox_lock_seconds,
         )
         delivered += report.delivered
         failed += report.failed
