@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Request
@@ -39,11 +39,13 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=caller, auth=token)
 
 
-def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only callers of these roles; any other role gets 403."""
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async although it awaits nothing: Litestar runs a plain function guard in a worker
+    # thread, a thread hop on every request
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         caller: Caller = connection.user
         if caller.role not in allowed:
             raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")

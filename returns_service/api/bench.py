@@ -13,13 +13,17 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 
 from returns_service.api.auth import PUBLIC
+from returns_service.db.engine import release_connection
 
 
 @asynccontextmanager
 async def bench_pool(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
     app.state.bench_pool = await asyncpg.create_pool(
-        settings.database_url or None, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+        settings.database_url or None,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        reset=release_connection,  # the same release as the service's own pool
     )
     try:
         yield

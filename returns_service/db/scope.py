@@ -34,6 +34,29 @@ def readable(caller: Caller, table: type[Table]) -> Combinable:
     return clause
 
 
+def case_scope_sql(caller: Caller, alias: str, *, first: int) -> tuple[str, list[Any]]:
+    """`readable(caller, ReturnCase)` for plain SQL (db/sql.py): the condition on the
+    return_case aliased `alias`, with its parameters numbered from `$first`."""
+    clauses = [f"{alias}.store = ${first}"]
+    args: list[Any] = [caller.store_id]
+    if caller.role is Role.CUSTOMER:
+        clauses.append(f"{alias}.customer = ${first + 1}")
+        args.append(caller.customer_id)
+    elif caller.role is Role.AGENT:
+        if caller.agent_id is None:
+            clauses.append("false")  # a bare agent-role token owns nothing (see _agent_clause)
+        else:
+            clauses.append(f"{alias}.agent = ${first + 1}")
+            args.append(caller.agent_id)
+    return " AND ".join(clauses), args
+
+
+def order_owner(caller: Caller) -> int | None:
+    """For plain SQL (db/sql.py) on orders: the customer whose orders `caller` may read, or
+    None when the caller may read every order of their store."""
+    return caller.customer_id if caller.role is Role.CUSTOMER else None
+
+
 def _agent_clause(caller: Caller, table: type[Table]) -> Combinable:
     """An agent (not a lead) reads only the cases they own, and what hangs off them."""
     if caller.agent_id is None:

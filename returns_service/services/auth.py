@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from returns_service.clock import Clock
+from returns_service.db import sql
 from returns_service.db.tables import ApiToken
 from returns_service.domain.access import STAFF_TOKEN_ROLES, Caller, Role
 from returns_service.domain.errors import InvalidRequest, NotFound
@@ -87,13 +88,11 @@ async def list_tokens(store_id: int) -> list[dict[str, object]]:
 async def authenticate_staff(token: str) -> Caller | None:
     if not token.startswith(STAFF_TOKEN_PREFIX):
         return None
-    row = await (
-        ApiToken.select(
-            ApiToken.id, ApiToken.store, ApiToken.role, ApiToken.agent, ApiToken.station
-        )
-        .where((ApiToken.token_hash == hash_token(token)) & ApiToken.revoked_at.is_null())
-        .first()
-        .run()
+    # every staff request starts here: one plain statement (see db/sql.py)
+    row = await sql.fetchrow(
+        "SELECT id, store, role, agent, station FROM api_token"
+        " WHERE token_hash = $1 AND revoked_at IS NULL",
+        hash_token(token),
     )
     if row is None:
         return None

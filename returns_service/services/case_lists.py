@@ -4,24 +4,22 @@ or the waiting ones), a customer's returns. Oldest first: a queue is worked from
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import msgspec
 
-from returns_service.db.scope import readable
-from returns_service.db.tables import ReturnCase
+from returns_service.db import case_reads
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.services.case_views import (
-    CASE_COLUMNS,
     AgentRef,
     CaseItemView,
     ExchangeView,
-    Fulfilment,
     agent_ref,
-    items_by_case,
+    case_items,
+    exchange_of,
 )
 
 
@@ -65,23 +63,30 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from error
 
 
-def _assignee_clause(caller: Caller, assignee: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Assignee:
+    agent: int | None = None  # only this agent's cases
+    unassigned: bool = False  # only the cases waiting for an agent
+    nobody: bool = False  # no case at all
+
+
+def _assignee(caller: Caller, assignee: str) -> _Assignee:
     if caller.role is Role.CUSTOMER:
-        return None
+        return _Assignee()
     if assignee == "me":
         if caller.agent_id is None:
-            return ReturnCase.id == -1  # a token not linked to an agent owns no cases
-        return ReturnCase.agent == caller.agent_id
+            return _Assignee(nobody=True)  # a token not linked to an agent owns no cases
+        return _Assignee(agent=caller.agent_id)
     if caller.role is Role.AGENT:
         if assignee == str(caller.agent_id):
-            return ReturnCase.agent == caller.agent_id
+            return _Assignee(agent=caller.agent_id)
         raise Forbidden("an agent's queue holds only their own cases (assignee=me)")
     if assignee == "any":
-        return None
+        return _Assignee()
     if assignee in ("none", "unassigned"):
-        return ReturnCase.agent.is_null()
+        return _Assignee(unassigned=True)
     if assignee.isdigit():
-        return ReturnCase.agent == int(assignee)
+        return _Assignee(agent=int(assignee))
     raise InvalidRequest("assignee is me, any, none or an agent id", field="assignee")
 
 
@@ -94,58 +99,45 @@ async def case_page(
     limit: int = 50,
 ) -> CasePage:
     """Cases the caller may read, oldest first (a queue is worked from its front)."""
-    where = readable(caller, ReturnCase)
-    extra = _assignee_clause(caller, assignee)
-    if extra is not None:
-        where = where & extra
-    if statuses:
-        where = where & ReturnCase.status.is_in([s.value for s in statuses])
-    if cursor:
-        at, last_id = _decode_cursor(cursor)
-        where = where & (
-            (ReturnCase.created_at > at)
-            | ((ReturnCase.created_at == at) & (ReturnCase.id > last_id))
-        )
-    rows = await (
-        ReturnCase.select(
-            *CASE_COLUMNS,
-            ReturnCase.customer.email.as_alias("customer_email"),
-            ReturnCase.customer.first_name.as_alias("customer_first_name"),
-            ReturnCase.customer.last_name.as_alias("customer_last_name"),
-        )
-        .where(where)
-        .order_by(ReturnCase.created_at)
-        .order_by(ReturnCase.id)
-        .limit(limit + 1)
-        .run()
+    whose = _assignee(caller, assignee)
+    after = _decode_cursor(cursor) if cursor else None
+    if whose.nobody:
+        return CasePage(items=[], next_cursor=None)
+    rows = await case_reads.case_page_rows(
+        caller,
+        agent=whose.agent,
+        unassigned=whose.unassigned,
+        statuses=[s.value for s in statuses] if statuses else None,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    ids = [r["id"] for r in rows]
-    items = await items_by_case(ids)
-    fulfilment = await Fulfilment.load(ids)
     staff = caller.is_staff()
-    summaries = [
-        CaseSummary(
-            number=r["number"],
-            status=CaseStatus(r["status"]),
-            order_number=r["order_number"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-            items=items.get(r["id"], []),
-            agent=agent_ref(r),
-            exchange=fulfilment.exchange(r["id"], CaseStatus(r["status"]), items.get(r["id"], [])),
-            awaiting_reply=r["awaiting_reply"],
-            outside_policy=r["outside_policy"],
-            customer=CustomerRef(
-                r["customer_email"],
-                f"{r['customer_first_name']} {r['customer_last_name']}".strip(),
+    summaries = []
+    for r in rows:
+        status = CaseStatus(r["status"])
+        items = case_items(r)
+        summaries.append(
+            CaseSummary(
+                number=r["number"],
+                status=status,
+                order_number=r["order_number"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+                items=items,
+                agent=agent_ref(r),
+                exchange=exchange_of(r, status, items),
+                awaiting_reply=r["awaiting_reply"],
+                outside_policy=r["outside_policy"],
+                customer=CustomerRef(
+                    r["customer_email"],
+                    f"{r['customer_first_name']} {r['customer_last_name']}".strip(),
+                )
+                if staff
+                else None,
             )
-            if staff
-            else None,
         )
-        for r in rows
-    ]
     last = rows[-1] if rows else None
     next_cursor = _encode_cursor(last["created_at"], last["id"]) if more and last else None
     return CasePage(items=summaries, next_cursor=next_cursor)

@@ -3,23 +3,19 @@ history. The lists (queues, boards) are in `case_lists.py`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import msgspec
 
+from returns_service.db import case_reads
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
-    CaseEvent,
-    CaseItem,
     CaseMessage,
     CaseNote,
     Customer,
-    Label,
-    Payment,
     ReturnCase,
-    Shipment,
     ShopOrder,
 )
 from returns_service.domain.access import Caller
@@ -140,190 +136,95 @@ class AgentCaseView(CaseView, frozen=True):
     awaiting_reply: bool
 
 
-CASE_COLUMNS = (
-    ReturnCase.id,
-    ReturnCase.number,
-    ReturnCase.status,
-    ReturnCase.created_at,
-    ReturnCase.updated_at,
-    ReturnCase.comment,
-    ReturnCase.outside_policy,
-    ReturnCase.approved_as_exception,
-    ReturnCase.reject_reason,
-    ReturnCase.awaiting_reply,
-    ReturnCase.customer,
-    ReturnCase.agent,
-    ReturnCase.order.number.as_alias("order_number"),
-    ReturnCase.agent.name.as_alias("agent_name"),
-    ReturnCase.agent.display_name.as_alias("agent_display_name"),
-)
-
-
-def agent_ref(row: dict[str, Any]) -> AgentRef | None:
+def agent_ref(row: Mapping[str, Any]) -> AgentRef | None:
     if row["agent"] is None:
         return None
     return AgentRef(row["agent"], row["agent_display_name"] or row["agent_name"])
 
 
-async def items_by_case(case_ids: list[int]) -> dict[int, list[CaseItemView]]:
-    if not case_ids:
-        return {}
-    rows = await CaseItem.raw(
-        """
-        SELECT ci."case", ci.line, l.sku, COALESCE(p.title, l.sku) AS title, ci.quantity,
-               ci.reason, ci.resolution, ci.exchange_sku, ci.condition, ci.disposition,
-               ci.unit_price_amount, ci.currency, ci.outside_policy_reason, ci.exchange_reserved
-          FROM case_item ci
-          JOIN order_line l ON l.id = ci.line
-          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-          LEFT JOIN product p ON p.id = v.product
-         WHERE ci."case" = ANY({})
-         ORDER BY ci.id
-        """,
-        case_ids,
-    ).run()
-    grouped: dict[int, list[CaseItemView]] = {}
-    for r in rows:
-        grouped.setdefault(r["case"], []).append(
-            CaseItemView(
-                line_id=r["line"],
-                sku=r["sku"],
-                title=r["title"],
-                quantity=r["quantity"],
-                reason=r["reason"],
-                resolution=r["resolution"],
-                exchange_sku=r["exchange_sku"],
-                condition=r["condition"],
-                disposition=r["disposition"],
-                unit_price=Money(r["unit_price_amount"], r["currency"]),
-                outside_policy_reason=r["outside_policy_reason"],
+_ItemList = list[CaseItemView]
+_Timeline = list[TimelineEntry]
+
+
+class _RefundRow(msgspec.Struct, frozen=True):
+    currency: str
+    amount: int
+    kinds: list[str]
+    statuses: list[str]
+
+
+def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
+    """The items of a case row read by `db/case_reads.py` (they come as JSON)."""
+    return msgspec.json.decode(row["items"], type=_ItemList)
+
+
+def exchange_of(
+    row: Mapping[str, Any], status: CaseStatus, items: list[CaseItemView]
+) -> ExchangeView | None:
+    """Where the replacement of an exchange stands: shipped or delivered once a shipment
+    exists; before that reserved, waiting for stock, or cancelled with the case."""
+    for item in items:
+        if item.resolution != "exchange" or not item.exchange_sku:
+            continue
+        if row["shipment_sku"] is not None:
+            return ExchangeView(
+                row["shipment_sku"],
+                "delivered" if row["shipment_delivered_at"] else "shipped",
+                row["shipment_advance"],
+                row["shipment_tracking_number"],
+                row["shipment_return_deadline"],
             )
-        )
-    return grouped
+        if item.exchange_sku in row["reserved_skus"]:
+            state = "reserved"
+        elif status in RELEASED_STATUSES or status is CaseStatus.CLOSED:
+            state = "cancelled"
+        else:
+            state = "waiting"
+        return ExchangeView(item.exchange_sku, state, False, None, None)
+    return None
 
 
-@dataclass(frozen=True, slots=True)
-class Fulfilment:
-    """What has happened to the goods and the money of some cases, read in three queries."""
-
-    reserved: set[tuple[int, str]]
-    shipments: dict[int, dict[str, Any]]  # case id -> first replacement shipment
-    labels: dict[int, dict[str, Any]]  # case id -> active label
-    refunds: dict[int, RefundView]
-
-    @classmethod
-    async def load(cls, case_ids: list[int]) -> Fulfilment:
-        if not case_ids:
-            return cls(set(), {}, {}, {})
-        reserved = await CaseItem.select(CaseItem.case, CaseItem.exchange_sku).where(
-            CaseItem.case.is_in(case_ids) & (CaseItem.exchange_reserved == True)  # noqa: E712
-        )
-        shipments: dict[int, dict[str, Any]] = {}
-        for row in (
-            await Shipment.select().where(Shipment.case.is_in(case_ids)).order_by(Shipment.id)
-        ):
-            shipments.setdefault(row["case"], row)
-        labels = {
-            row["case"]: row
-            for row in await Label.select(Label.case, Label.carrier, Label.tracking_number).where(
-                Label.case.is_in(case_ids) & (Label.status == "active")
-            )
-        }
-        refunds: dict[int, RefundView] = {}
-        rows = await Payment.raw(
-            """
-            SELECT "case", currency, sum(amount) AS amount,
-                   array_agg(DISTINCT kind) AS kinds, array_agg(DISTINCT status) AS statuses
-              FROM payment WHERE "case" = ANY({}) AND kind IN ('refund', 'store_credit')
-             GROUP BY "case", currency
-            """,
-            case_ids,
-        ).run()
-        for row in rows:
-            kinds = set(row["kinds"])
-            refunds[row["case"]] = RefundView(
-                amount=Money(int(row["amount"]), row["currency"]),
-                method=kinds.pop() if len(kinds) == 1 else "mixed",
-                status="to_do_in_shop" if "to_do_in_shop" in row["statuses"] else "succeeded",
-            )
-        return cls({(r["case"], r["exchange_sku"]) for r in reserved}, shipments, labels, refunds)
-
-    def label(self, case_id: int, number: str) -> LabelView | None:
-        row = self.labels.get(case_id)
-        if row is None:
-            return None
-        url = f"/api/v1/portal/returns/{number}/label.pdf"
-        return LabelView(row["carrier"], row["tracking_number"], url)
-
-    def exchange(
-        self, case_id: int, status: CaseStatus, items: list[CaseItemView]
-    ) -> ExchangeView | None:
-        shipment = self.shipments.get(case_id)
-        for item in items:
-            if item.resolution != "exchange" or not item.exchange_sku:
-                continue
-            if shipment is not None:
-                state = "delivered" if shipment["delivered_at"] else "shipped"
-                return ExchangeView(
-                    shipment["sku"],
-                    state,
-                    shipment["advance"],
-                    shipment["tracking_number"],
-                    shipment["return_deadline"],
-                )
-            if (case_id, item.exchange_sku) in self.reserved:
-                state = "reserved"
-            elif status in RELEASED_STATUSES or status is CaseStatus.CLOSED:
-                state = "cancelled"
-            else:
-                state = "waiting"
-            return ExchangeView(item.exchange_sku, state, False, None, None)
+def _label(row: Mapping[str, Any]) -> LabelView | None:
+    if row["label_tracking_number"] is None:
         return None
+    url = f"/api/v1/portal/returns/{row['number']}/label.pdf"
+    return LabelView(row["label_carrier"], row["label_tracking_number"], url)
 
 
-async def _case_row(caller: Caller, number: str) -> dict[str, Any]:
-    row = await (
-        ReturnCase.select(*CASE_COLUMNS)
-        .where(readable(caller, ReturnCase) & (ReturnCase.number == number))
-        .first()
-        .run()
+def _refund(row: Mapping[str, Any]) -> RefundView | None:
+    if row["refunds"] is None:
+        return None
+    last = msgspec.json.decode(row["refunds"], type=list[_RefundRow])[-1]
+    kinds = set(last.kinds)
+    return RefundView(
+        amount=Money(last.amount, last.currency),
+        method=kinds.pop() if len(kinds) == 1 else "mixed",
+        status="to_do_in_shop" if "to_do_in_shop" in last.statuses else "succeeded",
     )
+
+
+def _timeline(row: Mapping[str, Any], staff: bool) -> list[TimelineEntry]:
+    entries = msgspec.json.decode(row["timeline"], type=_Timeline)
+    if staff:
+        return entries
+    # who did it and the internal detail are for the store's people only
+    return [msgspec.structs.replace(e, actor=None, detail=None) for e in entries]
+
+
+async def _case_row(caller: Caller, number: str) -> Mapping[str, Any]:
+    row = await case_reads.case_row(caller, number)
     if row is None:
         raise NotFound(f"there is no case {number}")
     return row
 
 
-async def _timeline(caller: Caller, case_id: int) -> list[TimelineEntry]:
-    rows = await (
-        CaseEvent.select()
-        .where(readable(caller, CaseEvent) & (CaseEvent.case == case_id))
-        .order_by(CaseEvent.at)
-        .order_by(CaseEvent.id)
-        .run()
-    )
-    staff = caller.is_staff()
-    return [
-        TimelineEntry(
-            at=r["at"],
-            kind=r["kind"],
-            text=r["text"],
-            from_status=r["from_status"],
-            to_status=r["to_status"],
-            actor=f"{r['actor_kind']}:{r['actor_name']}" if staff else None,
-            detail=(r["detail"] or None) if staff else None,
-        )
-        for r in rows
-    ]
-
-
 async def case_view(caller: Caller, number: str) -> CaseView:
     """The case as the caller may see it (customers: the customer-facing timeline)."""
-    return await _view(caller, await _case_row(caller, number))
+    return _view(caller, await _case_row(caller, number))
 
 
-async def _view(caller: Caller, row: dict[str, Any]) -> CaseView:
-    items = (await items_by_case([row["id"]])).get(row["id"], [])
-    fulfilment = await Fulfilment.load([row["id"]])
+def _view(caller: Caller, row: Mapping[str, Any]) -> CaseView:
+    items = case_items(row)
     status = CaseStatus(row["status"])
     return CaseView(
         number=row["number"],
@@ -333,10 +234,10 @@ async def _view(caller: Caller, row: dict[str, Any]) -> CaseView:
         updated_at=row["updated_at"],
         items=items,
         agent=agent_ref(row),
-        label=fulfilment.label(row["id"], row["number"]),
-        exchange=fulfilment.exchange(row["id"], status, items),
-        refund=fulfilment.refunds.get(row["id"]),
-        timeline=await _timeline(caller, row["id"]),
+        label=_label(row),
+        exchange=exchange_of(row, status, items),
+        refund=_refund(row),
+        timeline=_timeline(row, caller.is_staff()),
         comment=row["comment"],
         outside_policy=row["outside_policy"],
         approved_as_exception=row["approved_as_exception"],
@@ -347,7 +248,7 @@ async def _view(caller: Caller, row: dict[str, Any]) -> CaseView:
 async def agent_case_view(caller: Caller, number: str) -> AgentCaseView:
     """The case plus everything about the customer on one screen."""
     row = await _case_row(caller, number)
-    base = await _view(caller, row)
+    base = _view(caller, row)
     return AgentCaseView(
         **msgspec.structs.asdict(base),
         customer=await _customer_view(caller.store_id, row["customer"]),

@@ -22,6 +22,10 @@ class StoreInfo:
         return ZoneInfo(self.timezone)
 
 
+# A store's row never changes once made (nothing updates it), so each process reads it once.
+_known: dict[int, StoreInfo] = {}
+
+
 async def ensure_default_store(name: str, timezone: str, clock: Clock) -> StoreInfo:
     """Create the default store on first start; later starts find it (and keep its name)."""
     ZoneInfo(timezone)  # fail early on a mistyped RETURNS_STORE_TIMEZONE
@@ -34,11 +38,15 @@ async def ensure_default_store(name: str, timezone: str, clock: Clock) -> StoreI
     )
     row = await Store.select().where(Store.slug == DEFAULT_STORE_SLUG).first().run()
     assert row is not None
-    return StoreInfo(id=row["id"], name=row["name"], timezone=row["timezone"])
+    _known[row["id"]] = StoreInfo(id=row["id"], name=row["name"], timezone=row["timezone"])
+    return _known[row["id"]]
 
 
 async def get_store(store_id: int) -> StoreInfo:
+    if (known := _known.get(store_id)) is not None:
+        return known
     row = await Store.select().where(Store.id == store_id).first().run()
     if row is None:
         raise LookupError(f"store {store_id} does not exist")
-    return StoreInfo(id=row["id"], name=row["name"], timezone=row["timezone"])
+    _known[store_id] = StoreInfo(id=row["id"], name=row["name"], timezone=row["timezone"])
+    return _known[store_id]

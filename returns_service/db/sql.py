@@ -1,0 +1,47 @@
+"""Plain SQL on the engine's own pool, for the reads and writes on hot paths.
+
+Piccolo builds each query anew for every call: on a request that is a few queries long,
+building them costs more than running them. Hot paths write their SQL once, here in `db/`,
+and run it through these helpers. Inside `DB.transaction()` a statement runs on that
+transaction's connection, so it is part of the same unit of work as the ORM's statements.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from returns_service.db.engine import DB
+
+
+def _transaction_connection() -> asyncpg.Connection | None:
+    transaction = DB.current_transaction.get()
+    return transaction.connection if transaction is not None else None
+
+
+def _pool() -> asyncpg.Pool:
+    if DB.pool is None:
+        raise RuntimeError("the database pool is not open (db.engine.open_pool)")
+    return DB.pool
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    connection = _transaction_connection()
+    if connection is not None:
+        return await connection.fetch(sql, *args)
+    return await _pool().fetch(sql, *args)
+
+
+async def fetchrow(sql: str, *args: Any) -> asyncpg.Record | None:
+    connection = _transaction_connection()
+    if connection is not None:
+        return await connection.fetchrow(sql, *args)
+    return await _pool().fetchrow(sql, *args)
+
+
+async def execute(sql: str, *args: Any) -> str:
+    connection = _transaction_connection()
+    if connection is not None:
+        return await connection.execute(sql, *args)
+    return await _pool().execute(sql, *args)
