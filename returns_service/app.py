@@ -56,7 +56,9 @@ from returns_service.web.station import StationPages
 LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
 
 
-def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
+# async although it awaits nothing: Litestar runs a plain function here in a worker thread,
+# a thread hop on every request of every route
+async def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path.rstrip("/") in LOOKUP_PATHS
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from returns_service.db.scope import readable
-from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Variant
+from returns_service.db import sql
+from returns_service.db.scope import case_scope_sql
+from returns_service.db.tables import Agent, CaseItem, Customer, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
@@ -36,17 +37,9 @@ class LockedCase:
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
     """Lock a case the caller may read; anything else is the same 404."""
-    found = await (
-        ReturnCase.select(ReturnCase.id)
-        .where(readable(caller, ReturnCase) & (ReturnCase.number == number))
-        .lock_rows(of=(ReturnCase,))
-        .first()
-        .run()
-    )
-    if found is None:
-        raise NotFound(f"there is no case {number}")
-    rows = await ReturnCase.raw(
-        """
+    scope, args = case_scope_sql(caller, "c", first=2)
+    row = await sql.fetchrow(
+        f"""
         SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c."order", c.language,
                c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
                cu.email, cu.first_name, s.name AS store_name
@@ -54,11 +47,14 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
           JOIN customer cu ON cu.id = c.customer
           JOIN store s ON s.id = c.store
           LEFT JOIN agent a ON a.id = c.agent
-         WHERE c.id = {}
+         WHERE c.number = $1 AND {scope}
+           FOR UPDATE OF c
         """,
-        found["id"],
-    ).run()
-    row = rows[0]
+        number,
+        *args,
+    )
+    if row is None:
+        raise NotFound(f"there is no case {number}")
     return LockedCase(
         id=row["id"],
         store_id=row["store"],

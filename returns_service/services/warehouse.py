@@ -4,18 +4,18 @@ grades each item, puts restocked units back on the shelf and settles what settle
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
+from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
-    Label,
     OrderLine,
     Receipt,
-    ReturnCase,
     Shipment,
     UnexpectedParcel,
     Variant,
@@ -89,13 +89,27 @@ async def _log_unexpected(caller: Caller, barcode: str, note: str, rt: Runtime) 
     )
 
 
-async def _case_number_for(caller: Caller, barcode: str, rt: Runtime) -> str:
+@dataclass(frozen=True, slots=True)
+class _Parcel:
+    number: str
+    received: bool  # a receipt exists: scanning it again changes nothing
+
+
+_PARCEL_BY_CASE_NUMBER = """
+SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
+  FROM return_case rc WHERE rc.store = $1 AND rc.number = $2"""
+_PARCEL_BY_TRACKING_NUMBER = """
+SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
+  FROM label l JOIN return_case rc ON rc.id = l."case"
+ WHERE l.store = $1 AND l.tracking_number = $2"""
+
+
+async def _parcel_for(caller: Caller, barcode: str, rt: Runtime) -> _Parcel:
+    """The case a barcode belongs to; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await ReturnCase.select(ReturnCase.number).where(
-            (ReturnCase.store == caller.store_id) & (ReturnCase.number == barcode)
-        )
+        found = await sql.fetchrow(_PARCEL_BY_CASE_NUMBER, caller.store_id, barcode)
         if found:
-            return barcode
+            return _Parcel(found["number"], found["received"])
         await _log_unexpected(caller, barcode, "no case with this number", rt)
         raise UnknownParcel(f"no return case is numbered {barcode}: set the parcel aside")
     if looks_like_tracking_number(barcode):
@@ -105,31 +119,11 @@ async def _case_number_for(caller: Caller, barcode: str, rt: Runtime) -> str:
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        label = await Label.select(Label.case.number.as_alias("number")).where(
-            (Label.store == caller.store_id) & (Label.tracking_number == barcode)
-        )
-        if label:
-            return str(label[0]["number"])
+        found = await sql.fetchrow(_PARCEL_BY_TRACKING_NUMBER, caller.store_id, barcode)
+        if found:
+            return _Parcel(found["number"], found["received"])
     await _log_unexpected(caller, barcode, "no label or case matches", rt)
     raise UnknownParcel(f"no return matches {barcode}: set the parcel aside for a lead")
-
-
-async def _expected(case_id: int) -> list[ExpectedItem]:
-    rows = await CaseItem.raw(
-        """
-        SELECT ci.line, l.sku, COALESCE(p.title, l.sku) AS title, ci.quantity, ci.reason,
-               ci.resolution
-          FROM case_item ci JOIN order_line l ON l.id = ci.line
-          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-          LEFT JOIN product p ON p.id = v.product
-         WHERE ci."case" = {} ORDER BY ci.id
-        """,
-        case_id,
-    ).run()
-    return [
-        ExpectedItem(r["line"], r["sku"], r["title"], r["quantity"], r["reason"], r["resolution"])
-        for r in rows
-    ]
 
 
 def _action(status: CaseStatus) -> str:
@@ -147,18 +141,24 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
     code = barcode.strip().upper()
     if not code:
         raise InvalidRequest("the barcode is empty", field="barcode")
-    number = await _case_number_for(caller, code, rt)
-    async with DB.transaction():
-        case = await lock_case(_system(caller), number)
-        received_before = await Receipt.exists().where(Receipt.case == case.id)
-        if not received_before and case.status in RECEIVABLE:
-            await _receive(case, caller, code, rt)
-        elif not received_before and case.status not in (CaseStatus.REQUESTED,):
-            await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
+    parcel = await _parcel_for(caller, code, rt)
+    number = parcel.number
+    # a parcel received once is never received again (receipts are never removed): its
+    # re-scans, the common case at a busy station, read and change nothing
+    if not parcel.received:
+        async with DB.transaction():
+            case = await lock_case(_system(caller), number)
+            received_before = await Receipt.exists().where(Receipt.case == case.id)
+            if not received_before and case.status in RECEIVABLE:
+                await _receive(case, caller, code, rt)
+            elif not received_before and case.status not in (CaseStatus.REQUESTED,):
+                await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
     view = await case_view(_system(caller), number)
-    return ScanResult(
-        case=view, expected_items=await _expected(case.id), action=_action(view.status)
-    )
+    expected = [
+        ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
+        for i in view.items
+    ]
+    return ScanResult(case=view, expected_items=expected, action=_action(view.status))
 
 
 async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) -> None:
