@@ -42,8 +42,11 @@ class LabelRequest:
 class CreatedLabel:
     carrier: str
     tracking_number: str
-    pdf: bytes
     zpl: str
+    # A provider's carrier returns the PDF it sold; the built-in one leaves it to
+    # `render_pdf` when the label is first printed (rendering is most of the cost of opening
+    # a case, and many labels are never printed from here: the customer uses the QR code).
+    pdf: bytes | None = None
 
 
 class CarrierAdapter(Protocol):
@@ -64,7 +67,6 @@ class BuiltinCarrier:
         return CreatedLabel(
             carrier=self.name,
             tracking_number=tracking,
-            pdf=render_pdf(request, tracking, self.name),
             zpl=render_zpl(request, tracking, self.name),
         )
 

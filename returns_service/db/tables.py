@@ -322,8 +322,9 @@ class Label(Table, tablename="label", db=DB):
     carrier = Varchar(length=32)
     tracking_number = Varchar(length=64, unique=True)
     status = Varchar(length=16, default="active")  # active | voided
-    pdf = Bytea()
+    pdf = Bytea(null=True, default=None)  # built-in labels: rendered when first printed
     zpl = Text(default="")
+    request = JSONB(null=True, default=None)  # what the label shows (LabelRequest)
     created_at = Timestamptz()
     voided_at = Timestamptz(null=True, default=None)
     in_transit_at = Timestamptz(null=True, default=None)

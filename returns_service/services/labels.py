@@ -3,9 +3,13 @@ return), re-issued by an agent (the old one voided), served to the customer as a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
-from returns_service.adapters.carriers import Address, CreatedLabel, LabelRequest
+import msgspec
+
+from returns_service.adapters.carriers import Address, CreatedLabel, LabelRequest, render_pdf
+from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Customer, Label, ReturnCase, ShopOrder
@@ -108,8 +112,8 @@ async def issue(
         inserted = await Label.raw(
             """
             INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl,
-                               created_at)
-            VALUES ({}, {}, {}, {}, 'active', {}, {}, {})
+                               request, created_at)
+            VALUES ({}, {}, {}, {}, 'active', {}, {}, {}::jsonb, {})
             ON CONFLICT (tracking_number) DO NOTHING
             RETURNING id
             """,
@@ -119,6 +123,7 @@ async def issue(
             created.tracking_number,
             created.pdf,
             created.zpl,
+            msgspec.json.encode(request).decode(),  # what the label shows, to render it later
             now,
         ).run()
         if inserted:
@@ -179,12 +184,24 @@ async def label_file(caller: Caller, number: str, kind: str = "pdf") -> LabelFil
     )
     if not case:
         raise NotFound(f"there is no case {number}")
-    label = await Label.select(Label.tracking_number, Label.pdf, Label.zpl).where(
-        (Label.case == case[0]["id"]) & (Label.status == "active")
+    label = await sql.fetchrow(
+        """SELECT id, carrier, tracking_number, pdf, zpl, request::text FROM label
+            WHERE "case" = $1 AND status = 'active' ORDER BY id DESC LIMIT 1""",
+        case[0]["id"],
     )
-    if not label:
+    if label is None:
         raise NotFound(f"case {number} has no prepaid label")
-    row = label[0]
     if kind == "zpl":
-        return LabelFile(row["tracking_number"], row["zpl"].encode(), "text/plain", f"{number}.zpl")
-    return LabelFile(row["tracking_number"], bytes(row["pdf"]), "application/pdf", f"{number}.pdf")
+        return LabelFile(
+            label["tracking_number"], label["zpl"].encode(), "text/plain", f"{number}.zpl"
+        )
+    pdf = label["pdf"]
+    if pdf is None:  # a built-in label, printed for the first time: render it, keep it
+        request = msgspec.json.decode(label["request"], type=LabelRequest)
+        pdf = await asyncio.to_thread(
+            render_pdf, request, label["tracking_number"], label["carrier"]
+        )
+        await sql.execute(
+            "UPDATE label SET pdf = $1 WHERE id = $2 AND pdf IS NULL", pdf, label["id"]
+        )
+    return LabelFile(label["tracking_number"], bytes(pdf), "application/pdf", f"{number}.pdf")

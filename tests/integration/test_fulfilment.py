@@ -119,12 +119,18 @@ async def test_a_size_exchange_from_request_to_closed_case(
 
     assert shipped(case) is (ships_at == "approved")
 
-    # the prepaid label: a real PDF with the tracking number under its barcode
+    # the prepaid label: a real PDF with the tracking number under its barcode, rendered
+    # when first printed and kept (the same file every time after)
     tracking = case["label"]["tracking_number"]
+    stored = Label.select(Label.pdf).where(Label.tracking_number == tracking).first()
+    assert (await stored)["pdf"] is None
     pdf = await client.get(case["label"]["label_url"], headers=customer)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-") and tracking.encode() in pdf.content
     assert pdf.content.count(b" re") > 30  # the Code 128 bars
+    assert bytes((await stored)["pdf"]) == pdf.content
+    again = await client.get(case["label"]["label_url"], headers=customer)
+    assert again.content == pdf.content
     zpl = await client.get(f"/api/v1/cases/{number}/label.zpl", headers=shop["agent"])
     assert f"^BCN,180,Y,N,N^FD{tracking}^FS" in zpl.text
 
