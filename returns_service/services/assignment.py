@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from returns_service.clock import Clock
-from returns_service.db.tables import Agent, ReturnCase
+from returns_service.db import sql
 from returns_service.domain.assignment import AgentLoad, Choice, choose_agent
 from returns_service.domain.cases import OPEN_STATUSES, Actor
 from returns_service.services import timeline
@@ -28,22 +28,25 @@ class Staff:
 
 async def lock_staff(store_id: int) -> Staff:
     """Lock the store's agents for this transaction and read how loaded each one is."""
-    await Agent.raw("SELECT id FROM agent WHERE store = {} ORDER BY id FOR UPDATE", store_id).run()
-    rows = await Agent.raw(
+    # Taken by every case opened in the store, and held until commit (plain SQL, db/sql.py).
+    # Two statements, not one: a statement that waited for the lock still reads with the
+    # snapshot from before its wait, so counting in the locking statement would miss the cases
+    # committed by the transaction it waited for (and overfill an agent).
+    await sql.execute("SELECT id FROM agent WHERE store = $1 ORDER BY id FOR UPDATE", store_id)
+    rows = await sql.fetch(
         """
         SELECT a.id, a.available, a.capacity, a.languages, a.last_assigned_at,
                COALESCE(NULLIF(a.display_name, ''), a.name) AS display_name,
-               count(c.id) AS open_cases
+               (SELECT count(*) FROM return_case c
+                 WHERE c.store = a.store AND c.agent = a.id
+                   AND c.status = ANY($1::text[])) AS open_cases
           FROM agent a
-          LEFT JOIN return_case c
-            ON c.store = a.store AND c.agent = a.id AND c.status = ANY({})
-         WHERE a.store = {}
-         GROUP BY a.id
+         WHERE a.store = $2
          ORDER BY a.id
         """,
         OPEN,
         store_id,
-    ).run()
+    )
     loads = [
         AgentLoad(
             id=r["id"],
@@ -60,18 +63,13 @@ async def lock_staff(store_id: int) -> Staff:
 
 async def previous_agent(store_id: int, customer_id: int, before_case_id: int) -> int | None:
     """The agent who owned this customer's most recent earlier case."""
-    row = await (
-        ReturnCase.select(ReturnCase.agent)
-        .where(
-            (ReturnCase.store == store_id)
-            & (ReturnCase.customer == customer_id)
-            & (ReturnCase.id != before_case_id)
-            & ReturnCase.agent.is_not_null()
-        )
-        .order_by(ReturnCase.created_at, ascending=False)
-        .order_by(ReturnCase.id, ascending=False)
-        .first()
-        .run()
+    row = await sql.fetchrow(
+        """SELECT agent FROM return_case
+            WHERE store = $1 AND customer = $2 AND id <> $3 AND agent IS NOT NULL
+            ORDER BY created_at DESC, id DESC LIMIT 1""",
+        store_id,
+        customer_id,
+        before_case_id,
     )
     return row["agent"] if row else None
 
@@ -103,9 +101,6 @@ async def assign(
     )
     now = clock.now()
     if choice.agent_id is None:
-        await ReturnCase.update(
-            {ReturnCase.agent: None, ReturnCase.assigned_at: None, ReturnCase.updated_at: now}
-        ).where(ReturnCase.id == case_id)
         await timeline.record(
             store_id=store_id,
             case_id=case_id,
@@ -114,13 +109,23 @@ async def assign(
             text="Every concierge is busy right now; the next one free will take your case.",
             detail=reason,
             at=now,
+            along_with=[
+                (
+                    "UPDATE return_case SET agent = NULL, assigned_at = NULL, updated_at = $1"
+                    " WHERE id = $2",
+                    (now, case_id),
+                )
+            ],
         )
         return Assigned(None, None, choice.rule)
     _take(staff, choice, now)
-    await ReturnCase.update(
-        {ReturnCase.agent: choice.agent_id, ReturnCase.assigned_at: now, ReturnCase.updated_at: now}
-    ).where(ReturnCase.id == case_id)
-    await Agent.update({Agent.last_assigned_at: now}).where(Agent.id == choice.agent_id)
+    await sql.execute(
+        "UPDATE return_case SET agent = $1, assigned_at = $2, updated_at = $2 WHERE id = $3",
+        choice.agent_id,
+        now,
+        case_id,
+    )
+    await sql.execute("UPDATE agent SET last_assigned_at = $1 WHERE id = $2", now, choice.agent_id)
     name = staff.names[choice.agent_id]
     await timeline.record(
         store_id=store_id,
@@ -130,6 +135,14 @@ async def assign(
         text=f"{name} is your concierge for this return.",
         detail=" ".join(filter(None, [f"rule: {choice.rule}", reason])),
         at=now,
+        along_with=[
+            (
+                "UPDATE return_case SET agent = $1, assigned_at = $2, updated_at = $2"
+                " WHERE id = $3",
+                (choice.agent_id, now, case_id),
+            ),
+            ("UPDATE agent SET last_assigned_at = $1 WHERE id = $2", (now, choice.agent_id)),
+        ],
     )
     return Assigned(choice.agent_id, name, choice.rule)
 

@@ -6,9 +6,9 @@ the customer's email, all in one transaction.
 
 from __future__ import annotations
 
-from returns_service.adapters.carriers import CreatedLabel
+from returns_service.db import sql
 from returns_service.db.engine import DB
-from returns_service.db.tables import Agent, CaseItem, Customer, ReturnCase, Shipment, Variant
+from returns_service.db.tables import Agent, ReturnCase, Shipment, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -36,6 +36,7 @@ from returns_service.services.case_records import (
 from returns_service.services.eligibility import EvaluatedLine, evaluate_order
 from returns_service.services.policy import get_policy
 from returns_service.services.runtime import Runtime
+from returns_service.services.stores import get_store
 
 
 class OutOfStock(Conflict):
@@ -67,10 +68,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             outside_reason = _check_quantity(item, line, n)
             outside_policy = outside_policy or outside_reason is not None
             checked.append((item, line, outside_reason))
-        customer = await Customer.select(
-            Customer.first_name, Customer.language, Customer.email
-        ).where(Customer.id == caller.customer_id)
-        language = customer[0]["language"] if customer else "en"
+        language = order.customer_language or "en"
         case_id, number = await _insert_case(
             caller, order.id, language, request.comment or "", outside_policy, now
         )
@@ -79,22 +77,24 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             if item.resolution is Resolution.EXCHANGE and item.exchange_sku:
                 await _reserve_exchange_unit(caller.store_id, line, item, n)
                 reserved = True
-            await CaseItem.insert(
-                CaseItem(
-                    store=caller.store_id,
-                    case=case_id,
-                    line=line.view.id,
-                    quantity=item.quantity,
-                    reason=item.reason.value,
-                    resolution=item.resolution.value,
-                    exchange_sku=item.exchange_sku,
-                    exchange_reserved=reserved,
-                    outside_policy_reason=outside_reason,
-                    unit_price_amount=line.view.unit_price.amount,
-                    currency=line.view.unit_price.currency,
-                )
+            await sql.execute(
+                """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
+                                          exchange_sku, exchange_reserved, outside_policy_reason,
+                                          unit_price_amount, currency, settled)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)""",
+                caller.store_id,
+                case_id,
+                line.view.id,
+                item.quantity,
+                item.reason.value,
+                item.resolution.value,
+                item.exchange_sku,
+                reserved,
+                outside_reason,
+                line.view.unit_price.amount,
+                line.view.unit_price.currency,
             )
-        actor = Actor("customer", caller.customer_id, customer[0]["first_name"] if customer else "")
+        actor = Actor("customer", caller.customer_id, order.customer_first_name)
         await timeline.record(
             store_id=caller.store_id,
             case_id=case_id,
@@ -105,25 +105,24 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             to_status=CaseStatus.REQUESTED,
             at=now,
         )
-        policy = await get_policy(caller.store_id)
+        policy = order.policy
         approve = policy.auto_approve and not outside_policy
-        label = (
-            await labels.prepare(number, order.id, caller.customer_id, policy, rt)
-            if approve
-            else None
-        )
-        # The agents' lock is taken last: it serialises every assignment in the store.
-        staff = await assignment.lock_staff(caller.store_id)
-        await assignment.assign(
-            staff,
+        # made in this transaction, so nobody else can see it yet: no lock to take
+        case = LockedCase(
+            id=case_id,
             store_id=caller.store_id,
-            case_id=case_id,
+            number=number,
+            status=CaseStatus.REQUESTED,
+            agent_id=None,
+            agent_name=None,
             customer_id=caller.customer_id,
+            order_id=order.id,
+            customer_email=order.customer_email,
+            first_name=order.customer_first_name,
             language=language,
-            actor=SYSTEM,
-            clock=rt.clock,
+            outside_policy=outside_policy,
+            store_name=(await get_store(caller.store_id)).name,
         )
-        case = await lock_case(caller, number)
         if approve:
             await timeline.move(
                 store_id=case.store_id,
@@ -135,23 +134,42 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 detail="inside the policy: approved automatically",
                 at=now,
             )
-            await after_approval(case, policy, rt, SYSTEM, label)
+            case.status = CaseStatus.APPROVED
+            await labels.issue_on_approval(case, policy, rt)
+        # The agents' lock is taken last and held to the commit: it serialises every
+        # assignment in the store, so only the assignment and the emails that name the
+        # concierge happen under it.
+        staff = await assignment.lock_staff(caller.store_id)
+        assigned = await assignment.assign(
+            staff,
+            store_id=caller.store_id,
+            case_id=case_id,
+            customer_id=caller.customer_id,
+            language=language,
+            actor=SYSTEM,
+            clock=rt.clock,
+        )
+        case.agent_id, case.agent_name = assigned.agent_id, assigned.display_name
+        if approve:
+            await announce_approval(case, policy, rt, SYSTEM)
         else:
             await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
     return number
 
 
-async def after_approval(
-    case: LockedCase,
-    policy: ReturnPolicy,
-    rt: Runtime,
-    actor: Actor,
-    label: CreatedLabel | None = None,
-) -> None:
+async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
     """The moment a case is approved: the label (where the policy pays for it), the approval
     email, and an advance replacement when the policy ships on request."""
     case.status = CaseStatus.APPROVED
-    await labels.issue_on_approval(case, policy, rt, label)
+    await labels.issue_on_approval(case, policy, rt)
+    await announce_approval(case, policy, rt, actor)
+
+
+async def announce_approval(
+    case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor
+) -> None:
+    """Tell the customer (the email names their concierge) and ship an advance replacement
+    when the policy ships on request."""
     await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
     await exchanges.on_event(case, "approved", policy, rt, actor)
 
@@ -185,12 +203,12 @@ async def _insert_case(
 ) -> tuple[int, str]:
     for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
         number = new_case_number()
-        rows = await ReturnCase.raw(
+        row = await sql.fetchrow(
             """
             INSERT INTO return_case (store, number, "order", customer, status, language, comment,
                                      outside_policy, approved_as_exception, awaiting_reply,
                                      created_at, updated_at)
-            VALUES ({}, {}, {}, {}, 'requested', {}, {}, {}, false, false, {}, {})
+            VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8)
             ON CONFLICT (store, number) DO NOTHING
             RETURNING id
             """,
@@ -202,10 +220,9 @@ async def _insert_case(
             comment,
             outside,
             now,
-            now,
-        ).run()
-        if rows:
-            return rows[0]["id"], number
+        )
+        if row:
+            return row["id"], number
     raise RuntimeError("could not find a free case number")
 
 

@@ -14,7 +14,12 @@ from returns_service.domain.access import Caller
 from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
-from returns_service.domain.policy import IneligibleReason, LineFacts, evaluate_line
+from returns_service.domain.policy import (
+    IneligibleReason,
+    LineFacts,
+    ReturnPolicy,
+    evaluate_line,
+)
 from returns_service.services.policy import get_policy
 from returns_service.services.stores import get_store
 
@@ -53,6 +58,10 @@ class EvaluatedOrder:
     currency: str
     customer_id: int
     lines: list[EvaluatedLine]
+    policy: ReturnPolicy  # the policy the lines were judged by
+    customer_first_name: str
+    customer_language: str
+    customer_email: str
 
     def line(self, line_id: int) -> EvaluatedLine | None:
         return next((line for line in self.lines if line.view.id == line_id), None)
@@ -74,7 +83,9 @@ async def evaluate_order(
     rows = await sql.fetch(
         """
         SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
-               o.customer, l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
+               o.customer, cu.first_name AS customer_first_name,
+               cu.language AS customer_language, cu.email AS customer_email,
+               l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
                l.final_sale, l.delivered_at, v.title AS variant_title,
                COALESCE(p.title, pk.title, l.sku) AS title,
                COALESCE(p.category, pk.category, '') AS category,
@@ -83,6 +94,7 @@ async def evaluate_order(
                          JOIN return_case rc ON rc.id = ci."case"
                          WHERE ci.line = l.id AND rc.status <> ALL($4::text[])), 0) AS covered
           FROM shop_order o
+          JOIN customer cu ON cu.id = o.customer
           LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
           LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
           LEFT JOIN product p ON p.id = v.product
@@ -137,4 +149,8 @@ async def evaluate_order(
         currency=order["order_currency"],
         customer_id=order["customer"],
         lines=lines,
+        policy=policy,
+        customer_first_name=order["customer_first_name"],
+        customer_language=order["customer_language"],
+        customer_email=order["customer_email"],
     )

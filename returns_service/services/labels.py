@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import msgspec
 
-from returns_service.adapters.carriers import Address, CreatedLabel, LabelRequest, render_pdf
+from returns_service.adapters.carriers import Address, LabelRequest, render_pdf
 from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
-from returns_service.db.tables import Customer, Label, ReturnCase, ShopOrder
+from returns_service.db.tables import Label, ReturnCase
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.errors import Conflict, NotFound
@@ -31,37 +31,25 @@ class LabelFile:
 
 
 async def _ship_from(order_id: int, customer_id: int) -> Address:
-    order = (
-        await ShopOrder.select(ShopOrder.shipping_address)
-        .where(ShopOrder.id == order_id)
-        .output(load_json=True)
+    row = await sql.fetchrow(
+        """SELECT o.shipping_address::text AS address, c.first_name, c.last_name, c.country
+             FROM shop_order o, customer c WHERE o.id = $1 AND c.id = $2""",
+        order_id,
+        customer_id,
     )
-    customer = await Customer.select(
-        Customer.first_name, Customer.last_name, Customer.country
-    ).where(Customer.id == customer_id)
-    address = order[0]["shipping_address"] or {}
-    person = customer[0]
+    if row is None:
+        raise NotFound("the case's order or customer is gone")
+    address = msgspec.json.decode(row["address"]) if row["address"] else {}
+    address = address if isinstance(address, dict) else {}
     return Address(
-        name=address.get("name") or f"{person['first_name']} {person['last_name']}".strip(),
+        name=address.get("name") or f"{row['first_name']} {row['last_name']}".strip(),
         line1=address.get("line1", ""),
         line2=address.get("line2") or "",
         city=address.get("city", ""),
         region=address.get("region") or "",
         postal_code=address.get("postal_code", ""),
-        country=address.get("country") or person["country"] or "",
+        country=address.get("country") or row["country"] or "",
     )
-
-
-async def prepare(
-    number: str, order_id: int, customer_id: int, policy: ReturnPolicy, rt: Runtime
-) -> CreatedLabel | None:
-    """Have the carrier make the label of a case about to be approved, if the policy pays for
-    it. Called before the store-wide agents' lock is taken (rendering is the slow part); the
-    case's own order lines are locked already."""
-    ship_from = await _ship_from(order_id, customer_id)
-    if ship_from.country not in policy.prepaid_label_countries:
-        return None
-    return await rt.carrier.create_label(_request(number, ship_from, rt))
 
 
 def _request(number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
@@ -73,14 +61,12 @@ def _request(number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
     )
 
 
-async def issue_on_approval(
-    case: LockedCase, policy: ReturnPolicy, rt: Runtime, prepared: CreatedLabel | None = None
-) -> bool:
+async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
     """Right after approval: a prepaid label where the customer's country is covered,
     otherwise instructions to send the parcel themselves. Returns whether a label was made."""
     ship_from = await _ship_from(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
-        await issue(case, rt, actor=Actor("system", None, "system"), prepared=prepared)
+        await issue(case, rt, actor=Actor("system", None, "system"), ship_from=ship_from)
         return True
     warehouse = ", ".join(rt.warehouse.lines())
     await timeline.record(
@@ -99,21 +85,26 @@ async def issue_on_approval(
 
 
 async def issue(
-    case: LockedCase, rt: Runtime, actor: Actor, prepared: CreatedLabel | None = None
+    case: LockedCase,
+    rt: Runtime,
+    actor: Actor,
+    ship_from: Address | None = None,
 ) -> str:
     """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
     now = rt.clock.now()
-    active = await Label.select(Label.id, Label.tracking_number).where(
-        (Label.case == case.id) & (Label.status == "active")
+    active = await sql.fetch(
+        """SELECT id, tracking_number FROM label WHERE "case" = $1 AND status = 'active'""",
+        case.id,
     )
-    request = _request(case.number, await _ship_from(case.order_id, case.customer_id), rt)
-    for attempt in range(5):  # a tracking number that exists already: ask for another
-        created = prepared if prepared and attempt == 0 else await rt.carrier.create_label(request)
-        inserted = await Label.raw(
+    ship_from = ship_from or await _ship_from(case.order_id, case.customer_id)
+    request = _request(case.number, ship_from, rt)
+    for _ in range(5):  # a tracking number that exists already: ask for another
+        created = await rt.carrier.create_label(request)
+        inserted = await sql.fetchrow(
             """
             INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl,
                                request, created_at)
-            VALUES ({}, {}, {}, {}, 'active', {}, {}, {}::jsonb, {})
+            VALUES ($1, $2, $3, $4, 'active', $5, $6, $7::jsonb, $8)
             ON CONFLICT (tracking_number) DO NOTHING
             RETURNING id
             """,
@@ -125,7 +116,7 @@ async def issue(
             created.zpl,
             msgspec.json.encode(request).decode(),  # what the label shows, to render it later
             now,
-        ).run()
+        )
         if inserted:
             break
     else:

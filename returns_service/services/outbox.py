@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 from returns_service.adapters.mail import Mailer, OutgoingEmail
 from returns_service.clock import Clock
+from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
 from returns_service.domain.emails import EmailTemplate, render_email
@@ -42,20 +43,19 @@ async def enqueue_email(
     email = render_email(template, language, **fields)
     event_id = uuid.uuid4()
     now = clock.now()
-    await OutboxMessage.insert(
-        OutboxMessage(
-            store=store_id,
-            event_id=event_id,
-            kind="email",
-            template=template.value,
-            case=case_id,
-            recipient=recipient,
-            language=email.language,
-            subject=email.subject,
-            body=email.body,
-            created_at=now,
-            available_at=now,
-        )
+    await sql.execute(
+        """INSERT INTO outbox_message (store, event_id, kind, template, "case", recipient,
+                                       language, subject, body, created_at, available_at)
+           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $9)""",
+        store_id,
+        event_id,
+        template.value,
+        case_id,
+        recipient,
+        email.language,
+        email.subject,
+        email.body,
+        now,
     )
     return event_id
 

@@ -76,13 +76,14 @@ async def test_a_size_exchange_from_request_to_reply(client: Client, store: dict
     assert case["exchange"]["sku"] == "RING-9-BLK" and case["exchange"]["status"] == "reserved"
     assert await stock("RING-9-BLK") == before - 1  # the replacement is held at once
     kinds = [(e["kind"], e.get("to_status")) for e in case["timeline"]]
+    # approved and labelled first; the concierge is chosen last (under the agents' lock)
     assert kinds == [
         ("status", "requested"),
-        ("assigned", None),
         ("status", "approved"),
         ("label", None),
+        ("assigned", None),
     ]
-    assert "Ioana" in case["timeline"][1]["text"]
+    assert "Ioana" in case["timeline"][3]["text"]
     assert "detail" not in case["timeline"][0]  # customers see the customer-facing text only
 
     # the concierge finds it in their queue, with the customer's orders beside it
