@@ -16,30 +16,26 @@ from returns_service.db import sql
 from returns_service.db.scope import case_scope_sql
 from returns_service.domain.access import Caller
 
-_ITEMS = """
-(SELECT COALESCE(json_agg(json_build_object(
-            'line_id', ci.line, 'sku', l.sku, 'title', COALESCE(p.title, l.sku),
-            'quantity', ci.quantity, 'reason', ci.reason, 'resolution', ci.resolution,
-            'exchange_sku', ci.exchange_sku, 'condition', ci.condition,
-            'disposition', ci.disposition,
-            'unit_price', json_build_object('amount', ci.unit_price_amount,
-                                            'currency', ci.currency),
-            'outside_policy_reason', ci.outside_policy_reason) ORDER BY ci.id), '[]')
-   FROM case_item ci
-   JOIN order_line l ON l.id = ci.line
-   LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-   LEFT JOIN product p ON p.id = v.product
-  WHERE ci."case" = rc.id)::text AS items,
-ARRAY(SELECT ci.exchange_sku FROM case_item ci
-       WHERE ci."case" = rc.id AND ci.exchange_reserved) AS reserved_skus"""
-
-# the first replacement shipment of the case, if any
-_SHIPMENT = """
-LEFT JOIN LATERAL (
-    SELECT s.sku, s.advance, s.tracking_number, s.return_deadline, s.delivered_at
-      FROM shipment s WHERE s."case" = rc.id ORDER BY s.id LIMIT 1) sh ON true"""
-
-_CASE = f"""
+# A case read starts from `cases`, the case rows to show (one case, or one page of a queue,
+# cut first); their items are gathered in one grouped pass rather than a subquery per case.
+_WITH_ITEMS = """
+WITH cases AS MATERIALIZED ({cases}),
+items AS (
+  SELECT ci."case",
+         json_agg(json_build_object(
+             'line_id', ci.line, 'sku', l.sku, 'title', COALESCE(p.title, l.sku),
+             'quantity', ci.quantity, 'reason', ci.reason, 'resolution', ci.resolution,
+             'exchange_sku', ci.exchange_sku, 'condition', ci.condition,
+             'disposition', ci.disposition,
+             'unit_price', json_build_object('amount', ci.unit_price_amount,
+                                             'currency', ci.currency),
+             'outside_policy_reason', ci.outside_policy_reason) ORDER BY ci.id)::text AS items,
+         array_agg(ci.exchange_sku) FILTER (WHERE ci.exchange_reserved) AS reserved_skus
+    FROM cases JOIN case_item ci ON ci."case" = cases.id
+    JOIN order_line l ON l.id = ci.line
+    LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+    LEFT JOIN product p ON p.id = v.product
+   GROUP BY ci."case")
 SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        rc.outside_policy, rc.approved_as_exception, rc.reject_reason, rc.awaiting_reply,
        rc.customer, rc.agent, o.number AS order_number,
@@ -50,22 +46,31 @@ SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        sh.tracking_number AS shipment_tracking_number,
        sh.return_deadline AS shipment_return_deadline,
        sh.delivered_at AS shipment_delivered_at,
-       {_ITEMS}"""
+       COALESCE(i.items, '[]') AS items, COALESCE(i.reserved_skus, '{{}}') AS reserved_skus"""
 
-_FROM = f"""
-  FROM return_case rc
+_FROM = """
+  FROM cases rc
   JOIN shop_order o ON o.id = rc."order"
   JOIN customer c ON c.id = rc.customer
   LEFT JOIN agent a ON a.id = rc.agent
-  {_SHIPMENT}"""
+  LEFT JOIN items i ON i."case" = rc.id
+  LEFT JOIN LATERAL (  -- the first replacement shipment, if any
+      SELECT s.sku, s.advance, s.tracking_number, s.return_deadline, s.delivered_at
+        FROM shipment s WHERE s."case" = rc.id ORDER BY s.id LIMIT 1) sh ON true"""
 
 
 async def case_row(caller: Caller, number: str) -> asyncpg.Record | None:
     """One case the caller may read, with its label, refund and timeline (customers see only
     the events meant for them)."""
+    statement, args = case_row_statement(caller, number)
+    return await sql.fetchrow(statement, *args)
+
+
+def case_row_statement(caller: Caller, number: str) -> sql.Statement:
     scope, args = case_scope_sql(caller, "rc", first=3)
-    return await sql.fetchrow(
-        f"""{_CASE},
+    cases = f"SELECT * FROM return_case rc WHERE rc.number = $1 AND {scope}"
+    return (
+        f"""{_WITH_ITEMS.format(cases=cases)},
        lb.carrier AS label_carrier, lb.tracking_number AS label_tracking_number,
        (SELECT json_agg(r)::text FROM (
             SELECT currency, sum(amount)::bigint AS amount,
@@ -83,11 +88,8 @@ async def case_row(caller: Caller, number: str) -> asyncpg.Record | None:
 {_FROM}
   LEFT JOIN LATERAL (
       SELECT carrier, tracking_number FROM label
-       WHERE "case" = rc.id AND status = 'active' ORDER BY id DESC LIMIT 1) lb ON true
- WHERE rc.number = $1 AND {scope}""",
-        number,
-        caller.is_staff(),
-        *args,
+       WHERE "case" = rc.id AND status = 'active' ORDER BY id DESC LIMIT 1) lb ON true""",
+        [number, caller.is_staff(), *args],
     )
 
 
@@ -100,8 +102,24 @@ async def case_page_rows(
     after: tuple[datetime, int] | None,
     limit: int,
 ) -> list[asyncpg.Record]:
-    """A page of the cases the caller may read, oldest first. Only the conditions in use are
-    written into the statement, so each variant gets a plan that fits it."""
+    """A page of the cases the caller may read, oldest first."""
+    statement, args = case_page_statement(
+        caller, agent=agent, unassigned=unassigned, statuses=statuses, after=after, limit=limit
+    )
+    return await sql.fetch(statement, *args)
+
+
+def case_page_statement(
+    caller: Caller,
+    *,
+    agent: int | None,
+    unassigned: bool,
+    statuses: list[str] | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> sql.Statement:
+    """Only the conditions in use are written into the statement, so each variant gets a plan
+    that fits it (an "x IS NULL OR" condition would keep the planner from the indexes)."""
     scope, args = case_scope_sql(caller, "rc", first=2)
     where = [scope]
     params: list[Any] = [limit, *args]
@@ -119,11 +137,10 @@ async def case_page_rows(
     if after is not None:
         at, last_id = after
         where.append(f"(rc.created_at, rc.id) > ({param(at)}, {param(last_id)})")
-    return await sql.fetch(
-        f"""{_CASE}
-{_FROM}
- WHERE {" AND ".join(where)}
- ORDER BY rc.created_at, rc.id
- LIMIT $1""",
-        *params,
-    )
+    # the page is cut first, so the joins and the per-case reads run for its rows only,
+    # whatever the planner's statistics say
+    page = f"""SELECT * FROM return_case rc
+          WHERE {" AND ".join(where)}
+          ORDER BY rc.created_at, rc.id
+          LIMIT $1"""
+    return (f"{_WITH_ITEMS.format(cases=page)}\n{_FROM}\n ORDER BY rc.created_at, rc.id", params)

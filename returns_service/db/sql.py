@@ -14,6 +14,9 @@ import asyncpg
 
 from returns_service.db.engine import DB
 
+# a statement with its parameters ($1, $2 ...), as the hot paths build them
+Statement = tuple[str, list[Any]]
+
 
 def _transaction_connection() -> asyncpg.Connection | None:
     transaction = DB.current_transaction.get()

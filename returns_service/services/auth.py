@@ -25,6 +25,12 @@ STAFF_TOKEN_PREFIX = "rs_"
 PORTAL_TOKEN_PREFIX = "rsp1."
 
 
+TOKEN_BY_HASH = (
+    "SELECT id, store, role, agent, station FROM api_token"
+    " WHERE token_hash = $1 AND revoked_at IS NULL"
+)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -89,11 +95,7 @@ async def authenticate_staff(token: str) -> Caller | None:
     if not token.startswith(STAFF_TOKEN_PREFIX):
         return None
     # every staff request starts here: one plain statement (see db/sql.py)
-    row = await sql.fetchrow(
-        "SELECT id, store, role, agent, station FROM api_token"
-        " WHERE token_hash = $1 AND revoked_at IS NULL",
-        hash_token(token),
-    )
+    row = await sql.fetchrow(TOKEN_BY_HASH, hash_token(token))
     if row is None:
         return None
     return Caller(

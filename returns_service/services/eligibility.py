@@ -67,6 +67,32 @@ class EvaluatedOrder:
         return next((line for line in self.lines if line.view.id == line_id), None)
 
 
+# The order and its lines with what cases already hold of each, in one statement: every portal
+# page starts with it. $1 store, $2 order, $3 the customer it must belong to (NULL: staff),
+# $4 the statuses that release what a case held.
+ORDER_WITH_LINES = """
+    SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
+           o.customer, cu.first_name AS customer_first_name,
+           cu.language AS customer_language, cu.email AS customer_email,
+           l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
+           l.final_sale, l.delivered_at, v.title AS variant_title,
+           COALESCE(p.title, pk.title, l.sku) AS title,
+           COALESCE(p.category, pk.category, '') AS category,
+           COALESCE(l.product_key, p.product_key) AS product_key,
+           COALESCE((SELECT sum(ci.quantity) FROM case_item ci
+                     JOIN return_case rc ON rc.id = ci."case"
+                     WHERE ci.line = l.id AND rc.status <> ALL($4::text[])), 0) AS covered
+      FROM shop_order o
+      JOIN customer cu ON cu.id = o.customer
+      LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+     WHERE o.store = $1 AND o.id = $2 AND ($3::bigint IS NULL OR o.customer = $3)
+     ORDER BY l.id
+"""
+
+
 async def evaluate_order(
     caller: Caller, order_id: int, clock: Clock, *, lock: bool = False
 ) -> EvaluatedOrder:
@@ -79,29 +105,8 @@ async def evaluate_order(
         await sql.execute(
             'SELECT id FROM order_line WHERE "order" = $1 ORDER BY id FOR UPDATE', order_id
         )
-    # the order and its lines in one statement: this is every portal page's first read
     rows = await sql.fetch(
-        """
-        SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
-               o.customer, cu.first_name AS customer_first_name,
-               cu.language AS customer_language, cu.email AS customer_email,
-               l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
-               l.final_sale, l.delivered_at, v.title AS variant_title,
-               COALESCE(p.title, pk.title, l.sku) AS title,
-               COALESCE(p.category, pk.category, '') AS category,
-               COALESCE(l.product_key, p.product_key) AS product_key,
-               COALESCE((SELECT sum(ci.quantity) FROM case_item ci
-                         JOIN return_case rc ON rc.id = ci."case"
-                         WHERE ci.line = l.id AND rc.status <> ALL($4::text[])), 0) AS covered
-          FROM shop_order o
-          JOIN customer cu ON cu.id = o.customer
-          LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
-          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-          LEFT JOIN product p ON p.id = v.product
-          LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-         WHERE o.store = $1 AND o.id = $2 AND ($3::bigint IS NULL OR o.customer = $3)
-         ORDER BY l.id
-        """,
+        ORDER_WITH_LINES,
         caller.store_id,
         order_id,
         order_owner(caller),

@@ -95,10 +95,10 @@ class _Parcel:
     received: bool  # a receipt exists: scanning it again changes nothing
 
 
-_PARCEL_BY_CASE_NUMBER = """
+PARCEL_BY_CASE_NUMBER = """
 SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
   FROM return_case rc WHERE rc.store = $1 AND rc.number = $2"""
-_PARCEL_BY_TRACKING_NUMBER = """
+PARCEL_BY_TRACKING_NUMBER = """
 SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
   FROM label l JOIN return_case rc ON rc.id = l."case"
  WHERE l.store = $1 AND l.tracking_number = $2"""
@@ -107,7 +107,7 @@ SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS rec
 async def _parcel_for(caller: Caller, barcode: str, rt: Runtime) -> _Parcel:
     """The case a barcode belongs to; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await sql.fetchrow(_PARCEL_BY_CASE_NUMBER, caller.store_id, barcode)
+        found = await sql.fetchrow(PARCEL_BY_CASE_NUMBER, caller.store_id, barcode)
         if found:
             return _Parcel(found["number"], found["received"])
         await _log_unexpected(caller, barcode, "no case with this number", rt)
@@ -119,7 +119,7 @@ async def _parcel_for(caller: Caller, barcode: str, rt: Runtime) -> _Parcel:
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        found = await sql.fetchrow(_PARCEL_BY_TRACKING_NUMBER, caller.store_id, barcode)
+        found = await sql.fetchrow(PARCEL_BY_TRACKING_NUMBER, caller.store_id, barcode)
         if found:
             return _Parcel(found["number"], found["received"])
     await _log_unexpected(caller, barcode, "no label or case matches", rt)

@@ -5,8 +5,16 @@ sequentially. (The 1M-order benchmark run is bench/'s job; this keeps the indexe
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
+from returns_service.db import case_reads, sql
 from returns_service.db.engine import DB
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import RELEASED_STATUSES
+from returns_service.services.auth import TOKEN_BY_HASH
+from returns_service.services.eligibility import ORDER_WITH_LINES
+from returns_service.services.warehouse import PARCEL_BY_CASE_NUMBER, PARCEL_BY_TRACKING_NUMBER
 
 SEED = [
     "INSERT INTO store (slug, name, timezone, created_at) VALUES ('s', 'S', 'UTC', now())",
@@ -69,6 +77,28 @@ HOT = {
     "customer's cases": """SELECT id FROM return_case WHERE store = 1 AND customer = 12345
                             ORDER BY created_at""",
 }
+LEAD = Caller(Role.LEAD, 1, agent_id=1)
+AGENT = Caller(Role.AGENT, 1, agent_id=7)
+CUSTOMER = Caller(Role.CUSTOMER, 1, customer_id=12345, order_id=12345)
+PAGE: dict[str, Any] = {"unassigned": False, "statuses": None, "after": None, "limit": 51}
+# the service's own statements, with the parameters it sends (db/sql.py runs them)
+SERVICE: dict[str, sql.Statement] = {
+    "order with lines": (ORDER_WITH_LINES, [1, 12345, 12345, [s.value for s in RELEASED_STATUSES]]),
+    "token by hash": (TOKEN_BY_HASH, ["abc"]),
+    "scan by case number": (PARCEL_BY_CASE_NUMBER, [1, "R-012345"]),
+    "scan by tracking number": (PARCEL_BY_TRACKING_NUMBER, [1, "RC00000012345"]),
+    "case page": case_reads.case_row_statement(CUSTOMER, "R-012345"),
+    "case page for staff": case_reads.case_row_statement(LEAD, "R-012345"),
+    "lead's board": case_reads.case_page_statement(LEAD, agent=None, **PAGE),
+    "lead's board, open": case_reads.case_page_statement(
+        LEAD, agent=None, **{**PAGE, "statuses": ["requested", "approved"]}
+    ),
+    "agent's queue": case_reads.case_page_statement(AGENT, agent=7, **PAGE),
+    "agent's queue, next page": case_reads.case_page_statement(
+        AGENT, agent=7, **{**PAGE, "after": (datetime(2026, 1, 1, tzinfo=UTC), 5)}
+    ),
+    "customer's returns": case_reads.case_page_statement(CUSTOMER, agent=None, **PAGE),
+}
 BIG = {
     "customer",
     "shop_order",
@@ -90,8 +120,8 @@ def seq_scans(plan: dict[str, object]) -> list[str]:
     return found
 
 
-async def plan_of(query: str) -> dict[str, object]:
-    rows = await DB.run_ddl(f"EXPLAIN (FORMAT JSON) {query}")
+async def plan_of(query: str, *args: Any) -> dict[str, object]:
+    rows = await sql.fetch(f"EXPLAIN (FORMAT JSON) {query}", *args)
     return json.loads(rows[0]["QUERY PLAN"])[0]["Plan"]  # type: ignore[no-any-return]
 
 
@@ -99,6 +129,8 @@ async def test_hot_queries_use_indexes(db: None) -> None:
     for statement in SEED:
         await DB.run_ddl(statement)
     scanning = {name: seq_scans(await plan_of(query)) for name, query in HOT.items()}
+    for name, (statement, args) in SERVICE.items():
+        scanning[name] = seq_scans(await plan_of(statement, *args))
     assert {name: tables for name, tables in scanning.items() if tables} == {}
     # and the check itself sees a sequential scan when there is one
     unindexed = await plan_of("SELECT id FROM return_case WHERE comment = 'x'")
