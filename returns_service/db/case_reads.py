@@ -61,14 +61,36 @@ _FROM = """
 
 async def case_row(caller: Caller, number: str) -> asyncpg.Record | None:
     """One case the caller may read, with its label, refund and timeline (customers see only
-    the events meant for them)."""
+    the events meant for them), and whether its parcel was received."""
     statement, args = case_row_statement(caller, number)
+    return await sql.fetchrow(statement, *args)
+
+
+async def case_row_by_label(caller: Caller, tracking_number: str) -> asyncpg.Record | None:
+    """The same, for the case whose label (active or voided) has this tracking number."""
+    statement, args = case_row_by_label_statement(caller, tracking_number)
     return await sql.fetchrow(statement, *args)
 
 
 def case_row_statement(caller: Caller, number: str) -> sql.Statement:
     scope, args = case_scope_sql(caller, "rc", first=3)
-    cases = f"SELECT * FROM return_case rc WHERE rc.number = $1 AND {scope}"
+    return _single_case(
+        f"SELECT * FROM return_case rc WHERE rc.number = $1 AND {scope}",
+        [number, caller.is_staff(), *args],
+    )
+
+
+def case_row_by_label_statement(caller: Caller, tracking_number: str) -> sql.Statement:
+    scope, args = case_scope_sql(caller, "rc", first=3)
+    return _single_case(
+        f"""SELECT rc.* FROM label l JOIN return_case rc ON rc.id = l."case"
+             WHERE l.tracking_number = $1 AND l.store = rc.store AND {scope}""",
+        [tracking_number, caller.is_staff(), *args],
+    )
+
+
+def _single_case(cases: str, args: list[Any]) -> sql.Statement:
+    """$1 is the case's key, $2 whether the caller is staff (who see the whole timeline)."""
     return (
         f"""{_WITH_ITEMS.format(cases=cases)},
        lb.carrier AS label_carrier, lb.tracking_number AS label_tracking_number,
@@ -84,12 +106,13 @@ def case_row_statement(caller: Caller, number: str) -> sql.Statement:
                    'actor', e.actor_kind || ':' || e.actor_name,
                    'detail', NULLIF(e.detail, '')) ORDER BY e.at, e.id), '[]')
           FROM case_event e
-         WHERE e."case" = rc.id AND (e.customer_visible OR $2))::text AS timeline
+         WHERE e."case" = rc.id AND (e.customer_visible OR $2))::text AS timeline,
+       EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
 {_FROM}
   LEFT JOIN LATERAL (
       SELECT carrier, tracking_number FROM label
        WHERE "case" = rc.id AND status = 'active' ORDER BY id DESC LIMIT 1) lb ON true""",
-        [number, caller.is_staff(), *args],
+        args,
     )
 
 

@@ -220,10 +220,11 @@ async def _case_row(caller: Caller, number: str) -> Mapping[str, Any]:
 
 async def case_view(caller: Caller, number: str) -> CaseView:
     """The case as the caller may see it (customers: the customer-facing timeline)."""
-    return _view(caller, await _case_row(caller, number))
+    return view_of(caller, await _case_row(caller, number))
 
 
-def _view(caller: Caller, row: Mapping[str, Any]) -> CaseView:
+def view_of(caller: Caller, row: Mapping[str, Any]) -> CaseView:
+    """The view of a row read by `db/case_reads.py` for this caller."""
     items = case_items(row)
     status = CaseStatus(row["status"])
     return CaseView(
@@ -248,7 +249,7 @@ def _view(caller: Caller, row: Mapping[str, Any]) -> CaseView:
 async def agent_case_view(caller: Caller, number: str) -> AgentCaseView:
     """The case plus everything about the customer on one screen."""
     row = await _case_row(caller, number)
-    base = _view(caller, row)
+    base = view_of(caller, row)
     return AgentCaseView(
         **msgspec.structs.asdict(base),
         customer=await _customer_view(caller.store_id, row["customer"]),

@@ -4,13 +4,13 @@ grades each item, puts restocked units back on the shelf and settles what settle
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
-from returns_service.db import sql
+from returns_service.db import case_reads
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
@@ -27,7 +27,7 @@ from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disp
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
 from returns_service.services import exchanges, money, timeline
 from returns_service.services.case_records import LockedCase, lock_case
-from returns_service.services.case_views import CaseView, case_view
+from returns_service.services.case_views import CaseView, case_view, view_of
 from returns_service.services.policy import get_policy
 from returns_service.services.runtime import Runtime
 from returns_service.services.settlement import resolve_if_settled
@@ -89,27 +89,13 @@ async def _log_unexpected(caller: Caller, barcode: str, note: str, rt: Runtime) 
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Parcel:
-    number: str
-    received: bool  # a receipt exists: scanning it again changes nothing
-
-
-PARCEL_BY_CASE_NUMBER = """
-SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
-  FROM return_case rc WHERE rc.store = $1 AND rc.number = $2"""
-PARCEL_BY_TRACKING_NUMBER = """
-SELECT rc.number, EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
-  FROM label l JOIN return_case rc ON rc.id = l."case"
- WHERE l.store = $1 AND l.tracking_number = $2"""
-
-
-async def _parcel_for(caller: Caller, barcode: str, rt: Runtime) -> _Parcel:
-    """The case a barcode belongs to; an unknown barcode is logged as an unexpected parcel."""
+async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[str, Any]:
+    """The case a barcode belongs to, read whole (db/case_reads.py) with whether its parcel
+    was received; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await sql.fetchrow(PARCEL_BY_CASE_NUMBER, caller.store_id, barcode)
+        found = await case_reads.case_row(_system(caller), barcode)
         if found:
-            return _Parcel(found["number"], found["received"])
+            return found
         await _log_unexpected(caller, barcode, "no case with this number", rt)
         raise UnknownParcel(f"no return case is numbered {barcode}: set the parcel aside")
     if looks_like_tracking_number(barcode):
@@ -119,9 +105,9 @@ async def _parcel_for(caller: Caller, barcode: str, rt: Runtime) -> _Parcel:
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        found = await sql.fetchrow(PARCEL_BY_TRACKING_NUMBER, caller.store_id, barcode)
+        found = await case_reads.case_row_by_label(_system(caller), barcode)
         if found:
-            return _Parcel(found["number"], found["received"])
+            return found
     await _log_unexpected(caller, barcode, "no label or case matches", rt)
     raise UnknownParcel(f"no return matches {barcode}: set the parcel aside for a lead")
 
@@ -141,11 +127,11 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
     code = barcode.strip().upper()
     if not code:
         raise InvalidRequest("the barcode is empty", field="barcode")
-    parcel = await _parcel_for(caller, code, rt)
-    number = parcel.number
-    # a parcel received once is never received again (receipts are never removed): its
-    # re-scans, the common case at a busy station, read and change nothing
-    if not parcel.received:
+    row = await _scanned_case(caller, code, rt)
+    number = row["number"]
+    # A parcel received once is never received again (receipts are never removed): its
+    # re-scans, the common case at a busy station, are this one read and change nothing.
+    if not row["received"]:
         async with DB.transaction():
             case = await lock_case(_system(caller), number)
             received_before = await Receipt.exists().where(Receipt.case == case.id)
@@ -153,7 +139,9 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
                 await _receive(case, caller, code, rt)
             elif not received_before and case.status not in (CaseStatus.REQUESTED,):
                 await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
-    view = await case_view(_system(caller), number)
+        view = await case_view(_system(caller), number)
+    else:
+        view = view_of(_system(caller), row)
     expected = [
         ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
         for i in view.items

@@ -14,7 +14,6 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.services.auth import TOKEN_BY_HASH
 from returns_service.services.eligibility import ORDER_WITH_LINES
-from returns_service.services.warehouse import PARCEL_BY_CASE_NUMBER, PARCEL_BY_TRACKING_NUMBER
 
 SEED = [
     "INSERT INTO store (slug, name, timezone, created_at) VALUES ('s', 'S', 'UTC', now())",
@@ -85,8 +84,7 @@ PAGE: dict[str, Any] = {"unassigned": False, "statuses": None, "after": None, "l
 SERVICE: dict[str, sql.Statement] = {
     "order with lines": (ORDER_WITH_LINES, [1, 12345, 12345, [s.value for s in RELEASED_STATUSES]]),
     "token by hash": (TOKEN_BY_HASH, ["abc"]),
-    "scan by case number": (PARCEL_BY_CASE_NUMBER, [1, "R-012345"]),
-    "scan by tracking number": (PARCEL_BY_TRACKING_NUMBER, [1, "RC00000012345"]),
+    "scan by tracking number": case_reads.case_row_by_label_statement(LEAD, "RC00000012345"),
     "case page": case_reads.case_row_statement(CUSTOMER, "R-012345"),
     "case page for staff": case_reads.case_row_statement(LEAD, "R-012345"),
     "lead's board": case_reads.case_page_statement(LEAD, agent=None, **PAGE),
