@@ -578,6 +578,7 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
             result: dict[str, Any] = run_wrk(
                 base, script, args.duration, args.connections, args.threads
             )
+            asyncio.run(_sql(dsn, "ANALYZE"))  # see below
             rate = result["rps"] * PACED_SHARE
             if rate >= 1:
                 print(f"[{name}] wrk {endpoint}: {rate:.0f} requests/s ...", file=sys.stderr)
@@ -587,9 +588,10 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
             results[endpoint] = result
             end = pg_log.stat().st_size if pg_log.exists() else 0
             slow[endpoint] = slow_statements(pg_log, start, end)
-            # A phase can add thousands of rows in seconds (create_case does); autovacuum
-            # would analyze them within its next minute, long after the next phase. Analyze
-            # now, so each phase is planned with the statistics a running store has.
+            # A phase can add thousands of rows in seconds (create_case does: the small store
+            # grows from 5 cases to thousands); autovacuum would analyze them within its next
+            # minute, long after the next phase. Analyze after each phase, so each is planned
+            # with the statistics a running store has.
             asyncio.run(_sql(dsn, "ANALYZE"))
         ceiling = results["ceiling"]["rps"]
         for endpoint, result in results.items():

@@ -62,14 +62,12 @@ _FROM = """
 async def case_row(caller: Caller, number: str) -> asyncpg.Record | None:
     """One case the caller may read, with its label, refund and timeline (customers see only
     the events meant for them), and whether its parcel was received."""
-    statement, args = case_row_statement(caller, number)
-    return await sql.fetchrow(statement, *args)
+    return await sql.fetch_one(case_row_statement(caller, number))
 
 
 async def case_row_by_label(caller: Caller, tracking_number: str) -> asyncpg.Record | None:
     """The same, for the case whose label (active or voided) has this tracking number."""
-    statement, args = case_row_by_label_statement(caller, tracking_number)
-    return await sql.fetchrow(statement, *args)
+    return await sql.fetch_one(case_row_by_label_statement(caller, tracking_number))
 
 
 def case_row_statement(caller: Caller, number: str) -> sql.Statement:
@@ -116,22 +114,6 @@ def _single_case(cases: str, args: list[Any]) -> sql.Statement:
     )
 
 
-async def case_page_rows(
-    caller: Caller,
-    *,
-    agent: int | None,
-    unassigned: bool,
-    statuses: list[str] | None,
-    after: tuple[datetime, int] | None,
-    limit: int,
-) -> list[asyncpg.Record]:
-    """A page of the cases the caller may read, oldest first."""
-    statement, args = case_page_statement(
-        caller, agent=agent, unassigned=unassigned, statuses=statuses, after=after, limit=limit
-    )
-    return await sql.fetch(statement, *args)
-
-
 def case_page_statement(
     caller: Caller,
     *,
@@ -141,8 +123,9 @@ def case_page_statement(
     after: tuple[datetime, int] | None,
     limit: int,
 ) -> sql.Statement:
-    """Only the conditions in use are written into the statement, so each variant gets a plan
-    that fits it (an "x IS NULL OR" condition would keep the planner from the indexes)."""
+    """A page of the cases the caller may read, oldest first. Only the conditions in use are
+    written into the statement, so each variant gets a plan that fits it (an "x IS NULL OR"
+    condition would keep the planner from the indexes)."""
     scope, args = case_scope_sql(caller, "rc", first=2)
     where = [scope]
     params: list[Any] = [limit, *args]

@@ -48,3 +48,11 @@ async def execute(sql: str, *args: Any) -> str:
     if connection is not None:
         return await connection.execute(sql, *args)
     return await _pool().execute(sql, *args)
+
+
+async def fetch_all(statement: Statement) -> list[asyncpg.Record]:
+    return await fetch(statement[0], *statement[1])
+
+
+async def fetch_one(statement: Statement) -> asyncpg.Record | None:
+    return await fetchrow(statement[0], *statement[1])
