@@ -295,6 +295,8 @@ def slow_statements(log: Path, start: int, end: int, top: int = 5) -> list[dict[
             entries[-1]["parameters"] = body.strip()
             continue
         found = DURATION.match(body)
+        if found and found.group("sql").lstrip().upper().startswith("ANALYZE"):
+            continue  # the bench's own ANALYZE between phases, not the service's
         if m.group("level") == "LOG" and found:
             entries.append({"ms": float(found.group("ms")), "sql": found.group("sql")})
     groups: dict[str, dict[str, Any]] = {}
