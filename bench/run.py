@@ -301,7 +301,8 @@ def slow_statements(log: Path, start: int, end: int, top: int = 5) -> list[dict[
             entries.append({"ms": float(found.group("ms")), "sql": found.group("sql")})
     groups: dict[str, dict[str, Any]] = {}
     for entry in entries:
-        key = " ".join(entry["sql"].split())
+        # one line per statement: comments go first, or "--" would swallow the rest
+        key = " ".join(re.sub(r"--[^\n]*", "", entry["sql"]).split())
         group = groups.setdefault(
             key, {"sql": key, "count": 0, "total_ms": 0.0, "max_ms": 0.0, "example": entry}
         )

@@ -48,13 +48,14 @@ SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        sh.delivered_at AS shipment_delivered_at,
        COALESCE(i.items, '[]') AS items, COALESCE(i.reserved_skus, '{{}}') AS reserved_skus"""
 
+# ... and the case's first replacement shipment, if any (the LATERAL)
 _FROM = """
   FROM cases rc
   JOIN shop_order o ON o.id = rc."order"
   JOIN customer c ON c.id = rc.customer
   LEFT JOIN agent a ON a.id = rc.agent
   LEFT JOIN items i ON i."case" = rc.id
-  LEFT JOIN LATERAL (  -- the first replacement shipment, if any
+  LEFT JOIN LATERAL (
       SELECT s.sku, s.advance, s.tracking_number, s.return_deadline, s.delivered_at
         FROM shipment s WHERE s."case" = rc.id ORDER BY s.id LIMIT 1) sh ON true"""
 
