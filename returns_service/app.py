@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             # Everything made so far (modules, the app, its routes and schemas) lives as long
             # as the process: moved out of the collector's sight, a full collection no longer
             # walks it, which is where the slowest requests' time went.
+            gc.collect()  # what is garbage now is not frozen with the rest
             gc.freeze()
             yield
         finally:

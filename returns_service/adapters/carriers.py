@@ -38,7 +38,7 @@ class LabelRequest:
     weight_grams: int = 500
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CreatedLabel:
     carrier: str
     tracking_number: str
@@ -84,8 +84,10 @@ def render_pdf(request: LabelRequest, tracking: str, carrier: str) -> bytes:
 
     buffer = io.BytesIO()
     width, height = 4 * inch, 6 * inch
-    # uncompressed: a few kilobytes more, and the label stays readable by any tool
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0)
+    # uncompressed: a few kilobytes more, and the label stays readable by any tool;
+    # invariant: no creation time or random id, so rendering the same label twice gives the
+    # same file (two first downloads at once keep one and serve the other's equal)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=0, invariant=1)
     pdf.setTitle(f"Return label {request.case_number}")
     pdf.setAuthor(carrier)
     margin = 0.2 * inch

@@ -35,13 +35,13 @@ def use_database(url: str) -> None:
 
 
 async def release_connection(connection: asyncpg.Connection) -> None:
-    """What a connection needs before it goes back to the pool. asyncpg's default runs a
-    reset query (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL) on every release: one more
-    round trip per query. This service sets no session state (its advisory locks are
-    transaction-scoped, it never LISTENs or SETs), so only a transaction left open by a
-    cancelled request needs undoing."""
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
+    """Nothing more to do when a connection goes back to the pool. asyncpg itself rolls back a
+    transaction left open (by a cancelled request) and drops listeners before calling this;
+    its default reset would then also run a reset query (advisory unlock, CLOSE ALL,
+    UNLISTEN, RESET ALL) on every release: one more round trip per query, for state this
+    service never sets (its advisory locks are transaction-scoped; it never LISTENs or
+    SETs)."""
+    return None
 
 
 async def open_pool(min_size: int, max_size: int) -> None:

@@ -53,8 +53,11 @@ def case_scope_sql(caller: Caller, alias: str, *, first: int) -> tuple[str, list
 
 def order_owner(caller: Caller) -> int | None:
     """For plain SQL (db/sql.py) on orders: the customer whose orders `caller` may read, or
-    None when the caller may read every order of their store."""
-    return caller.customer_id if caller.role is Role.CUSTOMER else None
+    None when the caller may read every order of their store. A customer session without a
+    customer reads nothing (-1 is no customer's id), as `readable` does."""
+    if caller.role is Role.CUSTOMER:
+        return caller.customer_id if caller.customer_id is not None else -1
+    return None
 
 
 def _agent_clause(caller: Caller, table: type[Table]) -> Combinable:

@@ -119,13 +119,6 @@ async def assign(
         )
         return Assigned(None, None, choice.rule)
     _take(staff, choice, now)
-    await sql.execute(
-        "UPDATE return_case SET agent = $1, assigned_at = $2, updated_at = $2 WHERE id = $3",
-        choice.agent_id,
-        now,
-        case_id,
-    )
-    await sql.execute("UPDATE agent SET last_assigned_at = $1 WHERE id = $2", now, choice.agent_id)
     name = staff.names[choice.agent_id]
     await timeline.record(
         store_id=store_id,

@@ -38,8 +38,18 @@ class LockedCase:
 async def lock_case(caller: Caller, number: str) -> LockedCase:
     """Lock a case the caller may read; anything else is the same 404."""
     scope, args = case_scope_sql(caller, "c", first=2)
+    # Lock first, read after, in two statements: a statement that waited for the lock sees
+    # the case's new row but the other tables as they were before it waited (the agent's
+    # name of a case just assigned would be missing).
+    locked = await sql.fetchrow(
+        f"SELECT c.id FROM return_case c WHERE c.number = $1 AND {scope} FOR UPDATE",
+        number,
+        *args,
+    )
+    if locked is None:
+        raise NotFound(f"there is no case {number}")
     row = await sql.fetchrow(
-        f"""
+        """
         SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c."order", c.language,
                c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
                cu.email, cu.first_name, s.name AS store_name
@@ -47,14 +57,11 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
           JOIN customer cu ON cu.id = c.customer
           JOIN store s ON s.id = c.store
           LEFT JOIN agent a ON a.id = c.agent
-         WHERE c.number = $1 AND {scope}
-           FOR UPDATE OF c
+         WHERE c.id = $1
         """,
-        number,
-        *args,
+        locked["id"],
     )
-    if row is None:
-        raise NotFound(f"there is no case {number}")
+    assert row is not None  # locked in this transaction: it cannot have gone
     return LockedCase(
         id=row["id"],
         store_id=row["store"],

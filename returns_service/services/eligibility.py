@@ -101,9 +101,14 @@ async def evaluate_order(
     With `lock`, the order's lines are locked until the transaction ends, so two cases opened
     at the same moment cannot both claim the same units.
     """
-    if lock:
+    if lock:  # in its own statement: the read below must see what was committed meanwhile
         await sql.execute(
-            'SELECT id FROM order_line WHERE "order" = $1 ORDER BY id FOR UPDATE', order_id
+            """SELECT l.id FROM order_line l JOIN shop_order o ON o.id = l."order"
+                WHERE l."order" = $1 AND o.store = $2 AND ($3::bigint IS NULL OR o.customer = $3)
+                ORDER BY l.id FOR UPDATE OF l""",
+            order_id,
+            caller.store_id,
+            order_owner(caller),
         )
     rows = await sql.fetch(
         ORDER_WITH_LINES,
