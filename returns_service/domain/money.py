@@ -7,7 +7,9 @@ from typing import Annotated
 
 import msgspec
 
-Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", examples=["USD"])]
+from returns_service.domain.text import CURRENCY
+
+Currency = Annotated[str, msgspec.Meta(pattern=CURRENCY, examples=["USD"])]
 Amount = Annotated[int, msgspec.Meta(ge=0, le=10**12)]
 
 

@@ -10,13 +10,13 @@ import msgspec
 from returns_service.domain.catalog import Sku
 from returns_service.domain.errors import InvalidRequest
 from returns_service.domain.money import Currency, Money
-from returns_service.domain.text import EMAIL
+from returns_service.domain.text import COUNTRY, EMAIL, LANGUAGE
 
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=EMAIL)]
-Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
-Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+Language = Annotated[str, msgspec.Meta(pattern=LANGUAGE)]
+Country = Annotated[str, msgspec.Meta(pattern=COUNTRY)]
 ShopId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 
 

@@ -15,9 +15,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from returns_service.domain.money import Money
+from returns_service.domain.text import COUNTRY
 
 WindowDays = Annotated[int, msgspec.Meta(ge=0, le=3650)]
-CountryCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+CountryCode = Annotated[str, msgspec.Meta(pattern=COUNTRY)]
 
 
 class IneligibleReason(StrEnum):

@@ -1,16 +1,23 @@
 """Text patterns that mean the same to Python's `re` (which validates requests) and to the
 ECMAScript regexes of JSON Schema (which clients and schema fuzzers read in the OpenAPI).
 
-`\\s` differs between the two: Python counts U+001C-U+001F and U+0085 as space, ECMAScript
-counts U+FEFF. A pattern written with `\\s` therefore rejects strings its published schema
-allows. These classes list every such character explicitly, so both read them alike.
+Two things differ between the dialects. White space: Python's `\\s` counts U+001C-U+001F and
+U+0085, ECMAScript's counts U+FEFF, so a pattern written with `\\s` refuses strings its
+published schema allows; `SPACE` lists every such character explicitly. And the end: Python's
+`$` also matches before a final newline ("USD\\n" passes `^[A-Z]{3}$`), ECMAScript's only at
+the end; `END` is the end in both.
 """
 
 from __future__ import annotations
 
+# the end of the text, in both dialects
+END = r"$(?!\n)"
 # every character either dialect calls white space
 SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 # text that neither begins nor ends with white space ([\s\S] is "any character" in both)
-TRIMMED = rf"^[^{SPACE}]([\s\S]*[^{SPACE}])?$"
+TRIMMED = rf"^[^{SPACE}]([\s\S]*[^{SPACE}])?{END}"
 # an email address, white space allowed around it (it is trimmed before use)
-EMAIL = rf"^[{SPACE}]*[^@{SPACE}]+@[^@{SPACE}]+[{SPACE}]*$"
+EMAIL = rf"^[{SPACE}]*[^@{SPACE}]+@[^@{SPACE}]+[{SPACE}]*{END}"
+LANGUAGE = rf"^[a-z]{{2,3}}(-[A-Za-z0-9]{{2,8}})?{END}"  # en, pt-BR
+COUNTRY = rf"^[A-Z]{{2}}{END}"  # ISO 3166-1 alpha-2
+CURRENCY = rf"^[A-Z]{{3}}{END}"  # ISO 4217
