@@ -47,9 +47,9 @@ from returns_service.api.request_log import configure_logging, request_log_middl
 from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
 from returns_service.db.engine import close_pool, open_pool
-from returns_service.services.runtime import runtime_from_settings
-from returns_service.services.stores import ensure_default_store
-from returns_service.services.worker import WorkerConfig, run_forever
+from returns_service.services.platform.runtime import runtime_from_settings
+from returns_service.services.platform.worker import WorkerConfig, run_forever
+from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
 from returns_service.web.pages import WEB_DIR, PortalPages, static_files
 from returns_service.web.station import StationPages

@@ -37,7 +37,7 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _default_store_id(settings: Settings) -> int:
-    from returns_service.services.stores import ensure_default_store
+    from returns_service.services.store.stores import ensure_default_store
 
     store = await ensure_default_store(settings.store_name, settings.store_timezone, SystemClock())
     return store.id
@@ -104,8 +104,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from returns_service.app import worker_config
-    from returns_service.services.runtime import runtime_from_settings
-    from returns_service.services.worker import run_forever, run_once
+    from returns_service.services.platform.runtime import runtime_from_settings
+    from returns_service.services.platform.worker import run_forever, run_once
 
     runtime = runtime_from_settings(settings, SystemClock())
     config = worker_config(settings)
@@ -127,7 +127,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
-    from returns_service.services import auth
+    from returns_service.services.platform import auth
 
     clock = SystemClock()
     asyncio.run(migrate())
@@ -151,7 +151,7 @@ def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
     from returns_service.adapters.csv_orders import orders_from_csv
-    from returns_service.services.orders import upsert_order
+    from returns_service.services.store.orders import upsert_order
 
     documents = orders_from_csv(Path(args.file).read_text(encoding="utf-8-sig"))
     asyncio.run(migrate())

@@ -23,16 +23,16 @@ from returns_service.domain.orders import (
     OrderLineDocument,
 )
 from returns_service.domain.policy import PolicyRule, ReturnPolicy, RuleMatch
-from returns_service.services.auth import create_staff_token, revoke_token
-from returns_service.services.cases import open_case
-from returns_service.services.catalog import put_product
-from returns_service.services.conversation import customer_writes
-from returns_service.services.eligibility import evaluate_order
-from returns_service.services.orders import upsert_order
-from returns_service.services.policy import put_policy
-from returns_service.services.portal import exchange_options
-from returns_service.services.runtime import Runtime
-from returns_service.services.staff import NewAgent, NewStation, create_agent, create_station
+from returns_service.services.cases.conversation import customer_writes
+from returns_service.services.cases.opening import open_case
+from returns_service.services.platform.auth import create_staff_token, revoke_token
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.catalog import put_product
+from returns_service.services.store.eligibility import evaluate_order
+from returns_service.services.store.orders import upsert_order
+from returns_service.services.store.policy import put_policy
+from returns_service.services.store.portal import exchange_options
+from returns_service.services.store.staff import NewAgent, NewStation, create_agent, create_station
 
 DEMO_PREFIX = "demo-"
 DEMO_STATION = "Dock 1"

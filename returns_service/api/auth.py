@@ -12,7 +12,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, NotAuthenticated
-from returns_service.services.auth import (
+from returns_service.services.platform.auth import (
     PORTAL_TOKEN_PREFIX,
     authenticate_staff,
     verify_portal_session,

@@ -10,7 +10,7 @@ from litestar import Request, Response
 from litestar.params import HeaderParameter
 
 from returns_service.domain.access import Caller
-from returns_service.services.idempotency import caller_scope, fingerprint, run_idempotent
+from returns_service.services.platform.idempotency import caller_scope, fingerprint, run_idempotent
 
 IdempotencyKeyHeader = Annotated[
     str | None,

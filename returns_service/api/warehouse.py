@@ -13,9 +13,9 @@ from litestar.params import JSONBody, PathParameter
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
-from returns_service.services import warehouse
-from returns_service.services.case_views import CaseView
-from returns_service.services.warehouse import Inspection, ScanResult
+from returns_service.services.cases.views import CaseView
+from returns_service.services.fulfilment import warehouse
+from returns_service.services.fulfilment.warehouse import Inspection, ScanResult
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 

@@ -1,1 +1,2 @@
-"""Use cases. Each opens its transaction, loads, asks the domain, saves."""
+"""Use cases, one package per capability (cases, fulfilment, money, store, platform). Each use
+case opens its transaction, loads, asks the domain, saves."""

@@ -533,7 +533,7 @@ class Translator:
         return format_currency(units, money.currency, locale=self.locale)
 
 
-# How our own code words these events in English (services/assignment.py, cases.py); the
+# How our own code words these events in English (services/cases/assignment.py, opening.py, decisions.py); the
 # customer pages show them in the customer's language instead.
 ASSIGNED = re.compile(r"^(?P<name>.+?) is (?:now )?your concierge for this return\.$")
 

@@ -26,10 +26,12 @@ from returns_service.domain.cases import (
     ReturnRequest,
 )
 from returns_service.domain.errors import DomainError, TooManyAttempts
-from returns_service.services import case_lists, case_views, cases, conversation, labels, portal
-from returns_service.services.auth import verify_portal_session
-from returns_service.services.idempotency import fingerprint, run_idempotent
-from returns_service.services.policy import get_policy
+from returns_service.services.cases import conversation, decisions, lists, opening, views
+from returns_service.services.fulfilment import labels
+from returns_service.services.platform.auth import verify_portal_session
+from returns_service.services.platform.idempotency import fingerprint, run_idempotent
+from returns_service.services.store import portal
+from returns_service.services.store.policy import get_policy
 from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
 
 WEB_DIR = Path(__file__).parent
@@ -259,7 +261,7 @@ class PortalPages(Controller):
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
 
         async def operation() -> tuple[int, bytes]:
-            number = await cases.open_case(caller, request_doc, state.runtime)
+            number = await opening.open_case(caller, request_doc, state.runtime)
             return 201, number.encode()
 
         try:
@@ -314,7 +316,7 @@ class PortalPages(Controller):
             return _to_find()
         caller, t = found
         try:
-            await cases.cancel(caller, number, state.runtime)
+            await decisions.cancel(caller, number, state.runtime)
         except DomainError as error:
             return await _case_page(request, caller, t, state, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}", status_code=303)
@@ -347,7 +349,7 @@ async def _order_page(
     error: str | None = None,
 ) -> Template:
     order = await portal.order_view(caller, state.clock)
-    page = await case_lists.case_page(caller, assignee="any", limit=100)
+    page = await lists.case_page(caller, assignee="any", limit=100)
     return render_page(
         request,
         "portal/order.html",
@@ -368,7 +370,7 @@ async def _case_page(
     number: str,
     error: str | None = None,
 ) -> Template:
-    view = await case_views.case_view(caller, number)
+    view = await views.case_view(caller, number)
     policy = await get_policy(caller.store_id)
     steps = []
     if view.status == "requested":
@@ -394,7 +396,7 @@ async def _case_page(
         t,
         200,
         case=view,
-        messages=await case_views.messages(caller, number),
+        messages=await views.messages(caller, number),
         next_steps=steps,
         created=request.query_params.get("created") == "1",
         error=error,

@@ -15,8 +15,8 @@ from litestar.response import Redirect, Template
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import DomainError
 from returns_service.domain.settlement import Condition, Disposition
-from returns_service.services import warehouse
-from returns_service.services.auth import authenticate_staff
+from returns_service.services.fulfilment import warehouse
+from returns_service.services.platform.auth import authenticate_staff
 from returns_service.web.i18n import Translator
 from returns_service.web.pages import PUBLIC, STATION_COOKIE, form_int, is_secure, render_page
 

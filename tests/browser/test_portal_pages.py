@@ -15,11 +15,11 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.auth import create_staff_token
-from returns_service.services.catalog import put_product
-from returns_service.services.orders import upsert_order
-from returns_service.services.policy import put_policy
-from returns_service.services.staff import NewAgent, create_agent
+from returns_service.services.platform.auth import create_staff_token
+from returns_service.services.store.catalog import put_product
+from returns_service.services.store.orders import upsert_order
+from returns_service.services.store.policy import put_policy
+from returns_service.services.store.staff import NewAgent, create_agent
 from tests.browser.conftest import shot
 from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
 

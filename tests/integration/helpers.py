@@ -8,7 +8,7 @@ import httpx
 
 from returns_service.clock import Clock
 from returns_service.domain.access import Role
-from returns_service.services.auth import create_staff_token
+from returns_service.services.platform.auth import create_staff_token
 
 Client = httpx.AsyncClient
 

@@ -20,7 +20,8 @@ from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services import catalog, orders, policy, staff, tracking
+from returns_service.services.fulfilment import tracking
+from returns_service.services.store import catalog, orders, policy, staff
 
 
 class PolicyController(Controller):

@@ -17,21 +17,14 @@ from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempo
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
-from returns_service.services import (
-    agents,
-    case_lists,
-    case_views,
-    cases,
-    conversation,
-    exchanges,
-    labels,
-    money,
-    staff,
-)
-from returns_service.services.agents import AgentPatch, AgentView
-from returns_service.services.case_lists import CasePage
-from returns_service.services.case_views import AgentCaseView
-from returns_service.services.conversation import MacroIn, MacroPatch, MacroView
+from returns_service.services.cases import agents, conversation, decisions, lists, views
+from returns_service.services.cases.agents import AgentPatch, AgentView
+from returns_service.services.cases.conversation import MacroIn, MacroPatch, MacroView
+from returns_service.services.cases.lists import CasePage
+from returns_service.services.cases.views import AgentCaseView
+from returns_service.services.fulfilment import exchanges, labels
+from returns_service.services.money import refunds
+from returns_service.services.store import staff
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
@@ -90,7 +83,7 @@ class CasesController(Controller):
         limit: Limit = 50,
     ) -> CasePage:
         default = "me" if caller.role is Role.AGENT else "any"
-        return await case_lists.case_page(
+        return await lists.case_page(
             caller,
             statuses=_statuses(status),
             assignee=assignee or default,
@@ -100,7 +93,7 @@ class CasesController(Controller):
 
     @get("/{number:str}", summary="The case with the customer's orders, cases and messages")
     async def get_case(self, caller: NamedDependency[Caller], number: CaseNumber) -> AgentCaseView:
-        return await case_views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number)
 
     @post(
         "/{number:str}/messages", summary="Reply to the customer (text or macro)", status_code=201
@@ -113,7 +106,7 @@ class CasesController(Controller):
         state: State,
     ) -> AgentCaseView:
         await conversation.agent_replies(caller, number, data.body, data.macro_id, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number)
 
     @post(
         "/{number:str}/notes",
@@ -128,7 +121,7 @@ class CasesController(Controller):
         state: State,
     ) -> AgentCaseView:
         await conversation.add_note(caller, number, data.body, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number)
 
     @post(
         "/{number:str}/approve",
@@ -146,8 +139,8 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def handler() -> AgentCaseView:
             # approving issues the label (and may ship an advance replacement)
-            await cases.approve(caller, number, data.comment if data else None, state.runtime)
-            return await case_views.agent_case_view(caller, number)
+            await decisions.approve(caller, number, data.comment if data else None, state.runtime)
+            return await views.agent_case_view(caller, number)
 
         return await respond_idempotently(request, caller, idempotency_key, 200, handler)
 
@@ -159,15 +152,15 @@ class CasesController(Controller):
         data: JSONBody[RejectIn],
         state: State,
     ) -> AgentCaseView:
-        await cases.reject(caller, number, data.reason, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        await decisions.reject(caller, number, data.reason, state.runtime)
+        return await views.agent_case_view(caller, number)
 
     @post("/{number:str}/close", summary="Close the case", status_code=200)
     async def close(
         self, caller: NamedDependency[Caller], number: CaseNumber, state: State
     ) -> AgentCaseView:
-        await cases.close(caller, number, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        await decisions.close(caller, number, state.runtime)
+        return await views.agent_case_view(caller, number)
 
     @post(
         "/{number:str}/reassign",
@@ -182,8 +175,8 @@ class CasesController(Controller):
         data: JSONBody[ReassignIn],
         state: State,
     ) -> AgentCaseView:
-        await cases.reassign(caller, number, data.agent_id, data.reason, state.runtime)
-        return await case_views.agent_case_view(caller, number)
+        await decisions.reassign(caller, number, data.agent_id, data.reason, state.runtime)
+        return await views.agent_case_view(caller, number)
 
     @post("/{number:str}/label", summary="Issue or re-issue the prepaid label", status_code=201)
     async def label(
@@ -196,7 +189,7 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def handler() -> AgentCaseView:
             await labels.reissue(caller, number, state.runtime)
-            return await case_views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number)
 
         return await respond_idempotently(request, caller, idempotency_key, 201, handler)
 
@@ -233,7 +226,7 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def handler() -> AgentCaseView:
             await exchanges.ship_now(caller, number, state.runtime)
-            return await case_views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number)
 
         return await respond_idempotently(request, caller, idempotency_key, 200, handler)
 
@@ -252,8 +245,8 @@ class CasesController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[AgentCaseView]:
         async def handler() -> AgentCaseView:
-            await money.refund_case(caller, number, data.amount if data else None, state.runtime)
-            return await case_views.agent_case_view(caller, number)
+            await refunds.refund_case(caller, number, data.amount if data else None, state.runtime)
+            return await views.agent_case_view(caller, number)
 
         return await respond_idempotently(request, caller, idempotency_key, 200, handler)
 

@@ -12,8 +12,8 @@ from litestar.params import FromPath, JSONBody
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.api.portal.schemas import SessionRequest, SessionResponse
 from returns_service.domain.access import Caller, Role
-from returns_service.services import portal
-from returns_service.services.portal import ExchangeOption, LookupLimits, OrderView
+from returns_service.services.store import portal
+from returns_service.services.store.portal import ExchangeOption, LookupLimits, OrderView
 
 
 class PortalSessionController(Controller):

@@ -14,9 +14,10 @@ from returns_service.api.auth import allow
 from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
-from returns_service.services import aftercare, case_lists, case_views, cases, conversation, labels
-from returns_service.services.case_lists import CasePage
-from returns_service.services.case_views import CaseView, MessageView
+from returns_service.services.cases import conversation, decisions, lists, opening, views
+from returns_service.services.cases.lists import CasePage
+from returns_service.services.cases.views import CaseView, MessageView
+from returns_service.services.fulfilment import aftercare, labels
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
@@ -41,8 +42,8 @@ class PortalReturnsController(Controller):
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[CaseView]:
         async def handler() -> CaseView:
-            number = await cases.open_case(caller, data, state.runtime)
-            return await case_views.case_view(caller, number)
+            number = await opening.open_case(caller, data, state.runtime)
+            return await views.case_view(caller, number)
 
         return await respond_idempotently(request, caller, idempotency_key, 201, handler)
 
@@ -53,17 +54,17 @@ class PortalReturnsController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Limit = 50,
     ) -> CasePage:
-        return await case_lists.case_page(caller, assignee="any", cursor=cursor, limit=limit)
+        return await lists.case_page(caller, assignee="any", cursor=cursor, limit=limit)
 
     @get("/{number:str}", summary="A return as the customer sees it")
     async def get_return(self, caller: NamedDependency[Caller], number: CaseNumber) -> CaseView:
-        return await case_views.case_view(caller, number)
+        return await views.case_view(caller, number)
 
     @get("/{number:str}/messages", summary="The conversation with the concierge")
     async def get_messages(
         self, caller: NamedDependency[Caller], number: CaseNumber
     ) -> list[MessageView]:
-        return await case_views.messages(caller, number)
+        return await views.messages(caller, number)
 
     @post("/{number:str}/messages", summary="Write to the concierge", status_code=201)
     async def post_message(
@@ -74,7 +75,7 @@ class PortalReturnsController(Controller):
         state: State,
     ) -> list[MessageView]:
         await conversation.customer_writes(caller, number, data.body, state.runtime)
-        return await case_views.messages(caller, number)
+        return await views.messages(caller, number)
 
     @post(
         "/{number:str}/cancel",
@@ -84,8 +85,8 @@ class PortalReturnsController(Controller):
     async def cancel(
         self, caller: NamedDependency[Caller], number: CaseNumber, state: State
     ) -> CaseView:
-        await cases.cancel(caller, number, state.runtime)
-        return await case_views.case_view(caller, number)
+        await decisions.cancel(caller, number, state.runtime)
+        return await views.case_view(caller, number)
 
     @get(
         "/{number:str}/label.pdf",
@@ -113,4 +114,4 @@ class PortalReturnsController(Controller):
         state: State,
     ) -> CaseView:
         await aftercare.rate(caller, number, data, state.runtime)
-        return await case_views.case_view(caller, number)
+        return await views.case_view(caller, number)

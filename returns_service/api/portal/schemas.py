@@ -5,7 +5,7 @@ from typing import Annotated
 
 import msgspec
 
-from returns_service.services.portal import OrderView
+from returns_service.services.store.portal import OrderView
 
 
 class SessionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

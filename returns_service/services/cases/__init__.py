@@ -1,0 +1,2 @@
+"""Return cases: opening them, the decisions on them, who owns them, the conversation, and
+reading them."""

@@ -1,0 +1,186 @@
+"""The conversation of a case: messages between customer and concierge, internal notes, and
+the canned replies (macros) agents answer with."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import asyncpg
+import msgspec
+
+from returns_service.db.engine import DB
+from returns_service.db.tables import CaseMessage, CaseNote, Macro, ReturnCase
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
+from returns_service.domain.macros import check_macro, render
+from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.platform.runtime import Runtime
+
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class MacroIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    body: Body
+
+
+class MacroPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    body: Body | None = None
+
+
+class MacroView(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    body: str
+
+
+async def customer_writes(caller: Caller, number: str, body: str, rt: Runtime) -> None:
+    if caller.role is not Role.CUSTOMER:
+        raise Forbidden("only the customer writes here")
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await CaseMessage.insert(
+            CaseMessage(
+                store=case.store_id,
+                case=case.id,
+                at=rt.clock.now(),
+                author_kind="customer",
+                body=body.strip(),
+            )
+        )
+        await ReturnCase.update(
+            {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
+        ).where(ReturnCase.id == case.id)
+
+
+async def agent_replies(
+    caller: Caller, number: str, body: str | None, macro_id: int | None, rt: Runtime
+) -> None:
+    """A reply to the customer, typed or from a macro (placeholders filled), emailed to them."""
+    if (body is None) == (macro_id is None):
+        raise InvalidRequest("send either a body or a macro_id", field="body")
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if macro_id is not None:
+            macro = await Macro.select(Macro.body).where(
+                (Macro.store == caller.store_id) & (Macro.id == macro_id)
+            )
+            if not macro:
+                raise InvalidRequest(f"there is no macro {macro_id}", field="macro_id")
+            body = render(macro[0]["body"], await _placeholder_values(case, rt))
+        assert body is not None
+        text = body.strip()
+        if not text:
+            raise InvalidRequest("the message is empty", field="body")
+        await CaseMessage.insert(
+            CaseMessage(
+                store=case.store_id,
+                case=case.id,
+                at=rt.clock.now(),
+                author_kind="agent",
+                agent=caller.agent_id,
+                body=text,
+            )
+        )
+        await ReturnCase.update(
+            {ReturnCase.awaiting_reply: False, ReturnCase.updated_at: rt.clock.now()}
+        ).where(ReturnCase.id == case.id)
+        if caller.agent_id is not None and caller.agent_id != case.agent_id:
+            # a colleague answered: sign the email with their name
+            case.agent_name = (await actor_for(caller)).name
+        await email_customer(case, EmailTemplate.CONCIERGE_MESSAGE, rt, message=text)
+
+
+async def _placeholder_values(case: LockedCase, rt: Runtime) -> dict[str, str]:
+    rows = await ReturnCase.select(
+        ReturnCase.status,
+        ReturnCase.order.number.as_alias("order_number"),
+        ReturnCase.customer.last_name.as_alias("last_name"),
+    ).where(ReturnCase.id == case.id)
+    row = rows[0]
+    return {
+        "customer.first_name": case.first_name,
+        "customer.last_name": row["last_name"],
+        "customer.email": case.customer_email,
+        "case.number": case.number,
+        "case.status": row["status"],
+        "case.url": rt.case_link(case.number),
+        "order.number": row["order_number"],
+        "agent.display_name": case.agent_name or "",
+        "store.name": case.store_name,
+    }
+
+
+async def add_note(caller: Caller, number: str, body: str, rt: Runtime) -> None:
+    if caller.agent_id is None:
+        raise Forbidden("notes are written by agents")
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await CaseNote.insert(
+            CaseNote(
+                store=case.store_id,
+                case=case.id,
+                at=rt.clock.now(),
+                agent=caller.agent_id,
+                body=body.strip(),
+            )
+        )
+
+
+async def list_macros(caller: Caller) -> list[MacroView]:
+    rows = (
+        await Macro.select(Macro.id, Macro.name, Macro.body)
+        .where(Macro.store == caller.store_id)
+        .order_by(Macro.name)
+    )
+    return [MacroView(r["id"], r["name"], r["body"]) for r in rows]
+
+
+async def create_macro(caller: Caller, data: MacroIn, rt: Runtime) -> MacroView:
+    check_macro(data.body)
+    try:
+        rows = await Macro.insert(
+            Macro(
+                store=caller.store_id,
+                name=data.name.strip(),
+                body=data.body,
+                created_at=rt.clock.now(),
+                updated_at=rt.clock.now(),
+            )
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise Conflict(f"a macro named {data.name!r} already exists") from error
+    return MacroView(rows[0]["id"], data.name.strip(), data.body)
+
+
+async def update_macro(caller: Caller, macro_id: int, data: MacroPatch, rt: Runtime) -> MacroView:
+    if data.body is not None:
+        check_macro(data.body)
+    values: dict[object, object] = {Macro.updated_at: rt.clock.now()}
+    if data.name is not None:
+        values[Macro.name] = data.name.strip()
+    if data.body is not None:
+        values[Macro.body] = data.body
+    try:
+        rows = await (
+            Macro.update(values)  # type: ignore[arg-type]
+            .where((Macro.store == caller.store_id) & (Macro.id == macro_id))
+            .returning(Macro.id, Macro.name, Macro.body)
+        )
+    except asyncpg.UniqueViolationError as error:
+        raise Conflict(f"a macro named {data.name!r} already exists") from error
+    if not rows:
+        raise NotFound(f"there is no macro {macro_id}")
+    return MacroView(rows[0]["id"], rows[0]["name"], rows[0]["body"])
+
+
+async def delete_macro(caller: Caller, macro_id: int) -> None:
+    rows = await (
+        Macro.delete()
+        .where((Macro.store == caller.store_id) & (Macro.id == macro_id))
+        .returning(Macro.id)
+    )
+    if not rows:
+        raise NotFound(f"there is no macro {macro_id}")

@@ -1,0 +1,247 @@
+"""Opening a case: a customer asks to return lines of their order; what the policy allows is
+approved at once (with a label and, for an advance exchange, the replacement), the rest waits
+for the concierge. Everything in one transaction, with its timeline events and emails."""
+
+from __future__ import annotations
+
+from returns_service.db import sql
+from returns_service.db.engine import DB
+from returns_service.db.tables import Variant
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import (
+    EXCEPTION_REQUESTABLE,
+    SYSTEM,
+    Actor,
+    CaseStatus,
+    RequestedItem,
+    Resolution,
+    ReturnRequest,
+    new_case_number,
+)
+from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.services.cases import assignment, timeline
+from returns_service.services.cases.records import (
+    LockedCase,
+    email_customer,
+)
+from returns_service.services.fulfilment import exchanges, labels
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.eligibility import EvaluatedLine, evaluate_order
+from returns_service.services.store.stores import get_store
+
+
+class OutOfStock(Conflict):
+    code = "out-of-stock"
+    title = "Not in stock"
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a case
+
+
+async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
+    """A customer asks to return lines of the order they signed in with. Returns the number."""
+    if caller.role is not Role.CUSTOMER or caller.order_id is None or caller.customer_id is None:
+        raise Forbidden("only a customer signed in to an order can open a return")
+    request.check()
+    now = rt.clock.now()
+    async with DB.transaction():
+        order = await evaluate_order(caller, caller.order_id, rt.clock, lock=True)
+        outside_policy = False
+        checked: list[tuple[RequestedItem, EvaluatedLine, str | None]] = []
+        for n, item in enumerate(request.items):
+            line = order.line(item.line_id)
+            if line is None:
+                raise InvalidRequest(
+                    f"line {item.line_id} is not part of order {order.number}",
+                    field=f"items[{n}].line_id",
+                )
+            outside_reason = _check_quantity(item, line, n)
+            outside_policy = outside_policy or outside_reason is not None
+            checked.append((item, line, outside_reason))
+        language = order.customer_language or "en"
+        case_id, number = await _insert_case(
+            caller, order.id, language, request.comment or "", outside_policy, now
+        )
+        for n, (item, line, outside_reason) in enumerate(checked):
+            reserved = False
+            if item.resolution is Resolution.EXCHANGE and item.exchange_sku:
+                await _reserve_exchange_unit(caller.store_id, line, item, n)
+                reserved = True
+            await sql.execute(
+                """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
+                                          exchange_sku, exchange_reserved, outside_policy_reason,
+                                          unit_price_amount, currency, settled)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)""",
+                caller.store_id,
+                case_id,
+                line.view.id,
+                item.quantity,
+                item.reason.value,
+                item.resolution.value,
+                item.exchange_sku,
+                reserved,
+                outside_reason,
+                line.view.unit_price.amount,
+                line.view.unit_price.currency,
+            )
+        actor = Actor("customer", caller.customer_id, order.customer_first_name)
+        await timeline.record(
+            store_id=caller.store_id,
+            case_id=case_id,
+            actor=actor,
+            kind="status",
+            text="We received your return request.",
+            detail="outside the policy: a person decides" if outside_policy else "",
+            to_status=CaseStatus.REQUESTED,
+            at=now,
+        )
+        policy = order.policy
+        approve = policy.auto_approve and not outside_policy
+        # made in this transaction, so nobody else can see it yet: no lock to take
+        case = LockedCase(
+            id=case_id,
+            store_id=caller.store_id,
+            number=number,
+            status=CaseStatus.REQUESTED,
+            agent_id=None,
+            agent_name=None,
+            customer_id=caller.customer_id,
+            order_id=order.id,
+            customer_email=order.customer_email,
+            first_name=order.customer_first_name,
+            language=language,
+            outside_policy=outside_policy,
+            store_name=(await get_store(caller.store_id)).name,
+        )
+        if approve:
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.APPROVED,
+                actor=SYSTEM,
+                text="Your return is approved.",
+                detail="inside the policy: approved automatically",
+                at=now,
+            )
+            case.status = CaseStatus.APPROVED
+            await labels.issue_on_approval(case, policy, rt)
+        # The agents' lock is taken last and held to the commit: it serialises every
+        # assignment in the store, so only the assignment and the emails that name the
+        # concierge happen under it.
+        staff = await assignment.lock_staff(caller.store_id)
+        assigned = await assignment.assign(
+            staff,
+            store_id=caller.store_id,
+            case_id=case_id,
+            customer_id=caller.customer_id,
+            language=language,
+            actor=SYSTEM,
+            clock=rt.clock,
+        )
+        case.agent_id, case.agent_name = assigned.agent_id, assigned.display_name
+        if approve:
+            await announce_approval(case, policy, rt, SYSTEM)
+        else:
+            await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
+    return number
+
+
+async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
+    """The moment a case is approved: the label (where the policy pays for it), the approval
+    email, and an advance replacement when the policy ships on request."""
+    case.status = CaseStatus.APPROVED
+    await labels.issue_on_approval(case, policy, rt)
+    await announce_approval(case, policy, rt, actor)
+
+
+async def announce_approval(
+    case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor
+) -> None:
+    """Tell the customer (the email names their concierge) and ship an advance replacement
+    when the policy ships on request."""
+    await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+    await exchanges.on_event(case, "approved", policy, rt, actor)
+
+
+def _check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:
+    """Check the quantity against the policy; return why the item is outside it, if it is."""
+    field = f"items[{n}].quantity"
+    reason = line.view.ineligible_reason
+    if reason is None:
+        if item.quantity > line.view.returnable_quantity:
+            raise InvalidRequest(
+                f"only {line.view.returnable_quantity} of {line.view.title} can be returned",
+                field=field,
+            )
+        return None
+    if reason in EXCEPTION_REQUESTABLE:
+        if item.quantity > line.unreturned:
+            raise InvalidRequest(
+                f"only {line.unreturned} of {line.view.title} can be returned", field=field
+            )
+        return reason.value
+    raise InvalidRequest(
+        f"{line.view.title} cannot be returned ({reason.value})",
+        field=f"items[{n}].line_id",
+        reason=reason.value,
+    )
+
+
+async def _insert_case(
+    caller: Caller, order_id: int, language: str, comment: str, outside: bool, now: object
+) -> tuple[int, str]:
+    for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
+        number = new_case_number()
+        row = await sql.fetchrow(
+            """
+            INSERT INTO return_case (store, number, "order", customer, status, language, comment,
+                                     outside_policy, approved_as_exception, awaiting_reply,
+                                     created_at, updated_at)
+            VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8)
+            ON CONFLICT (store, number) DO NOTHING
+            RETURNING id
+            """,
+            caller.store_id,
+            number,
+            order_id,
+            caller.customer_id,
+            language,
+            comment,
+            outside,
+            now,
+        )
+        if row:
+            return row["id"], number
+    raise RuntimeError("could not find a free case number")
+
+
+async def _reserve_exchange_unit(
+    store_id: int, line: EvaluatedLine, item: RequestedItem, n: int
+) -> None:
+    """Hold `item.quantity` units of the replacement. Stock never goes below zero: the
+    decrement is conditional and runs under the variant's row lock."""
+    field = f"items[{n}].exchange_sku"
+    own = await Variant.select(Variant.product).where(
+        (Variant.store == store_id) & (Variant.sku == line.view.sku)
+    )
+    target = await Variant.select(Variant.id, Variant.product).where(
+        (Variant.store == store_id) & (Variant.sku == item.exchange_sku)
+    )
+    if not own or not target or own[0]["product"] != target[0]["product"]:
+        raise InvalidRequest(
+            f"{item.exchange_sku} is not another variant of {line.view.title}", field=field
+        )
+    if item.exchange_sku == line.view.sku:
+        raise InvalidRequest("an exchange needs a different variant", field=field)
+    taken = await Variant.raw(
+        "UPDATE variant SET stock = stock - {} WHERE id = {} AND stock >= {} RETURNING id",
+        item.quantity,
+        target[0]["id"],
+        item.quantity,
+    ).run()
+    if not taken:
+        raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)

@@ -1,0 +1,232 @@
+"""What happens after the replacement leaves, driven by the worker: reminders 7 and 2 days
+before an advance exchange's original is due, the overdue charge past the deadline, the
+"did it fit?" follow-up, and closing resolved cases. Plus the customer's rating."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Annotated
+
+import msgspec
+
+from returns_service.db.engine import DB
+from returns_service.db.tables import CaseMessage, FollowUp, ReturnCase, Shipment
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import SYSTEM, CaseStatus
+from returns_service.domain.emails import EmailTemplate
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import email_customer, lock_case, release_reservations
+from returns_service.services.fulfilment import labels
+from returns_service.services.money import refunds
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.stores import get_store
+
+log = logging.getLogger(__name__)
+
+
+class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+async def _lead(store_id: int) -> Caller:
+    # the worker acts for the whole store
+    return Caller(Role.LEAD, store_id)
+
+
+async def advance_deadlines(rt: Runtime) -> int:
+    """Remind, then charge, for advance replacements whose originals are not back."""
+    acted = 0
+    rows = await Shipment.raw(
+        """
+        SELECT s.id, s.store, s.return_deadline, s.reminded_7_at, s.reminded_2_at,
+               c.number
+          FROM shipment s JOIN return_case c ON c.id = s."case"
+         WHERE s.advance AND s.original_received_at IS NULL AND s.overdue_at IS NULL
+         ORDER BY s.return_deadline, s.id
+        """
+    ).run()
+    for row in rows:
+        today = rt.clock.now().astimezone((await get_store(row["store"])).tz).date()
+        days_left = (row["return_deadline"] - today).days
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            if days_left < 0:
+                still_due = Shipment.id.is_not_null()  # the charge: overdue_at checked below
+            elif days_left <= 2:
+                still_due = Shipment.reminded_2_at.is_null()
+            else:
+                still_due = Shipment.reminded_7_at.is_null()
+            current = await Shipment.select(Shipment.id).where(
+                (Shipment.id == row["id"])
+                & Shipment.original_received_at.is_null()
+                & Shipment.overdue_at.is_null()
+                & still_due
+            )
+            if not current:
+                continue  # the original arrived, or another worker acted, while we waited
+            if days_left < 0:
+                await refunds.charge_overdue(row["id"], case, rt)
+            elif days_left <= 2 and row["reminded_2_at"] is None:
+                await email_customer(
+                    case,
+                    EmailTemplate.RETURN_REMINDER,
+                    rt,
+                    detail=row["return_deadline"].isoformat(),
+                )
+                await Shipment.update({Shipment.reminded_2_at: rt.clock.now()}).where(
+                    Shipment.id == row["id"]
+                )
+            elif 2 < days_left <= 7 and row["reminded_7_at"] is None:
+                await email_customer(
+                    case,
+                    EmailTemplate.RETURN_REMINDER,
+                    rt,
+                    detail=row["return_deadline"].isoformat(),
+                )
+                await Shipment.update({Shipment.reminded_7_at: rt.clock.now()}).where(
+                    Shipment.id == row["id"]
+                )
+            else:
+                continue
+        acted += 1
+    return acted
+
+
+async def follow_ups(rt: Runtime) -> int:
+    """Some days after a replacement was delivered: "did it fit?" with a 1-5 rating."""
+    due = rt.clock.now() - timedelta(days=rt.follow_up_days)
+    rows = await Shipment.raw(
+        """
+        SELECT s.id, s.store, c.number FROM shipment s JOIN return_case c ON c.id = s."case"
+         WHERE s.delivered_at IS NOT NULL AND s.delivered_at <= {} AND s.follow_up_sent_at IS NULL
+         ORDER BY s.id
+        """,
+        due,
+    ).run()
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            await email_customer(case, EmailTemplate.FOLLOW_UP, rt)
+            await Shipment.update({Shipment.follow_up_sent_at: rt.clock.now()}).where(
+                Shipment.id == row["id"]
+            )
+    return len(rows)
+
+
+async def close_resolved(rt: Runtime) -> int:
+    """Resolved cases close by themselves after a quiet period (the agent can close sooner)."""
+    due = rt.clock.now() - timedelta(days=rt.auto_close_days)
+    rows = await ReturnCase.select(ReturnCase.store, ReturnCase.number).where(
+        (ReturnCase.status == CaseStatus.RESOLVED.value) & (ReturnCase.resolved_at <= due)
+    )
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            if case.status is not CaseStatus.RESOLVED:
+                continue  # closed (or moved) by someone else meanwhile
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.CLOSED,
+                actor=SYSTEM,
+                text="This return is complete and closed.",
+                at=rt.clock.now(),
+            )
+            await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
+    return len(rows)
+
+
+async def expire_unsent(rt: Runtime) -> int:
+    """Approved returns whose parcel never left within the expiry period expire: the units
+    held for an exchange go back on the shelf and the label is voided."""
+    due = rt.clock.now() - timedelta(days=rt.expire_after_days)
+    rows = await ReturnCase.raw(
+        """
+        SELECT c.store, c.number FROM return_case c
+         WHERE c.status = 'approved'
+           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
+           AND (SELECT max(e.at) FROM case_event e
+                 WHERE e."case" = c.id AND e.to_status = 'approved') <= {}
+        """,
+        due,
+    ).run()
+    for row in rows:
+        async with DB.transaction():
+            case = await lock_case(await _lead(row["store"]), row["number"])
+            if case.status is not CaseStatus.APPROVED:
+                continue
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.EXPIRED,
+                actor=SYSTEM,
+                text=(
+                    "This return expired: the parcel was not sent within "
+                    f"{rt.expire_after_days} days."
+                ),
+                at=rt.clock.now(),
+            )
+            await release_reservations(case.id)
+            await labels.void_active(case, rt)
+    return len(rows)
+
+
+async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None:
+    """The customer's answer to "did it fit?". Three or less goes straight to a person: the
+    conversation reopens with the same concierge."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        await FollowUp.raw(
+            """
+            INSERT INTO follow_up (store, "case", rating, comment, at) VALUES ({}, {}, {}, {}, {})
+            ON CONFLICT ("case") DO UPDATE SET rating = EXCLUDED.rating,
+                   comment = EXCLUDED.comment, at = EXCLUDED.at
+            """,
+            case.store_id,
+            case.id,
+            rating.rating,
+            rating.comment or "",
+            rt.clock.now(),
+        ).run()
+        low = rating.rating <= 3
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=SYSTEM,
+            kind="rating",
+            text=(
+                f"You rated the exchange {rating.rating}/5. "
+                + ("Your concierge will be in touch." if low else "Thank you!")
+            ),
+            detail=(rating.comment or "") + (" (low rating: reach out)" if low else ""),
+            at=rt.clock.now(),
+        )
+        if low:
+            await ReturnCase.update({ReturnCase.awaiting_reply: True}).where(
+                ReturnCase.id == case.id
+            )
+            if rating.comment:
+                await CaseMessage.insert(
+                    CaseMessage(
+                        store=case.store_id,
+                        case=case.id,
+                        at=rt.clock.now(),
+                        author_kind="customer",
+                        body=rating.comment,
+                    )
+                )
+
+
+async def run_all(rt: Runtime) -> int:
+    """Each job on its own: one failing (a declined card, say) does not stop the others."""
+    done = 0
+    for job in (advance_deadlines, follow_ups, close_resolved, expire_unsent):
+        try:
+            done += await job(rt)
+        except Exception:  # logged; retried on the next pass
+            log.exception("aftercare job %s failed", job.__name__)
+    return done

@@ -1,0 +1,210 @@
+"""Replacements for exchanges, and advance exchanges: the new size may leave before the
+original is back (on request, on the first carrier scan, or only on receipt: the policy's
+choice), as long as the customer's open advance exposure stays within the policy's limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from returns_service.db.engine import DB
+from returns_service.db.tables import CaseItem, Shipment, Variant
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict
+from returns_service.domain.exchanges import exposure_allows, ships_now
+from returns_service.domain.money import Money
+from returns_service.domain.policy import ReturnPolicy
+from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.policy import get_policy
+from returns_service.services.store.stores import get_store
+
+# Statuses in which the original has not reached the warehouse yet: a shipment is "advance".
+BEFORE_RECEIPT = frozenset({CaseStatus.REQUESTED, CaseStatus.APPROVED, CaseStatus.IN_TRANSIT})
+SHIPPABLE = frozenset(
+    {CaseStatus.APPROVED, CaseStatus.IN_TRANSIT, CaseStatus.RECEIVED, CaseStatus.INSPECTED}
+)
+
+
+async def open_exposure(store_id: int, customer_id: int) -> int:
+    """Value of advance replacements out whose originals have not arrived (and not charged)."""
+    rows = await Shipment.raw(
+        """
+        SELECT COALESCE(sum(value_amount), 0) AS open FROM shipment
+         WHERE store = {} AND customer = {} AND advance AND original_received_at IS NULL
+           AND overdue_at IS NULL
+        """,
+        store_id,
+        customer_id,
+    ).run()
+    return int(rows[0]["open"])
+
+
+@dataclass(frozen=True, slots=True)
+class ShipOutcome:
+    shipped: int
+    held: list[str]  # why a replacement could not leave (for the agent)
+
+
+async def on_event(
+    case: LockedCase, event: str, policy: ReturnPolicy, rt: Runtime, actor: Actor
+) -> ShipOutcome:
+    """Ship waiting replacements if the policy's advance mode says this event (`approved`,
+    `in_transit`) is the moment."""
+    if not ships_now(policy.advance_exchange, event):
+        return ShipOutcome(0, [])
+    return await ship_waiting(case, policy, rt, actor, reason=f"policy {policy.advance_exchange}")
+
+
+async def ship_now(caller: Caller, number: str, rt: Runtime) -> None:
+    """An agent ships the replacement now (an advance exchange if the original is not back)."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in SHIPPABLE:
+            raise Conflict(f"a {case.status.value} case ships no replacement")
+        policy = await get_policy(case.store_id)
+        outcome = await ship_waiting(
+            case, policy, rt, await actor_for(caller), reason="shipped by the agent"
+        )
+        if not outcome.shipped:
+            raise Conflict(
+                "; ".join(outcome.held) or "no replacement is waiting to ship on this case"
+            )
+        await resolve_if_settled(case, rt, await actor_for(caller))
+
+
+async def ship_waiting(
+    case: LockedCase,
+    policy: ReturnPolicy,
+    rt: Runtime,
+    actor: Actor,
+    *,
+    reason: str,
+    only_items: list[int] | None = None,
+) -> ShipOutcome:
+    """Ship the exchange items of a locked case that have no replacement yet (all of them,
+    or `only_items`). What cannot ship is recorded for the agent and returned in `held`."""
+    items = await CaseItem.raw(
+        """
+        SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
+               v.currency
+          FROM case_item ci
+          LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
+         WHERE ci."case" = {} AND ci.resolution = 'exchange' AND NOT ci.settled
+           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s.item = ci.id)
+         ORDER BY ci.id
+        """,
+        case.id,
+    ).run()
+    if only_items is not None:
+        items = [i for i in items if i["id"] in only_items]
+    shipped = 0
+    held: list[str] = []
+    now = rt.clock.now()
+    advance = case.status in BEFORE_RECEIPT
+    for item in items:
+        value = Money(int(item["price_amount"] or 0) * item["quantity"], item["currency"] or "USD")
+        if advance:
+            # one customer's advance shipments are decided one at a time
+            await Shipment.raw(
+                "SELECT id FROM customer WHERE id = {} FOR UPDATE", case.customer_id
+            ).run()
+            limit = policy.advance_exchange_max_open
+            exposure = await open_exposure(case.store_id, case.customer_id)
+            if value.currency != limit.currency or not exposure_allows(
+                exposure, value.amount, limit.amount
+            ):
+                why = (
+                    f"advance exchange held: open exposure {exposure} + {value.amount} "
+                    f"{value.currency} would exceed the limit of {limit.amount} "
+                    f"{limit.currency}; it ships on receipt"
+                )
+                held.append(why)
+                await timeline.record(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    actor=actor,
+                    kind="exchange_waits",
+                    text="Your replacement ships as soon as the original reaches us.",
+                    detail=why,
+                    at=now,
+                )
+                continue
+        if not item["exchange_reserved"]:
+            # the unit was released (or never held): take it now, or tell the agent
+            taken = await Variant.raw(
+                "UPDATE variant SET stock = stock - {} WHERE store = {} AND sku = {} "
+                "AND stock >= {} RETURNING id",
+                item["quantity"],
+                case.store_id,
+                item["exchange_sku"],
+                item["quantity"],
+            ).run()
+            if not taken:
+                held.append(f"{item['exchange_sku']} is out of stock")
+                await timeline.record(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    actor=actor,
+                    kind="exchange_out_of_stock",
+                    text="Your replacement is out of stock for the moment; we will be in touch.",
+                    detail=f"{item['exchange_sku']} out of stock: offer another size or a refund",
+                    at=now,
+                    customer_visible=True,
+                )
+                continue
+        tracking = new_tracking_number(OUTBOUND_PREFIX)
+        deadline = None
+        if advance:
+            tz = (await get_store(case.store_id)).tz
+            deadline = (
+                now.astimezone(tz) + timedelta(days=policy.advance_exchange_return_days)
+            ).date()
+        await Shipment.insert(
+            Shipment(
+                store=case.store_id,
+                case=case.id,
+                item=item["id"],
+                customer=case.customer_id,
+                sku=item["exchange_sku"],
+                quantity=item["quantity"],
+                value_amount=value.amount,
+                currency=value.currency,
+                tracking_number=tracking,
+                advance=advance,
+                shipped_at=now,
+                return_deadline=deadline,
+            )
+        )
+        await CaseItem.update({CaseItem.exchange_reserved: False, CaseItem.settled: True}).where(
+            CaseItem.id == item["id"]
+        )
+        text = f"Your replacement {item['exchange_sku']} is on its way (tracking {tracking})."
+        extra = (
+            f"Please send the original back by {deadline.isoformat()}."
+            if deadline
+            else "Thank you for sending the original back."
+        )
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=actor,
+            kind="replacement_shipped",
+            text=f"{text} {extra}",
+            detail=f"{'advance' if advance else 'after receipt'}; {reason}",
+            at=now,
+        )
+        await email_customer(
+            case,
+            EmailTemplate.REPLACEMENT_SHIPPED,
+            rt,
+            detail=f"{item['exchange_sku']}, tracking {tracking}",
+            extra=extra,
+        )
+        shipped += 1
+    return ShipOutcome(shipped, held)

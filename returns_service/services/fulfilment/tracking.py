@@ -1,0 +1,149 @@
+"""Carrier tracking events: a return label's first scan puts the case in transit (and may ship
+an advance replacement); delivery to the warehouse is recorded; a replacement's delivery
+starts the follow-up clock. Signed per carrier; unknown parcels and replays change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated, Literal
+
+import msgspec
+
+from returns_service.db.engine import DB
+from returns_service.db.tables import Label, Shipment, TrackingEvent
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
+from returns_service.domain.orders import AwareDatetime
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import LockedCase, lock_case
+from returns_service.services.fulfilment import exchanges
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.policy import get_policy
+
+CARRIER = Actor("system", None, "carrier")
+
+
+class CarrierEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    tracking_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    status: Literal["in_transit", "delivered"]
+    occurred_at: AwareDatetime
+
+
+class TrackingResult(msgspec.Struct, frozen=True):
+    tracking_number: str
+    status: str
+    applied: bool  # false for a replayed event
+    case_number: str
+
+
+class UnknownTracking(NotFound):
+    code = "unknown-tracking-number"
+    title = "No label or shipment has this tracking number"
+
+
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """`X-Carrier-Signature: sha256=<hex HMAC-SHA256 of the raw body>`."""
+    if not header or not secret:
+        return False
+    given = header.strip().removeprefix("sha256=")
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def handle_event(
+    store_id: int, carrier: str, body: bytes, signature: str | None, secret: str, rt: Runtime
+) -> TrackingResult:
+    if not verify_signature(secret, body, signature):
+        raise NotAuthenticated("the X-Carrier-Signature does not match the body")
+    try:
+        event = msgspec.json.decode(body, type=CarrierEvent)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise InvalidRequest(f"the tracking event could not be read: {error}") from error
+    label = await Label.select(Label.id, Label.case.number.as_alias("number")).where(
+        (Label.store == store_id)
+        & (Label.tracking_number == event.tracking_number)
+        & (Label.carrier == carrier)
+    )
+    shipment = await Shipment.select(Shipment.id, Shipment.case.number.as_alias("number")).where(
+        (Shipment.store == store_id) & (Shipment.tracking_number == event.tracking_number)
+    )
+    if not label and not shipment:
+        raise UnknownTracking(f"{carrier} tracking number {event.tracking_number} is not ours")
+    number = str((label or shipment)[0]["number"])
+    async with DB.transaction():
+        fresh = await TrackingEvent.raw(
+            """
+            INSERT INTO tracking_event (store, carrier, event_id, tracking_number, status,
+                                        occurred_at, received_at)
+            VALUES ({}, {}, {}, {}, {}, {}, {})
+            ON CONFLICT (store, carrier, event_id) DO NOTHING RETURNING id
+            """,
+            store_id,
+            carrier,
+            event.event_id,
+            event.tracking_number,
+            event.status,
+            event.occurred_at,
+            rt.clock.now(),
+        ).run()
+        if fresh:
+            case = await lock_case(Caller(Role.LEAD, store_id), number)
+            if label:
+                await _label_event(case, label[0]["id"], event, rt)
+            else:
+                await _shipment_event(case, shipment[0]["id"], event, rt)
+    return TrackingResult(event.tracking_number, event.status, bool(fresh), number)
+
+
+async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt: Runtime) -> None:
+    if event.status == "in_transit":
+        await Label.update({Label.in_transit_at: event.occurred_at}).where(
+            (Label.id == label_id) & Label.in_transit_at.is_null()
+        )
+        if case.status is CaseStatus.APPROVED:
+            await timeline.move(
+                store_id=case.store_id,
+                case_id=case.id,
+                current=case.status,
+                target=CaseStatus.IN_TRANSIT,
+                actor=CARRIER,
+                text="Your parcel is on its way to us.",
+                detail=f"first carrier scan {event.occurred_at.isoformat()}",
+                at=rt.clock.now(),
+            )
+            case.status = CaseStatus.IN_TRANSIT
+            policy = await get_policy(case.store_id)
+            await exchanges.on_event(case, "in_transit", policy, rt, CARRIER)
+    else:
+        await Label.update({Label.delivered_at: event.occurred_at}).where(
+            (Label.id == label_id) & Label.delivered_at.is_null()
+        )
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=CARRIER,
+            kind="delivered_to_warehouse",
+            text="The carrier delivered your parcel to our warehouse.",
+            at=rt.clock.now(),
+        )
+
+
+async def _shipment_event(
+    case: LockedCase, shipment_id: int, event: CarrierEvent, rt: Runtime
+) -> None:
+    if event.status != "delivered":
+        return
+    await Shipment.update({Shipment.delivered_at: event.occurred_at}).where(
+        (Shipment.id == shipment_id) & Shipment.delivered_at.is_null()
+    )
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=CARRIER,
+        kind="replacement_delivered",
+        text="Your replacement has been delivered.",
+        at=rt.clock.now(),
+    )

@@ -1,0 +1,308 @@
+"""The warehouse: a scan receives a parcel (once, however often it is scanned); an inspection
+grades each item, puts restocked units back on the shelf and settles what settles by itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from returns_service.db import case_reads
+from returns_service.db.engine import DB
+from returns_service.db.tables import (
+    CaseItem,
+    OrderLine,
+    Receipt,
+    Shipment,
+    UnexpectedParcel,
+    Variant,
+)
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.cases import Actor, CaseStatus, check_transition
+from returns_service.domain.errors import InvalidRequest, NotFound
+from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disposition
+from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import LockedCase, lock_case
+from returns_service.services.cases.views import CaseView, case_view, view_of
+from returns_service.services.fulfilment import exchanges
+from returns_service.services.money import refunds
+from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.policy import get_policy
+
+CASE_NUMBER = re.compile(r"^R-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$")
+RECEIVABLE = frozenset({CaseStatus.APPROVED, CaseStatus.IN_TRANSIT})
+
+
+class UnknownParcel(NotFound):
+    code = "unknown-parcel"
+    title = "No return matches this barcode"
+
+
+class ExpectedItem(msgspec.Struct, frozen=True):
+    line_id: int
+    sku: str
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+
+
+class ScanResult(msgspec.Struct, frozen=True):
+    case: CaseView
+    expected_items: list[ExpectedItem]
+    action: str
+
+
+class InspectedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    line_id: Annotated[int, msgspec.Meta(ge=1)]
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
+    condition: Condition
+    disposition: Disposition
+    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class Inspection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    items: Annotated[list[InspectedItem], msgspec.Meta(min_length=1, max_length=100)]
+
+
+def _system(caller: Caller) -> Caller:
+    # the warehouse receives for the whole store: it reads every case
+    return Caller(Role.LEAD, caller.store_id, station_id=caller.station_id)
+
+
+def _actor(caller: Caller) -> Actor:
+    return Actor("warehouse", caller.station_id, f"station {caller.station_id or ''}".strip())
+
+
+async def _log_unexpected(caller: Caller, barcode: str, note: str, rt: Runtime) -> None:
+    await UnexpectedParcel.insert(
+        UnexpectedParcel(
+            store=caller.store_id,
+            barcode=barcode[:200],
+            station=caller.station_id,
+            scanned_at=rt.clock.now(),
+            note=note,
+        )
+    )
+
+
+async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[str, Any]:
+    """The case a barcode belongs to, read whole (db/case_reads.py) with whether its parcel
+    was received; an unknown barcode is logged as an unexpected parcel."""
+    if CASE_NUMBER.match(barcode):
+        found = await case_reads.case_row(_system(caller), barcode)
+        if found:
+            return found
+        await _log_unexpected(caller, barcode, "no case with this number", rt)
+        raise UnknownParcel(f"no return case is numbered {barcode}: set the parcel aside")
+    if looks_like_tracking_number(barcode):
+        if not is_valid_tracking_number(barcode):
+            await _log_unexpected(caller, barcode, "check digit wrong: misread or mistyped", rt)
+            raise UnknownParcel(
+                f"{barcode} is not a valid tracking number (its check digit is wrong): "
+                "scan it again or type it carefully"
+            )
+        found = await case_reads.case_row_by_label(_system(caller), barcode)
+        if found:
+            return found
+    await _log_unexpected(caller, barcode, "no label or case matches", rt)
+    raise UnknownParcel(f"no return matches {barcode}: set the parcel aside for a lead")
+
+
+def _action(status: CaseStatus) -> str:
+    if status is CaseStatus.RECEIVED:
+        return "inspect: grade each item and choose restock, refurbish, dispose or return to vendor"
+    if status in (CaseStatus.INSPECTED, CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        return "already inspected: nothing more to do with this parcel"
+    if status is CaseStatus.REQUESTED:
+        return "hold: this return is not approved yet; set it aside for its concierge"
+    return f"set aside for a lead: this return is {status.value}"
+
+
+async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
+    """A parcel scanned at a station, by its label's tracking number or its case number."""
+    code = barcode.strip().upper()
+    if not code:
+        raise InvalidRequest("the barcode is empty", field="barcode")
+    row = await _scanned_case(caller, code, rt)
+    number = row["number"]
+    # A parcel received once is never received again (receipts are never removed): its
+    # re-scans, the common case at a busy station, are this one read and change nothing.
+    if not row["received"]:
+        async with DB.transaction():
+            case = await lock_case(_system(caller), number)
+            received_before = await Receipt.exists().where(Receipt.case == case.id)
+            if not received_before and case.status in RECEIVABLE:
+                await _receive(case, caller, code, rt)
+            elif not received_before and case.status not in (CaseStatus.REQUESTED,):
+                await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
+        view = await case_view(_system(caller), number)
+    else:
+        view = view_of(_system(caller), row)
+    expected = [
+        ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
+        for i in view.items
+    ]
+    return ScanResult(case=view, expected_items=expected, action=_action(view.status))
+
+
+async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) -> None:
+    now = rt.clock.now()
+    await Receipt.insert(
+        Receipt(
+            store=case.store_id,
+            case=case.id,
+            barcode=barcode,
+            station=caller.station_id,
+            received_at=now,
+        )
+    )
+    await timeline.move(
+        store_id=case.store_id,
+        case_id=case.id,
+        current=case.status,
+        target=CaseStatus.RECEIVED,
+        actor=_actor(caller),
+        text="Your parcel has arrived at our warehouse.",
+        at=now,
+    )
+    case.status = CaseStatus.RECEIVED
+    # the original is back: an advance replacement is no longer open exposure
+    await Shipment.update({Shipment.original_received_at: now}).where(
+        (Shipment.case == case.id) & Shipment.original_received_at.is_null()
+    )
+    await refunds.reverse_charges(case, rt)
+
+
+async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runtime) -> CaseView:
+    """Grade every item of a received case. New and like-new items settle at once (refund,
+    store credit, or the waiting replacement ships); others go to the concierge to decide."""
+    async with DB.transaction():
+        case = await lock_case(_system(caller), number)
+        items = {r["line"]: r for r in await CaseItem.select().where(CaseItem.case == case.id)}
+        seen: set[int] = set()
+        for n, graded in enumerate(inspection.items):
+            item = items.get(graded.line_id)
+            if item is None:
+                raise InvalidRequest(
+                    f"line {graded.line_id} is not part of {number}", field=f"items[{n}].line_id"
+                )
+            if graded.line_id in seen:
+                raise InvalidRequest("each line is graded once", field=f"items[{n}].line_id")
+            seen.add(graded.line_id)
+            if graded.quantity != item["quantity"]:
+                # what settles is the whole item: a unit that did not come is graded "missing"
+                # (the whole item then goes to the concierge, who may refund in part)
+                raise InvalidRequest(
+                    f"{number} expects {item['quantity']} of line {graded.line_id}: grade them "
+                    "all (as missing if they did not arrive)",
+                    field=f"items[{n}].quantity",
+                )
+        if missing := sorted(set(items) - seen):
+            raise InvalidRequest(
+                f"grade every item of {number}; missing lines: {', '.join(map(str, missing))}",
+                field="items",
+            )
+        check_transition(case.status, CaseStatus.INSPECTED)  # e.g. not received yet
+        now = rt.clock.now()
+        decisions = []
+        good_items = []
+        restock: list[tuple[str, int]] = []
+        for graded in inspection.items:
+            item = items[graded.line_id]
+            await CaseItem.update(
+                {
+                    CaseItem.condition: graded.condition.value,
+                    CaseItem.disposition: graded.disposition.value,
+                }
+            ).where(CaseItem.id == item["id"])
+            if graded.disposition is Disposition.RESTOCK:
+                restock.append((await _line_sku(graded.line_id), graded.quantity))
+            if graded.condition in SETTLES_BY_ITSELF:
+                good_items.append(item["id"])
+            else:
+                decisions.append(
+                    f"line {graded.line_id}: {graded.condition.value}"
+                    + (f" ({graded.note})" if graded.note else "")
+                )
+        await timeline.move(
+            store_id=case.store_id,
+            case_id=case.id,
+            current=CaseStatus.RECEIVED,
+            target=CaseStatus.INSPECTED,
+            actor=_actor(caller),
+            text="We have checked your return.",
+            detail="; ".join(
+                f"line {g.line_id}: {g.condition.value}, {g.disposition.value}"
+                for g in inspection.items
+            ),
+            at=now,
+        )
+        case.status = CaseStatus.INSPECTED
+        if decisions:
+            await timeline.record(
+                store_id=case.store_id,
+                case_id=case.id,
+                actor=_actor(caller),
+                kind="decision_needed",
+                text="Your concierge is looking at your return personally.",
+                detail="needs the concierge's decision: "
+                + "; ".join(decisions)
+                + " (refund in full, in part, or talk to the customer)",
+                at=now,
+            )
+        money_items = [
+            i["id"]
+            for i in items.values()
+            if i["id"] in good_items
+            and i["resolution"] in ("refund", "store_credit")
+            and not i["settled"]
+        ]
+        if money_items:
+            await refunds.settle_money_items(case, rt, _actor(caller), only_items=money_items)
+        exchange_items = [
+            i["id"]
+            for i in items.values()
+            if i["resolution"] == "exchange" and i["id"] in good_items
+        ]
+        if exchange_items:
+            policy = await get_policy(case.store_id)
+            await exchanges.ship_waiting(
+                case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
+            )
+        # Stock last: every use case locks order lines before variants, never the reverse.
+        for sku, quantity in restock:
+            await Variant.raw(
+                "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
+                quantity,
+                case.store_id,
+                sku,
+            ).run()
+        await resolve_if_settled(case, rt, _actor(caller))
+    return await case_view(_system(caller), number)
+
+
+async def _line_sku(line_id: int) -> str:
+    rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
+    return str(rows[0]["sku"])
+
+
+class UnexpectedParcelView(msgspec.Struct, frozen=True):
+    id: int
+    barcode: str
+    note: str
+    scanned_at: datetime
+
+
+async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:
+    rows = await (
+        UnexpectedParcel.select()
+        .where((UnexpectedParcel.store == caller.store_id) & UnexpectedParcel.resolved_at.is_null())
+        .order_by(UnexpectedParcel.id)
+    )
+    return [UnexpectedParcelView(r["id"], r["barcode"], r["note"], r["scanned_at"]) for r in rows]

@@ -1,0 +1,2 @@
+"""Money back to the customer (refunds, store credit), charges for late originals, and
+settling a case."""

@@ -1,0 +1,336 @@
+"""Money back to the customer (refunds, store credit) and charges for replacements whose
+originals never came back. Every movement is a payment row with a unique idempotency key,
+written in the case's transaction under row locks on the order lines, so the sum refunded
+for a line can never pass what was paid, even when fifty requests arrive at once."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from returns_service.adapters.payments import MoneyRequest, PaymentResult
+from returns_service.db.engine import DB
+from returns_service.db.tables import (
+    CaseItem,
+    OrderLine,
+    Payment,
+    ReturnCase,
+    Shipment,
+    ShopOrder,
+    StoreCredit,
+    StoreCreditMovement,
+)
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict
+from returns_service.domain.money import Money
+from returns_service.domain.settlement import LineBalance, allocate_refund
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform.runtime import Runtime
+
+MONEY_STATUSES = frozenset(
+    {CaseStatus.APPROVED, CaseStatus.IN_TRANSIT, CaseStatus.RECEIVED, CaseStatus.INSPECTED}
+)
+
+
+class PaymentFailed(Conflict):
+    code = "payment-failed"
+    title = "The payment provider refused"
+
+
+class NothingToRefund(Conflict):
+    code = "nothing-to-refund"
+    title = "Nothing is left to refund"
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    refunded: int
+    credited: int
+    currency: str
+
+
+async def _order_reference(case: LockedCase) -> str:
+    rows = await ShopOrder.select(ShopOrder.payment_reference, ShopOrder.shop_order_id).where(
+        ShopOrder.id == case.order_id
+    )
+    return rows[0]["payment_reference"] or rows[0]["shop_order_id"]
+
+
+async def _balances(items: list[dict[str, object]]) -> list[LineBalance]:
+    line_ids = sorted({int(i["line"]) for i in items})  # type: ignore[call-overload]
+    lines = await OrderLine.raw(
+        "SELECT id, quantity, unit_price_amount FROM order_line WHERE id = ANY({}) "
+        "ORDER BY id FOR UPDATE",
+        line_ids,
+    ).run()
+    refunded = {
+        r["line"]: int(r["total"])
+        for r in await Payment.raw(
+            "SELECT line, sum(amount) AS total FROM payment "
+            "WHERE line = ANY({}) AND kind IN ('refund', 'store_credit') GROUP BY line",
+            line_ids,
+        ).run()
+    }
+    by_line = {r["id"]: r for r in lines}
+    return [
+        LineBalance(
+            line_id=int(i["line"]),  # type: ignore[call-overload]
+            paid=int(i["unit_price_amount"]) * int(i["quantity"]),  # type: ignore[call-overload]
+            refunded=refunded.get(i["line"], 0),
+            line_paid_total=by_line[i["line"]]["quantity"]
+            * by_line[i["line"]]["unit_price_amount"],
+        )
+        for i in items
+    ]
+
+
+async def settle_money_items(
+    case: LockedCase,
+    rt: Runtime,
+    actor: Actor,
+    *,
+    amount: int | None = None,
+    only_items: list[int] | None = None,
+) -> Settled:
+    """Refund (or credit) the case's unsettled refund and store-credit items. `amount`, when
+    given, is what goes back in total instead of everything that was paid for them."""
+    items = (
+        await CaseItem.select(
+            CaseItem.id,
+            CaseItem.line,
+            CaseItem.quantity,
+            CaseItem.resolution,
+            CaseItem.unit_price_amount,
+            CaseItem.currency,
+        )
+        .where(
+            (CaseItem.case == case.id)
+            & CaseItem.resolution.is_in(["refund", "store_credit"])
+            & (CaseItem.settled == False)  # noqa: E712
+        )
+        .order_by(CaseItem.id)
+    )
+    if only_items is not None:
+        items = [i for i in items if i["id"] in only_items]
+    if not items:
+        raise NothingToRefund(f"{case.number} has nothing left to refund")
+    currency = items[0]["currency"]
+    balances = await _balances(items)
+    parts = allocate_refund(amount, balances)
+    resolution_by_line = {i["line"]: i["resolution"] for i in items}
+    reference = await _order_reference(case)
+    refunded = credited = 0
+    for line_id, part in parts:
+        done = next(b.refunded for b in balances if b.line_id == line_id)
+        key = f"refund:{case.store_id}:{case.id}:{line_id}:{done}"
+        if resolution_by_line[line_id] == "store_credit":
+            await _credit(case, Money(part, currency), rt, key, line_id)
+            credited += part
+            continue
+        result = await rt.payments.refund(
+            MoneyRequest(Money(part, currency), key, reference, f"return {case.number}")
+        )
+        if result.status == "failed":  # nothing moved: record nothing, settle nothing
+            raise PaymentFailed(
+                f"{result.provider} refused the refund of {part} {currency} ({result.reference})"
+            )
+        await _record(case, "refund", part, currency, result, key, rt, line_id=line_id)
+        refunded += part
+    await CaseItem.update({CaseItem.settled: True}).where(
+        CaseItem.id.is_in([int(i["id"]) for i in items])
+    )
+    if refunded:
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=actor,
+            kind="refund",
+            text=f"We refunded {refunded / 100:.2f} {currency}.",
+            detail=f"via {rt.payments.name}",
+            at=rt.clock.now(),
+        )
+        await email_customer(
+            case, EmailTemplate.REFUND_ISSUED, rt, detail=f"{refunded / 100:.2f} {currency}"
+        )
+    return Settled(refunded, credited, currency)
+
+
+async def _record(
+    case: LockedCase,
+    kind: str,
+    amount: int,
+    currency: str,
+    result: PaymentResult,
+    key: str,
+    rt: Runtime,
+    *,
+    line_id: int | None = None,
+    shipment_id: int | None = None,
+) -> None:
+    await Payment.insert(
+        Payment(
+            store=case.store_id,
+            case=case.id,
+            line=line_id,
+            shipment=shipment_id,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            provider=result.provider,
+            provider_reference=result.reference,
+            status=result.status,
+            idempotency_key=key,
+            created_at=rt.clock.now(),
+        )
+    )
+
+
+async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_id: int) -> None:
+    """Store credit is a ledger: one code per case, a balance that never goes negative, and a
+    movement row for every change."""
+    existing = await StoreCredit.select(StoreCredit.id, StoreCredit.code).where(
+        StoreCredit.case == case.id
+    )
+    if existing:
+        credit_id, code = existing[0]["id"], existing[0]["code"]
+    else:
+        code = "SC-" + "".join(secrets.choice("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for _ in range(10))
+        rows = await StoreCredit.insert(
+            StoreCredit(
+                store=case.store_id,
+                customer=case.customer_id,
+                case=case.id,
+                code=code,
+                currency=amount.currency,
+                balance=0,
+                created_at=rt.clock.now(),
+            )
+        )
+        credit_id = rows[0]["id"]
+    await StoreCredit.raw(
+        "UPDATE store_credit SET balance = balance + {} WHERE id = {}", amount.amount, credit_id
+    ).run()
+    await StoreCreditMovement.insert(
+        StoreCreditMovement(
+            store=case.store_id,
+            credit=credit_id,
+            amount=amount.amount,
+            reason=f"return {case.number}",
+            case=case.id,
+            at=rt.clock.now(),
+        )
+    )
+    await _record(
+        case,
+        "store_credit",
+        amount.amount,
+        amount.currency,
+        PaymentResult("ledger", code, "succeeded"),
+        key,
+        rt,
+        line_id=line_id,
+    )
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=Actor("system", None, "system"),
+        kind="store_credit",
+        text=f"Store credit of {amount.amount / 100:.2f} {amount.currency} is ready: code {code}.",
+        at=rt.clock.now(),
+    )
+    await email_customer(
+        case,
+        EmailTemplate.STORE_CREDIT_ISSUED,
+        rt,
+        detail=f"{amount.amount / 100:.2f} {amount.currency}, code {code}",
+    )
+
+
+async def refund_case(caller: Caller, number: str, amount: int | None, rt: Runtime) -> Settled:
+    """An agent refunds a case: by default what the policy computes (the price paid for the
+    refund and store-credit items); `amount` for a partial refund."""
+    async with DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in MONEY_STATUSES:
+            raise Conflict(f"a {case.status.value} case is not refunded")
+        settled = await settle_money_items(case, rt, await actor_for(caller), amount=amount)
+        await resolve_if_settled(case, rt, await actor_for(caller))
+    return settled
+
+
+async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> None:
+    """The original of an advance replacement is past its deadline: flag and charge, once."""
+    shipment = (await Shipment.select().where(Shipment.id == shipment_id))[0]
+    key = f"charge:{case.store_id}:shipment:{shipment_id}"
+    if await Payment.exists().where(Payment.idempotency_key == key):
+        return
+    reference = await _order_reference(case)
+    amount = Money(shipment["value_amount"], shipment["currency"])
+    result = await rt.payments.charge(
+        MoneyRequest(amount, key, reference, f"replacement {shipment['sku']} not returned")
+    )
+    await _record(
+        case, "charge", amount.amount, amount.currency, result, key, rt, shipment_id=shipment_id
+    )
+    await Shipment.update({Shipment.overdue_at: rt.clock.now()}).where(Shipment.id == shipment_id)
+    await ReturnCase.update({ReturnCase.overdue: True}).where(ReturnCase.id == case.id)
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=Actor("system", None, "system"),
+        kind="overdue",
+        text="The original did not reach us in time, so the replacement has been charged.",
+        detail=(
+            f"overdue since {shipment['return_deadline']}; charged {amount.amount} "
+            f"{amount.currency} via {result.provider} ({result.status}); refunded if it arrives"
+        ),
+        at=rt.clock.now(),
+    )
+
+
+async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
+    """The original arrived after all: give back what was charged for its replacement."""
+    charges = await Payment.raw(
+        """
+        SELECT p.id, p.amount, p.currency, p.shipment, p.provider_reference FROM payment p
+         WHERE p."case" = {} AND p.kind = 'charge' AND p.status <> 'failed'
+           AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.kind = 'charge_reversal'
+                            AND r.shipment = p.shipment)
+        """,
+        case.id,
+    ).run()
+    reference = await _order_reference(case)
+    for charge in charges:
+        key = f"charge-reversal:{case.store_id}:shipment:{charge['shipment']}"
+        amount = Money(charge["amount"], charge["currency"])
+        # the charge was its own payment (e.g. a Stripe PaymentIntent): refund that one
+        charged = charge["provider_reference"]
+        source = charged if charged and not charged.startswith("manual:") else reference
+        result = await rt.payments.refund(
+            MoneyRequest(amount, key, source, f"original for {case.number} arrived")
+        )
+        await _record(
+            case,
+            "charge_reversal",
+            amount.amount,
+            amount.currency,
+            result,
+            key,
+            rt,
+            shipment_id=charge["shipment"],
+        )
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=Actor("system", None, "system"),
+            kind="charge_reversed",
+            text="Your original arrived: we have refunded the charge for the replacement.",
+            at=rt.clock.now(),
+        )
+    if charges:
+        await ReturnCase.update({ReturnCase.overdue: False}).where(ReturnCase.id == case.id)
+    return len(charges)

@@ -1,0 +1,81 @@
+"""The background worker: delivers the outbox, gives waiting cases to agents with room, and
+forgets what no longer needs keeping. `returns-service worker` runs it; so does `serve`
+unless RETURNS_RUN_WORKER=false. Tests call `run_once` to drive it explicitly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from returns_service.adapters.mail import Mailer
+from returns_service.db.tables import Store
+from returns_service.services.cases.handover import assign_waiting
+from returns_service.services.fulfilment import aftercare
+from returns_service.services.platform import idempotency
+from returns_service.services.platform.housekeeping import purge_lookup_failures
+from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
+from returns_service.services.platform.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    mailer: Mailer
+    sender: str
+    sender_name: str = "Returns concierge"
+    lookup_failure_window_seconds: int = 900
+    outbox_lock_seconds: int = LOCK_SECONDS  # settable so a crash test need not wait 120 s
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerReport:
+    delivered: int
+    failed: int
+    assigned: int
+
+
+async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
+    delivered = failed = assigned = 0
+    for store in await Store.select(Store.id, Store.name):
+        assigned += await assign_waiting(store["id"], rt)
+    await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
+    while True:  # drain what is due now, batch by batch
+        report = await deliver_pending(
+            config.mailer,
+            rt.clock,
+            sender=config.sender,
+            sender_name=config.sender_name,
+            lock_seconds=config.outbox_lock_seconds,
+        )
+        delivered += report.delivered
+        failed += report.failed
+        if report.delivered + report.failed == 0 or report.delivered == 0:
+            break
+    await purge_lookup_failures(rt.clock, config.lookup_failure_window_seconds)
+    await idempotency.purge_expired(rt.clock)
+    return WorkerReport(delivered=delivered, failed=failed, assigned=assigned)
+
+
+async def run_forever(rt: Runtime, config: WorkerConfig, interval: float) -> None:
+    """Run passes until cancelled; an error in one pass is logged and the next pass retries."""
+    while True:
+        try:
+            report = await run_once(rt, config)
+            if report.delivered or report.failed or report.assigned:
+                log.info(
+                    "worker pass",
+                    extra={
+                        "fields": {
+                            "delivered": report.delivered,
+                            "failed": report.failed,
+                            "assigned": report.assigned,
+                        }
+                    },
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # keep the worker alive through a database restart
+            log.exception("worker pass failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,2 @@
+"""The store itself: its policy, catalogue, orders, what of an order is returnable, the portal
+sign-in, its staff."""

@@ -1,0 +1,227 @@
+"""The customer's side: finding their order, and what of it can go back until when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import msgspec
+
+from returns_service.clock import Clock
+from returns_service.db.engine import DB
+from returns_service.db.scope import readable
+from returns_service.db.tables import (
+    Customer,
+    LookupFailure,
+    OrderLine,
+    Product,
+    ShopOrder,
+    Variant,
+)
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import NotFound, TooManyAttempts
+from returns_service.domain.exchanges import Candidate, next_size
+from returns_service.domain.money import Money
+from returns_service.domain.orders import normalize_email
+from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
+from returns_service.services.store.eligibility import OrderLineView, evaluate_order
+
+# The same words whether the order number is unknown or the email does not match it, so a
+# caller cannot learn which order numbers exist.
+LOOKUP_FAILED = "We could not find an order with this order number and email address."
+
+
+class OrderView(msgspec.Struct, frozen=True):
+    number: str
+    placed_at: datetime
+    delivered_at: datetime | None
+    currency: str
+    lines: list[OrderLineView]
+
+
+class ExchangeOption(msgspec.Struct, frozen=True):
+    sku: str
+    title: str
+    options: dict[str, str]
+    price: Money
+    in_stock: bool
+    # for a size problem, the size to offer first (next up for too_small, down for too_large)
+    suggested_for: list[str] = msgspec.field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSession:
+    token: str
+    expires_at: datetime
+    order: OrderView
+
+
+@dataclass(frozen=True, slots=True)
+class LookupLimits:
+    failures_allowed: int
+    window_seconds: int
+
+
+async def open_session(
+    store_id: int,
+    order_number: str,
+    email: str,
+    client: str,
+    *,
+    secret: str,
+    ttl_minutes: int,
+    limits: LookupLimits,
+    clock: Clock,
+) -> PortalSession:
+    """Sign a customer in with order number + email. Failures are counted per client."""
+    now = clock.now()
+    window = timedelta(seconds=limits.window_seconds)
+    async with DB.transaction():
+        # one lookup per client at a time, so parallel guesses cannot slip past the limit
+        await LookupFailure.raw(
+            "SELECT pg_advisory_xact_lock(hashtext({}))", f"lookup:{store_id}:{client}"
+        ).run()
+        failure = await (
+            LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
+            .where((LookupFailure.store == store_id) & (LookupFailure.client == client))
+            .first()
+            .run()
+        )
+        if failure and failure["window_started_at"] + window > now:
+            if failure["failures"] >= limits.failures_allowed:
+                retry_after = failure["window_started_at"] + window - now
+                raise TooManyAttempts(
+                    "Too many order lookups failed from here. Please wait and try again.",
+                    retry_after_seconds=int(retry_after.total_seconds()) + 1,
+                )
+        found = await (
+            ShopOrder.select(ShopOrder.id, ShopOrder.customer)
+            .where(
+                (ShopOrder.store == store_id)
+                & (ShopOrder.number == order_number.strip())
+                & (ShopOrder.customer.email == normalize_email(email))
+            )
+            .first()
+            .run()
+        )
+        if found is None:
+            await _count_failure(store_id, client, now, window)
+    if found is None:
+        raise NotFound(LOOKUP_FAILED)
+    caller = Caller(
+        role=Role.CUSTOMER,
+        store_id=store_id,
+        customer_id=found["customer"],
+        order_id=found["id"],
+    )
+    expires_at = portal_session_expiry(clock, ttl_minutes)
+    token = sign_portal_session(secret, store_id, found["id"], found["customer"], expires_at)
+    return PortalSession(token=token, expires_at=expires_at, order=await order_view(caller, clock))
+
+
+async def _count_failure(store_id: int, client: str, now: datetime, window: timedelta) -> None:
+    await LookupFailure.raw(
+        """
+        INSERT INTO lookup_failure (store, client, window_started_at, failures)
+        VALUES ({}, {}, {}, 1)
+        ON CONFLICT (store, client) DO UPDATE
+           SET failures = CASE
+                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
+                   THEN lookup_failure.failures + 1 ELSE 1 END,
+               window_started_at = CASE
+                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
+                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
+        """,
+        store_id,
+        client,
+        now,
+        window,
+        window,
+    ).run()
+
+
+async def order_view(caller: Caller, clock: Clock) -> OrderView:
+    """The order the customer signed in with, each line with what can still go back."""
+    if caller.order_id is None:
+        raise NotFound("order not found")
+    order = await evaluate_order(caller, caller.order_id, clock)
+    delivered = [line.view.delivered_at for line in order.lines if line.view.delivered_at]
+    return OrderView(
+        number=order.number,
+        placed_at=order.placed_at,
+        delivered_at=max(delivered) if delivered else None,
+        currency=order.currency,
+        lines=[line.view for line in order.lines],
+    )
+
+
+async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]:
+    """The other variants of the line's product, with whether each is in stock."""
+    line = await (
+        OrderLine.select(OrderLine.sku, OrderLine.product_key)
+        .where(
+            readable(caller, OrderLine)
+            & (OrderLine.id == line_id)
+            & (OrderLine.order == caller.order_id)
+        )
+        .first()
+        .run()
+    )
+    if line is None:
+        raise NotFound(f"order line {line_id} not found")
+    own = await (
+        Variant.select(Variant.product, Variant.options)
+        .where((Variant.store == caller.store_id) & (Variant.sku == line["sku"]))
+        .output(load_json=True)
+        .first()
+        .run()
+    )
+    product_id = own["product"] if own else None
+    if product_id is None and line["product_key"]:
+        product = await (
+            Product.select(Product.id)
+            .where(
+                (Product.store == caller.store_id) & (Product.product_key == line["product_key"])
+            )
+            .first()
+            .run()
+        )
+        product_id = product["id"] if product else None
+    if product_id is None:
+        return []
+    variants = await (
+        Variant.select()
+        .where(
+            (Variant.store == caller.store_id)
+            & (Variant.product == product_id)
+            & (Variant.sku != line["sku"])
+        )
+        .order_by(Variant.position)
+        .output(load_json=True)
+        .run()
+    )
+    candidates = [Candidate(v["sku"], v["options"], v["stock"] > 0) for v in variants]
+    current = own["options"] if own else {}
+    suggestions: dict[str, list[str]] = {}
+    for reason in ("too_small", "too_large"):
+        if found := next_size(current, reason, candidates):
+            suggestions.setdefault(found.sku, []).append(reason)
+    return [
+        ExchangeOption(
+            sku=v["sku"],
+            title=v["title"],
+            options=v["options"],
+            price=Money(v["price_amount"], v["currency"]),
+            in_stock=v["stock"] > 0,
+            suggested_for=suggestions.get(v["sku"], []),
+        )
+        for v in variants
+    ]
+
+
+async def customer_language(caller: Caller) -> str | None:
+    """The language the shop recorded for the signed-in customer (pages speak it first)."""
+    rows = await Customer.select(Customer.language).where(
+        readable(caller, Customer) & (Customer.id == caller.customer_id)
+    )
+    return rows[0]["language"] if rows else None
