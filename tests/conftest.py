@@ -107,3 +107,21 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 async def _empty_all_tables() -> None:
     names = ", ".join(f'"{t._meta.tablename}"' for t in ALL_TABLES)
     await DB.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+# Slow groups, by where they live, so a local loop can leave them out:
+#   pytest -m "not browser and not fuzz and not fault"
+# CI runs the README's command, which deselects nothing.
+_SLOW_GROUPS = {
+    "test_fuzz.py": "fuzz",
+    "test_faults.py": "fault",
+    "test_worker_crash.py": "fault",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        elif item.path.name in _SLOW_GROUPS:
+            item.add_marker(getattr(pytest.mark, _SLOW_GROUPS[item.path.name]))
