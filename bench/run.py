@@ -538,7 +538,16 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
         wait_ready(base, server)
         http = httpx.Client(base_url=base, timeout=30)
         h_admin = {"Authorization": f"Bearer {admin}"}
-        portal_auth, create_bodies = _setup_customers(http, h_admin, args.customers)
+        portal_auth, create_bodies = _setup_customers(http, h_admin, args.customers + 1)
+        # One more customer, outside the rotation, whose order gathers open returns before the
+        # load: the order read must not slow down as returns pile up on one order.
+        busy_auth, busy_body = portal_auth.pop(), create_bodies.pop()
+        for _ in range(args.busy_returns):
+            http.post(
+                "/api/v1/portal/returns",
+                content=busy_body,
+                headers={"Authorization": busy_auth, "content-type": "application/json"},
+            ).raise_for_status()
         first = http.post(
             "/api/v1/portal/returns",
             content=create_bodies[0],
@@ -562,6 +571,7 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
         scenarios = {
             "ceiling": lua_rotating("GET", f"/bench/ceiling/{order_id}", ["Bearer none"], None),
             "portal_order": lua_rotating("GET", "/api/v1/portal/order", portal_auth, None),
+            "portal_order_busy": lua_rotating("GET", "/api/v1/portal/order", [busy_auth], None),
             "create_case": lua_rotating(
                 "POST", "/api/v1/portal/returns", portal_auth, create_bodies
             ),
@@ -736,6 +746,12 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--customers", type=int, default=64)
+    parser.add_argument(
+        "--busy-returns",
+        type=int,
+        default=100,
+        help="open returns on the order read by the portal_order_busy phase",
+    )
     parser.add_argument("--scale", action="store_true", help="also run on a seeded big store")
     parser.add_argument("--scale-orders", type=int, default=1_000_000)
     parser.add_argument("--scale-cases", type=int, default=300_000)
@@ -799,6 +815,14 @@ def main() -> int:
                 "",
             ]
         lines += suite_table(suite)
+        results = suite["results"]
+        if "portal_order_busy" in results and results["portal_order"]["rps"]:
+            busy = results["portal_order_busy"]["rps"] / results["portal_order"]["rps"]
+            lines += [
+                "",
+                f"portal_order_busy reads one order with {args.busy_returns} open returns on "
+                f"it: {busy:.0%} of portal_order's requests/s (flat: near 100 %).",
+            ]
         lines += [
             "",
             "Peak RSS per process (MB): "
