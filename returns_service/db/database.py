@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 # docs/migrations.md). Their files are gone from migrations/, but a database made before the
 # squash (an existing ./.data) has these ids recorded in Piccolo's `migration` table and
 # already holds the schema the squashed migrations make: migrate() must recognise it and not
-# run them again. Kept as test data in tests/integration/legacy_migrations/.
+# run them again. Kept as test data in tests/integration/db/legacy_migrations/.
 LEGACY_MIGRATION_IDS = frozenset(
     {
         "2026-11-24T16:30:58:205684",  # auto: initial schema
