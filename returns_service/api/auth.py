@@ -31,7 +31,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthenticated("Send `Authorization: Bearer <token>`.")
         state = connection.app.state
         if token.startswith(PORTAL_TOKEN_PREFIX):
-            caller = verify_portal_session(state.settings.secret_key, token, state.clock)
+            caller = verify_portal_session(state.settings.server.secret_key, token, state.clock)
         else:
             caller = await authenticate_staff(token)
         if caller is None:

@@ -20,9 +20,9 @@ from returns_service.db.engine import release_connection
 async def bench_pool(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
     app.state.bench_pool = await asyncpg.create_pool(
-        settings.database_url or None,
-        min_size=settings.db_pool_min,
-        max_size=settings.db_pool_max,
+        settings.database.url or None,
+        min_size=settings.database.pool_min,
+        max_size=settings.database.pool_max,
         reset=release_connection,  # the same release as the service's own pool
     )
     try:

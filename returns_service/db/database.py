@@ -12,7 +12,7 @@ from returns_service.settings import Settings
 
 def resolve_database(settings: Settings) -> str:
     """Use DATABASE_URL when set; otherwise start the embedded server. Returns the URL."""
-    url = settings.database_url or start_embedded(settings.postgres_dir)
+    url = settings.database.url or start_embedded(settings.database.postgres_dir)
     use_database(url)
     return url
 

@@ -46,7 +46,7 @@ static_files = create_static_files_router(
 
 
 def is_secure(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https" or request.app.state.settings.public_url.startswith(
+    return request.url.scheme == "https" or request.app.state.settings.server.public_url.startswith(
         "https"
     )
 
@@ -104,7 +104,7 @@ async def _customer(request: Request[Any, Any, Any]) -> tuple[Caller, Translator
     if not token:
         return None
     state = request.app.state
-    caller = verify_portal_session(state.settings.secret_key, token, state.clock)
+    caller = verify_portal_session(state.settings.server.secret_key, token, state.clock)
     if caller is None or caller.store_id != state.store.id:
         return None
     return caller, _translator(request, await portal.customer_language(caller))
@@ -134,10 +134,11 @@ class PortalPages(Controller):
                 str(form.get("order_number", "")),
                 str(form.get("email", "")),
                 client=request.client.host if request.client else "unknown",
-                secret=settings.secret_key,
-                ttl_minutes=settings.portal_session_ttl_minutes,
+                secret=settings.server.secret_key,
+                ttl_minutes=settings.portal.session_ttl_minutes,
                 limits=portal.LookupLimits(
-                    settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+                    settings.portal.lookup_failures_allowed,
+                    settings.portal.lookup_failure_window_seconds,
                 ),
                 clock=state.clock,
             )

@@ -111,7 +111,7 @@ class ShopifyWebhookController(Controller):
         self, request: Request[Any, Any, Any], state: State
     ) -> Response[OrderUpserted]:
         body = await request.body()
-        secret = state.settings.shopify_webhook_secret
+        secret = state.settings.store.shopify_webhook_secret
         if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
             raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
         try:

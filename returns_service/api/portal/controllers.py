@@ -30,10 +30,11 @@ class PortalSessionController(Controller):
             data.order_number,
             data.email,
             client=request.client.host if request.client else "unknown",
-            secret=settings.secret_key,
-            ttl_minutes=settings.portal_session_ttl_minutes,
+            secret=settings.server.secret_key,
+            ttl_minutes=settings.portal.session_ttl_minutes,
             limits=LookupLimits(
-                settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+                settings.portal.lookup_failures_allowed,
+                settings.portal.lookup_failure_window_seconds,
             ),
             clock=state.clock,
         )
