@@ -12,8 +12,6 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -35,8 +33,9 @@ from returns_service.api.agents.controllers import (
     CasesController,
     MacrosController,
 )
-from returns_service.api.auth import BearerAuthMiddleware, provide_caller
+from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
+from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
@@ -131,8 +130,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             exclude=["/api/", "/health", "/schema"],
         ),
         lifespan=[lifespan, bench_pool] if settings.server.bench else [lifespan],
-        state=State({"settings": settings, "clock": clock, "runtime": runtime}),
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        state=app_state(settings, clock, runtime),
+        dependencies=app_dependencies(settings, clock, runtime),
         middleware=[
             request_log_middleware,
             lookup_flood_guard.middleware,

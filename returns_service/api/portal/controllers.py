@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, SkipValidation
 
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.api.portal.schemas import SessionRequest, SessionResponse
+from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.services.store import portal
 from returns_service.services.store.portal import ExchangeOption, LookupLimits, OrderView
+from returns_service.services.store.stores import StoreInfo
+from returns_service.settings import Settings
 
 
 class PortalSessionController(Controller):
@@ -22,11 +24,15 @@ class PortalSessionController(Controller):
 
     @post("/", opt=PUBLIC, summary="Sign in with order number and email")
     async def open_session(
-        self, data: JSONBody[SessionRequest], request: Request[Any, Any, Any], state: State
+        self,
+        data: JSONBody[SessionRequest],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> SessionResponse:
-        settings = state.settings
         session = await portal.open_session(
-            state.store.id,
+            store.id,
             data.order_number,
             data.email,
             client=request.client.host if request.client else "unknown",
@@ -36,7 +42,7 @@ class PortalSessionController(Controller):
                 settings.portal.lookup_failures_allowed,
                 settings.portal.lookup_failure_window_seconds,
             ),
-            clock=state.clock,
+            clock=clock,
         )
         return SessionResponse(
             token=session.token, expires_at=session.expires_at, order=session.order
@@ -49,8 +55,10 @@ class PortalOrderController(Controller):
     guards = [allow(Role.CUSTOMER)]
 
     @get("/", summary="The order, with what can go back until when")
-    async def get_order(self, caller: NamedDependency[Caller], state: State) -> OrderView:
-        return await portal.order_view(caller, state.clock)
+    async def get_order(
+        self, caller: NamedDependency[Caller], clock: NamedDependency[SkipValidation[Clock]]
+    ) -> OrderView:
+        return await portal.order_view(caller, clock)
 
     @get("/lines/{line_id:int}/exchange-options", summary="Variants a line can be exchanged for")
     async def exchange_options(
