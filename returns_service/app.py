@@ -12,8 +12,6 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -22,7 +20,6 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from returns_service import __version__
-from returns_service.adapters.mail import mailer_from_settings
 from returns_service.api.admin.controllers import (
     CarrierWebhookController,
     CatalogController,
@@ -36,8 +33,9 @@ from returns_service.api.agents.controllers import (
     CasesController,
     MacrosController,
 )
-from returns_service.api.auth import BearerAuthMiddleware, provide_caller
+from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
+from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
@@ -48,10 +46,10 @@ from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.services.platform.runtime import runtime_from_settings
-from returns_service.services.platform.worker import WorkerConfig, run_forever
+from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
-from returns_service.web.pages import WEB_DIR, PortalPages, static_files
+from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
@@ -63,36 +61,24 @@ async def _is_portal_lookup(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path.rstrip("/") in LOOKUP_PATHS
 
 
-def worker_config(settings: Settings) -> WorkerConfig:
-    return WorkerConfig(
-        mailer=mailer_from_settings(settings),
-        sender=settings.mail_from,
-        sender_name=settings.store_name,
-        lookup_failure_window_seconds=settings.lookup_failure_window_seconds,
-        outbox_lock_seconds=settings.outbox_lock_seconds,
-    )
-
-
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """Build the service. The database must already be chosen (see `db.database`)."""
     settings = settings or Settings.from_env()
     clock = clock or SystemClock()
-    configure_logging(settings.log_level)
+    configure_logging(settings.server.log_level)
 
     runtime = runtime_from_settings(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await open_pool(settings.db_pool_min, settings.db_pool_max)
+        await open_pool(settings.database.pool_min, settings.database.pool_max)
         worker: asyncio.Task[None] | None = None
         try:
             app.state.store = await ensure_default_store(
-                settings.store_name, settings.store_timezone, clock
+                settings.store.name, settings.store.timezone, clock
             )
-            if settings.run_worker:
-                worker = asyncio.create_task(
-                    run_forever(runtime, worker_config(settings), settings.worker_interval_seconds)
-                )
+            if settings.worker.run_in_serve:
+                worker = asyncio.create_task(run_forever(runtime, worker_config(settings)))
             # Everything made so far (modules, the app, its routes and schemas) lives as long
             # as the process: moved out of the collector's sight, a full collection no longer
             # walks it, which is where the slowest requests' time went.
@@ -109,10 +95,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # A flood guard for the sign-in lookup; wrong order/email pairs are limited separately
     # (per client, in PostgreSQL, so every worker process counts the same failures).
     lookup_flood_guard = RateLimitConfig(
-        rate_limit=("minute", settings.lookup_requests_per_minute),
+        rate_limit=("minute", settings.portal.lookup_requests_per_minute),
         check_throttle_handler=_is_portal_lookup,
     )
-    extra_handlers: list[Any] = [CeilingController] if settings.bench else []
+    extra_handlers: list[Any] = [CeilingController] if settings.server.bench else []
     return Litestar(
         route_handlers=[
             *extra_handlers,
@@ -130,6 +116,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ShopifyWebhookController,
             CarrierWebhookController,
             WarehouseController,
+            PortalSignInPages,
             PortalPages,
             StationPages,
             static_files,
@@ -137,15 +124,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         # forms posted from the pages carry a token; the JSON API (bearer tokens) does not
         csrf_config=CSRFConfig(
-            secret=settings.secret_key,
+            secret=settings.server.secret_key,
             cookie_httponly=True,
             cookie_samesite="lax",
-            cookie_secure=settings.public_url.startswith("https"),
+            cookie_secure=settings.server.public_url.startswith("https"),
             exclude=["/api/", "/health", "/schema"],
         ),
-        lifespan=[lifespan, bench_pool] if settings.bench else [lifespan],
-        state=State({"settings": settings, "clock": clock, "runtime": runtime}),
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        lifespan=[lifespan, bench_pool] if settings.server.bench else [lifespan],
+        state=app_state(settings, clock, runtime),
+        dependencies=app_dependencies(settings, clock, runtime),
         middleware=[
             request_log_middleware,
             lookup_flood_guard.middleware,
@@ -155,7 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[finish_openapi],
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Returns concierge",
             version=__version__,

@@ -17,7 +17,7 @@ from returns_service.db.database import migrate, resolve_database
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import DomainError
-from returns_service.settings import Settings
+from returns_service.settings import Settings, SettingsError
 
 T = TypeVar("T")
 
@@ -26,8 +26,10 @@ warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with the pool open, sized as RETURNS_DB_POOL_MIN/MAX say."""
+
     async def run() -> T:
-        await open_pool(1, 4)
+        await open_pool(settings.database.pool_min, settings.database.pool_max)
         try:
             return await work()
         finally:
@@ -39,7 +41,7 @@ def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 async def _default_store_id(settings: Settings) -> int:
     from returns_service.services.store.stores import ensure_default_store
 
-    store = await ensure_default_store(settings.store_name, settings.store_timezone, SystemClock())
+    store = await ensure_default_store(settings.store.name, settings.store.timezone, SystemClock())
     return store.id
 
 
@@ -59,7 +61,7 @@ def _print_demo(settings: Settings, public_url: str) -> None:
     state = "loaded" if report.loaded else "already loaded, kept as it was"
     number, email, _ = report.orders[0]
     lines = [
-        f"Demo store {state}. Data lives in {settings.data_dir}.",
+        f"Demo store {state}. Data lives in {settings.database.data_dir}.",
         "",
         "Customer portal API: sign in with one of these orders",
         *(f"  order {n}  email {e:28s} {hint}" for n, e, hint in report.orders),
@@ -79,7 +81,7 @@ def _print_demo(settings: Settings, public_url: str) -> None:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate())
-    _print_demo(settings, settings.public_url)
+    _print_demo(settings, settings.server.public_url)
     return 0
 
 
@@ -103,22 +105,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from returns_service.app import worker_config
+    from dataclasses import replace
+
+    from returns_service.services.platform import worker
     from returns_service.services.platform.runtime import runtime_from_settings
-    from returns_service.services.platform.worker import run_forever, run_once
 
     runtime = runtime_from_settings(settings, SystemClock())
-    config = worker_config(settings)
+    config = worker.worker_config(settings)
+    if args.interval is not None:  # the command line wins over RETURNS_WORKER_INTERVAL_SECONDS
+        config = replace(config, interval_seconds=args.interval)
 
     async def work() -> None:
         if args.once:
-            report = await run_once(runtime, config)
+            report = await worker.run_once(runtime, config)
             print(
                 f"delivered {report.delivered}, failed {report.failed}, assigned {report.assigned}",
                 file=sys.stderr,
             )
         else:
-            await run_forever(runtime, config, args.interval)
+            await worker.run_forever(runtime, config)
 
     asyncio.run(migrate())
     with contextlib.suppress(KeyboardInterrupt):
@@ -187,7 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run background jobs")
     worker.add_argument("--once", action="store_true", help="run one pass and exit")
-    worker.add_argument("--interval", type=float, default=2.0, help="seconds between passes")
+    worker.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        help="seconds between passes (default: RETURNS_WORKER_INTERVAL_SECONDS, 2)",
+    )
     worker.set_defaults(handler=cmd_worker)
 
     demo = sub.add_parser("demo", help="load demo data and print what to try")
@@ -214,7 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     resolve_database(settings)
     try:
         return int(args.handler(settings, args))

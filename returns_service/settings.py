@@ -1,23 +1,272 @@
-"""One frozen settings object, read from the environment once."""
+"""Settings from the environment, read once, grouped by concern.
+
+Each setting is declared exactly once, as a field of its group: the field's default is the
+default, and `env(...)` names its environment variable, how its text is parsed and what it
+means. `Settings.from_env()` reads every group from that one declaration; a value that does
+not parse stops the service with an error naming the variable. The README's Configuration
+table lists the same variables."""
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+G = TypeVar("G")
+_DATA_DIR = Path(".data")
 
 
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name)
-    if not raw:
-        return default
-    return raw.lower() in {"1", "true", "yes", "on"}
+def _text(raw: str) -> str:
+    return raw
+
+
+def _integer(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"must be a whole number, got {raw!r}") from None
+
+
+def _count(raw: str) -> int:
+    value = _integer(raw)
+    if value < 0:
+        raise ValueError(f"must not be negative, got {raw!r}")
+    return value
+
+
+def _positive_integer(raw: str) -> int:
+    value = _integer(raw)
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {raw!r}")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, got {raw!r}") from None
+    if not value > 0:  # also refuses nan
+        raise ValueError(f"must be more than 0 seconds, got {raw!r}")
+    return value
+
+
+def _flag(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"must be true or false, got {raw!r}")
+
+
+def _path(raw: str) -> Path:
+    return Path(raw).resolve()
+
+
+def _url(raw: str) -> str:
+    return raw.rstrip("/")
+
+
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        lowered = raw.lower()
+        if lowered not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {raw!r}")
+        return lowered
+
+    return parse
+
+
+def _carrier_secrets(raw: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name.strip(), secret.strip())
+        for name, _, secret in (pair.partition("=") for pair in raw.split(","))
+        if name.strip() and secret.strip()
+    )
+
+
+def env(
+    name: str,
+    default: Any,
+    parse: Callable[[str], Any] = _text,
+    doc: str = "",
+    secret: bool = False,
+) -> Any:
+    """A field read from the environment variable `name`; unset or blank means `default`.
+    A secret is left out of the settings' repr, so it never reaches a log line."""
+    return field(
+        default=default, repr=not secret, metadata={"env": name, "parse": parse, "doc": doc}
+    )
+
+
+def _read(group: type[G], environ: Mapping[str, str], derived: Mapping[str, Any]) -> G:
+    """One group from the environment; `derived` holds defaults computed from other groups."""
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(group):  # type: ignore[arg-type]
+        raw = environ.get(spec.metadata["env"], "").strip()
+        if not raw:
+            if spec.name in derived:
+                values[spec.name] = derived[spec.name]
+            continue
+        try:
+            values[spec.name] = spec.metadata["parse"](raw)
+        except ValueError as error:
+            raise SettingsError(f"{spec.metadata['env']} {error}") from None
+    return group(**values)
+
+
+def variables() -> dict[str, str]:
+    """Every environment variable the service reads, with what it means."""
+    return {
+        spec.metadata["env"]: spec.metadata["doc"]
+        for group in GROUPS
+        for spec in dataclasses.fields(group)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = env("DATABASE_URL", "", doc="a PostgreSQL URL; unset means the embedded server")
+    data_dir: Path = env(  # noqa: RUF009 (a Path is immutable)
+        "RETURNS_DATA_DIR", _DATA_DIR, _path, "the embedded PostgreSQL and generated secret"
+    )
+    pool_min: int = env("RETURNS_DB_POOL_MIN", 1, _positive_integer, "connections kept open")
+    pool_max: int = env("RETURNS_DB_POOL_MAX", 10, _positive_integer, "connections at most")
+
+    @property
+    def postgres_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    secret_key: str = env(
+        "RETURNS_SECRET_KEY", "", doc="signs portal sessions and CSRF tokens", secret=True
+    )
+    public_url: str = env(
+        "RETURNS_PUBLIC_URL", "http://127.0.0.1:8000", _url, "the address in links in emails"
+    )
+    max_body_bytes: int = env(
+        "RETURNS_MAX_BODY_BYTES", 1_000_000, _positive_integer, "larger bodies get 413"
+    )
+    log_level: str = env("RETURNS_LOG_LEVEL", "INFO", doc="one JSON line per request")
+    bench: bool = env("RETURNS_BENCH", False, _flag, "mount the raw-asyncpg ceiling endpoint")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    name: str = env("RETURNS_STORE_NAME", "Demo Store", doc="the store made on first start")
+    timezone: str = env("RETURNS_STORE_TIMEZONE", "UTC", doc="return windows count in it")
+    shopify_webhook_secret: str = env(
+        "SHOPIFY_WEBHOOK_SECRET", "", doc="verifies the Shopify order webhook", secret=True
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSettings:
+    session_ttl_minutes: int = env(
+        "RETURNS_PORTAL_SESSION_TTL_MINUTES", 120, _positive_integer, "portal session lifetime"
+    )
+    lookup_failures_allowed: int = env(
+        "RETURNS_LOOKUP_FAILURES_ALLOWED", 5, _count, "wrong lookups before 429"
+    )
+    lookup_failure_window_seconds: int = env(
+        "RETURNS_LOOKUP_FAILURE_WINDOW_SECONDS", 900, _positive_integer, "counted over this"
+    )
+    # a flood guard on the sign-in lookup, per client
+    lookup_requests_per_minute: int = env(
+        "RETURNS_LOOKUP_REQUESTS_PER_MINUTE", 60, _positive_integer, "sign-in lookups a minute"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    sender: str = env("RETURNS_MAIL_FROM", "returns@store.example", doc="sender of emails")
+    # unset: `mail/` in the data directory (see Settings.from_env)
+    drop_dir: Path = env(  # noqa: RUF009 (a Path is immutable)
+        "RETURNS_MAIL_DROP_DIR", _DATA_DIR / "mail", _path, ".eml files when no SMTP host"
+    )
+    smtp_host: str = env("RETURNS_SMTP_HOST", "", doc="SMTP delivery; unset: the drop dir")
+    smtp_port: int = env("RETURNS_SMTP_PORT", 587, _positive_integer, "SMTP port")
+    smtp_username: str = env("RETURNS_SMTP_USERNAME", "", doc="SMTP user")
+    smtp_password: str = env("RETURNS_SMTP_PASSWORD", "", doc="SMTP password", secret=True)
+    smtp_tls: str = env(
+        "RETURNS_SMTP_TLS", "starttls", _one_of("starttls", "tls", "none"), "SMTP encryption"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierSettings:
+    name: str = env("RETURNS_CARRIER", "concierge-post", doc="the label carrier")
+    # (carrier, webhook secret) pairs
+    secrets: tuple[tuple[str, str], ...] = env(
+        "RETURNS_CARRIER_SECRETS",
+        (),
+        _carrier_secrets,
+        "carrier=secret,... for webhooks",
+        secret=True,
+    )
+    # JSON: name, line1, line2, city, region, postal_code, country
+    warehouse_address: str = env(
+        "RETURNS_WAREHOUSE_ADDRESS", "", doc="where returns go; unset: a demo address"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSettings:
+    provider: str = env(
+        "RETURNS_PAYMENTS", "manual", _one_of("manual", "stripe"), "how refunds are paid"
+    )
+    stripe_api_key: str = env(
+        "RETURNS_STRIPE_API_KEY", "", doc="for RETURNS_PAYMENTS=stripe", secret=True
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSettings:
+    follow_up_days: int = env("RETURNS_FOLLOW_UP_DAYS", 3, _count, '"did it fit?" after delivery')
+    auto_close_days: int = env(
+        "RETURNS_AUTO_CLOSE_DAYS", 14, _count, "a resolved case closes after"
+    )
+    expire_after_days: int = env(
+        "RETURNS_EXPIRE_AFTER_DAYS", 30, _count, "an unsent approved return expires"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    run_in_serve: bool = env("RETURNS_RUN_WORKER", True, _flag, "run the worker inside serve")
+    interval_seconds: float = env(
+        "RETURNS_WORKER_INTERVAL_SECONDS", 2.0, _seconds, "pause between worker passes"
+    )
+    # How long a claimed outbox message waits before another worker may retry it (its worker
+    # may have died mid-delivery); must exceed the time to deliver one batch.
+    outbox_lock_seconds: int = env(
+        "RETURNS_OUTBOX_LOCK_SECONDS", 120, _positive_integer, "retry a dead worker's claim"
+    )
+
+
+GROUPS: tuple[type, ...] = (
+    DatabaseSettings,
+    ServerSettings,
+    StoreSettings,
+    PortalSettings,
+    MailSettings,
+    CarrierSettings,
+    PaymentSettings,
+    CaseSettings,
+    WorkerSettings,
+)
 
 
 def _persistent_secret(data_dir: Path) -> str:
@@ -33,105 +282,50 @@ def _persistent_secret(data_dir: Path) -> str:
         return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = ""
-    data_dir: Path = Path(".data")
-    secret_key: str = ""
-    store_name: str = "Demo Store"
-    store_timezone: str = "UTC"
-    shopify_webhook_secret: str = ""
-    portal_session_ttl_minutes: int = 120
-    lookup_failures_allowed: int = 5
-    lookup_failure_window_seconds: int = 900
-    lookup_requests_per_minute: int = 60  # flood guard on the sign-in lookup, per client
-    max_body_bytes: int = 1_000_000
-    db_pool_min: int = 1
-    db_pool_max: int = 10
-    log_level: str = "INFO"
-    public_url: str = "http://127.0.0.1:8000"
-    mail_from: str = "returns@store.example"
-    mail_drop_dir: Path = Path(".data/mail")
-    smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_username: str = ""
-    smtp_password: str = ""
-    smtp_tls: str = "starttls"  # starttls | tls | none
-    carrier: str = "concierge-post"
-    carrier_secrets: tuple[tuple[str, str], ...] = ()  # (carrier, webhook secret)
-    warehouse_address: str = ""  # JSON: name, line1, line2, city, region, postal_code, country
-    payments: str = "manual"  # manual | stripe
-    stripe_api_key: str = ""
-    follow_up_days: int = 3  # after a replacement is delivered: "did it fit?"
-    auto_close_days: int = 14  # a resolved case closes by itself after this
-    expire_after_days: int = 30  # an approved return never sent expires after this
-    run_worker: bool = True  # the outbox worker also runs inside `serve`
-    bench: bool = False  # mounts the raw-asyncpg ceiling endpoint for bench/
-    worker_interval_seconds: float = 2.0
-    # How long a claimed outbox message waits before another worker may retry it (its worker
-    # may have died mid-delivery); must exceed the time to deliver one batch.
-    outbox_lock_seconds: int = 120
-
-    @property
-    def postgres_dir(self) -> Path:
-        return self.data_dir / "postgres"
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    portal: PortalSettings = field(default_factory=PortalSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    carrier: CarrierSettings = field(default_factory=CarrierSettings)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
+    cases: CaseSettings = field(default_factory=CaseSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier, and any carrier given a webhook secret."""
-        return carrier == self.carrier or any(name == carrier for name, _ in self.carrier_secrets)
+        return carrier == self.carrier.name or any(
+            name == carrier for name, _ in self.carrier.secrets
+        )
 
     def carrier_secret(self, carrier: str) -> str:
         """The webhook secret of a carrier; without one configured, a secret derived from the
         service's own key (so the built-in carrier works out of the box)."""
-        for name, secret in self.carrier_secrets:
+        for name, secret in self.carrier.secrets:
             if name == carrier:
                 return secret
         return hmac.new(
-            self.secret_key.encode(), f"carrier:{carrier}".encode(), "sha256"
+            self.server.secret_key.encode(), f"carrier:{carrier}".encode(), "sha256"
         ).hexdigest()
 
     @classmethod
-    def from_env(cls) -> Settings:
-        data_dir = Path(_env("RETURNS_DATA_DIR", ".data")).resolve()
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        database = _read(DatabaseSettings, environ, {"data_dir": _DATA_DIR.resolve()})
+        data_dir = database.data_dir
+        server = _read(ServerSettings, environ, {})
+        if not server.secret_key:
+            server = dataclasses.replace(server, secret_key=_persistent_secret(data_dir))
         return cls(
-            database_url=_env("DATABASE_URL"),
-            data_dir=data_dir,
-            secret_key=_env("RETURNS_SECRET_KEY") or _persistent_secret(data_dir),
-            store_name=_env("RETURNS_STORE_NAME", "Demo Store"),
-            store_timezone=_env("RETURNS_STORE_TIMEZONE", "UTC"),
-            shopify_webhook_secret=_env("SHOPIFY_WEBHOOK_SECRET"),
-            portal_session_ttl_minutes=int(_env("RETURNS_PORTAL_SESSION_TTL_MINUTES", "120")),
-            lookup_failures_allowed=int(_env("RETURNS_LOOKUP_FAILURES_ALLOWED", "5")),
-            lookup_failure_window_seconds=int(_env("RETURNS_LOOKUP_FAILURE_WINDOW_SECONDS", "900")),
-            lookup_requests_per_minute=int(_env("RETURNS_LOOKUP_REQUESTS_PER_MINUTE", "60")),
-            max_body_bytes=int(_env("RETURNS_MAX_BODY_BYTES", "1000000")),
-            db_pool_min=int(_env("RETURNS_DB_POOL_MIN", "1")),
-            db_pool_max=int(_env("RETURNS_DB_POOL_MAX", "10")),
-            log_level=_env("RETURNS_LOG_LEVEL", "INFO"),
-            public_url=_env("RETURNS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-            mail_from=_env("RETURNS_MAIL_FROM", "returns@store.example"),
-            mail_drop_dir=Path(_env("RETURNS_MAIL_DROP_DIR") or data_dir / "mail").resolve(),
-            smtp_host=_env("RETURNS_SMTP_HOST"),
-            smtp_port=int(_env("RETURNS_SMTP_PORT", "587")),
-            smtp_username=_env("RETURNS_SMTP_USERNAME"),
-            smtp_password=_env("RETURNS_SMTP_PASSWORD"),
-            smtp_tls=_env("RETURNS_SMTP_TLS", "starttls").lower(),
-            carrier=_env("RETURNS_CARRIER", "concierge-post"),
-            carrier_secrets=tuple(
-                (name.strip(), secret.strip())
-                for name, _, secret in (
-                    pair.partition("=") for pair in _env("RETURNS_CARRIER_SECRETS").split(",")
-                )
-                if name.strip() and secret.strip()
-            ),
-            warehouse_address=_env("RETURNS_WAREHOUSE_ADDRESS"),
-            payments=_env("RETURNS_PAYMENTS", "manual"),
-            stripe_api_key=_env("RETURNS_STRIPE_API_KEY"),
-            follow_up_days=int(_env("RETURNS_FOLLOW_UP_DAYS", "3")),
-            auto_close_days=int(_env("RETURNS_AUTO_CLOSE_DAYS", "14")),
-            expire_after_days=int(_env("RETURNS_EXPIRE_AFTER_DAYS", "30")),
-            run_worker=_env_bool("RETURNS_RUN_WORKER", True),
-            bench=_env_bool("RETURNS_BENCH", False),
-            worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
-            outbox_lock_seconds=int(_env("RETURNS_OUTBOX_LOCK_SECONDS", "120")),
+            database=database,
+            server=server,
+            store=_read(StoreSettings, environ, {}),
+            portal=_read(PortalSettings, environ, {}),
+            mail=_read(MailSettings, environ, {"drop_dir": (data_dir / "mail").resolve()}),
+            carrier=_read(CarrierSettings, environ, {}),
+            payments=_read(PaymentSettings, environ, {}),
+            cases=_read(CaseSettings, environ, {}),
+            worker=_read(WorkerSettings, environ, {}),
         )

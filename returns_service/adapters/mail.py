@@ -12,7 +12,7 @@ from email.utils import formataddr
 from pathlib import Path
 from typing import Protocol
 
-from returns_service.settings import Settings
+from returns_service.settings import MailSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ class MailDropMailer:
 
 
 class SmtpMailer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: MailSettings) -> None:
         self.settings = settings
 
     async def send(self, email: OutgoingEmail) -> None:
@@ -91,7 +91,7 @@ class SmtpMailer:
         )
 
 
-def mailer_from_settings(settings: Settings) -> Mailer:
+def mailer_from_settings(settings: MailSettings) -> Mailer:
     if settings.smtp_host:
         return SmtpMailer(settings)
-    return MailDropMailer(settings.mail_drop_dir)
+    return MailDropMailer(settings.drop_dir)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from returns_service.api.dependencies import clock_of, settings_of
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, NotAuthenticated
 from returns_service.services.platform.auth import (
@@ -29,9 +28,9 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("Send `Authorization: Bearer <token>`.")
-        state = connection.app.state
         if token.startswith(PORTAL_TOKEN_PREFIX):
-            caller = verify_portal_session(state.settings.secret_key, token, state.clock)
+            secret = settings_of(connection).server.secret_key
+            caller = verify_portal_session(secret, token, clock_of(connection))
         else:
             caller = await authenticate_staff(token)
         if caller is None:
@@ -51,8 +50,3 @@ def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitabl
             raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
 
     return guard
-
-
-def provide_caller(request: Request[Any, Any, Any]) -> Caller:
-    caller: Caller = request.user
-    return caller

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from returns_service.api.auth import allow
-from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
+from returns_service.api.idempotency import Idempotency
 from returns_service.domain.access import Caller, Role
 from returns_service.services.cases.views import CaseView
 from returns_service.services.fulfilment import warehouse
 from returns_service.services.fulfilment.warehouse import Inspection, ScanResult
+from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 
@@ -36,9 +36,12 @@ class WarehouseController(Controller):
         guards=[allow(Role.WAREHOUSE)],
     )
     async def scan(
-        self, caller: NamedDependency[Caller], data: JSONBody[ScanIn], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ScanIn],
+        runtime: NamedDependency[Runtime],
     ) -> ScanResult:
-        return await warehouse.scan(caller, data.barcode, state.runtime)
+        return await warehouse.scan(caller, data.barcode, runtime)
 
     @post(
         "/cases/{number:str}/inspection",
@@ -51,14 +54,13 @@ class WarehouseController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[Inspection],
-        request: Request[Any, Any, Any],
-        state: State,
-        idempotency_key: IdempotencyKeyHeader = None,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
     ) -> Response[CaseView]:
-        async def handler() -> CaseView:
-            return await warehouse.inspect(caller, number, data, state.runtime)
+        async def work() -> CaseView:
+            return await warehouse.inspect(caller, number, data, runtime)
 
-        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+        return await idempotency.respond(work)
 
     @get(
         "/unexpected-parcels",

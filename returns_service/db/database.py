@@ -35,7 +35,7 @@ SQUASHED_MIGRATION_IDS = ("2026-11-30T09:17:28:269893", "2026-11-30T09:20:00:000
 
 def resolve_database(settings: Settings) -> str:
     """Use DATABASE_URL when set; otherwise start the embedded server. Returns the URL."""
-    url = settings.database_url or start_embedded(settings.postgres_dir)
+    url = settings.database.url or start_embedded(settings.database.postgres_dir)
     use_database(url)
     return url
 

@@ -11,12 +11,16 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, State
-from litestar.params import FromPath
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, SkipValidation
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
 from returns_service.adapters.carriers import qr_svg
+from returns_service.api.dependencies import settings_of, store_of
+from returns_service.api.idempotency import Idempotency
+from returns_service.clock import Clock
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -28,15 +32,24 @@ from returns_service.domain.cases import (
 from returns_service.domain.errors import DomainError, TooManyAttempts
 from returns_service.services.cases import conversation, decisions, lists, opening, views
 from returns_service.services.fulfilment import labels
-from returns_service.services.platform.auth import verify_portal_session
-from returns_service.services.platform.idempotency import fingerprint, run_idempotent
+from returns_service.services.platform.idempotency import fingerprint
+from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import portal
 from returns_service.services.store.policy import get_policy
+from returns_service.services.store.stores import StoreInfo
+from returns_service.settings import Settings
 from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
+from returns_service.web.sessions import (
+    PORTAL_COOKIE,
+    STATION_COOKIE,
+    PortalSession,
+    SignInRequired,
+    signed_in,
+    to_sign_in,
+)
 
 WEB_DIR = Path(__file__).parent
-PORTAL_COOKIE = "rs_portal"
-STATION_COOKIE = "rs_station"
+__all__ = ["PORTAL_COOKIE", "STATION_COOKIE"]  # where the station page finds its cookie
 LANG_COOKIE = "rs_lang"
 PUBLIC = {"public": True}  # pages authenticate by cookie, not by bearer token
 
@@ -46,7 +59,7 @@ static_files = create_static_files_router(
 
 
 def is_secure(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https" or request.app.state.settings.public_url.startswith(
+    return request.url.scheme == "https" or settings_of(request).server.public_url.startswith(
         "https"
     )
 
@@ -89,7 +102,7 @@ def render_page(  # form errors re-render with 200: the message is in the page, 
         context={
             "t": t,
             "languages": LANGUAGES,
-            "store_name": request.app.state.store.name,
+            "store_name": store_of(request).name,
             "event_text": timeline_text,
             **context,
         },
@@ -99,22 +112,16 @@ def render_page(  # form errors re-render with 200: the message is in the page, 
     )
 
 
-async def _customer(request: Request[Any, Any, Any]) -> tuple[Caller, Translator] | None:
-    token = request.cookies.get(PORTAL_COOKIE)
-    if not token:
-        return None
-    state = request.app.state
-    caller = verify_portal_session(state.settings.secret_key, token, state.clock)
-    if caller is None or caller.store_id != state.store.id:
-        return None
-    return caller, _translator(request, await portal.customer_language(caller))
+async def _customer_translator(
+    request: Request[Any, Any, Any], caller: NamedDependency[Caller]
+) -> Translator:
+    """The signed-in customer's language, unless the page was asked for in another."""
+    return _translator(request, await portal.customer_language(caller))
 
 
-def _to_find() -> Redirect:
-    return Redirect("/portal", status_code=303)
+class PortalSignInPages(Controller):
+    """Finding the order: open to anyone."""
 
-
-class PortalPages(Controller):
     path = "/portal"
     opt = PUBLIC
     include_in_schema = False
@@ -124,22 +131,28 @@ class PortalPages(Controller):
         return render_page(request, "portal/find.html", _translator(request))
 
     @post("/")
-    async def sign_in(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> Response[Any]:
         form = await request.form()
         t = _translator(request)
-        settings = state.settings
         try:
             session = await portal.open_session(
-                state.store.id,
+                store.id,
                 str(form.get("order_number", "")),
                 str(form.get("email", "")),
                 client=request.client.host if request.client else "unknown",
-                secret=settings.secret_key,
-                ttl_minutes=settings.portal_session_ttl_minutes,
+                secret=settings.server.secret_key,
+                ttl_minutes=settings.portal.session_ttl_minutes,
                 limits=portal.LookupLimits(
-                    settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+                    settings.portal.lookup_failures_allowed,
+                    settings.portal.lookup_failure_window_seconds,
                 ),
-                clock=state.clock,
+                clock=clock,
             )
         except TooManyAttempts as error:
             return render_page(
@@ -159,7 +172,7 @@ class PortalPages(Controller):
                 error=t("find.not_found"),
                 order_number=form.get("order_number", ""),
             )
-        max_age = int((session.expires_at - state.clock.now()).total_seconds())
+        max_age = int((session.expires_at - clock.now()).total_seconds())
         return Redirect(
             "/portal/order",
             status_code=303,
@@ -184,22 +197,38 @@ class PortalPages(Controller):
             cookies=[Cookie(key=PORTAL_COOKIE, value="", max_age=0, path="/portal")],
         )
 
+
+class PortalPages(Controller):
+    """The customer's own pages: a portal session cookie, or back to finding the order."""
+
+    path = "/portal"
+    opt = PUBLIC
+    include_in_schema = False
+    middleware = [PortalSession]
+    guards = [signed_in("/portal")]
+    exception_handlers = {SignInRequired: to_sign_in}
+    dependencies = {"t": Provide(_customer_translator)}
+
     @get("/order")
-    async def order(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
-        return await _order_page(request, caller, t, state)
+    async def order(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> Response[Any]:
+        return await _order_page(request, caller, t, clock)
 
     @post("/return/review")
-    async def review(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
+    async def review(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> Response[Any]:
         form = await request.form()
-        order = await portal.order_view(caller, state.clock)
+        order = await portal.order_view(caller, clock)
         chosen = []
         for line in order.lines:
             quantity = form_int(form.get(f"qty_{line.id}"))
@@ -221,17 +250,20 @@ class PortalPages(Controller):
                 }
             )
         if not chosen:
-            return await _order_page(request, caller, t, state, error=t("order.pick_one"))
+            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
         return render_page(
             request, "portal/review.html", t, items=chosen, idempotency_key=uuid.uuid4().hex
         )
 
     @post("/returns")
-    async def create(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        clock: NamedDependency[SkipValidation[Clock]],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[Any]:
         form = await request.form()
         items = []
         for key, value in form.items():
@@ -257,76 +289,74 @@ class PortalPages(Controller):
         comment = str(form.get("comment", "")).strip()[:4000] or None
         request_doc = ReturnRequest(items=items, comment=comment) if items else None
         if request_doc is None:
-            return await _order_page(request, caller, t, state, error=t("order.pick_one"))
+            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
+        # the review page's hidden key: a double-clicked "send" opens one case, not two
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
+        once = Idempotency(
+            caller=caller,
+            key=f"page:{key}",
+            fingerprint=fingerprint("POST", "/portal/returns", msgspec.json.encode(request_doc)),
+            status_code=201,
+            clock=clock,
+        )
 
-        async def operation() -> tuple[int, bytes]:
-            number = await opening.open_case(caller, request_doc, state.runtime)
-            return 201, number.encode()
+        async def work() -> str:
+            return await opening.open_case(caller, request_doc, runtime)
 
         try:
-            stored = await run_idempotent(
-                store_id=caller.store_id,
-                scope=f"customer:{caller.customer_id}",
-                key=f"page:{key}",
-                fingerprint=fingerprint(
-                    "POST", "/portal/returns", msgspec.json.encode(request_doc)
-                ),
-                operation=operation,
-                clock=state.clock,
-            )
+            stored = await once.run(work, str.encode)
         except DomainError as error:
             return await _order_page(
-                request, caller, t, state, error=t("error.generic", detail=error.detail)
+                request, caller, t, clock, error=t("error.generic", detail=error.detail)
             )
         return Redirect(f"/portal/returns/{stored.body.decode()}?created=1", status_code=303)
 
     @get("/returns/{number:str}")
     async def case(
-        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
     ) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
-        return await _case_page(request, caller, t, state, number)
+        return await _case_page(request, caller, t, runtime, number)
 
     @post("/returns/{number:str}/messages")
     async def message(
-        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
     ) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
         body = str((await request.form()).get("body", "")).strip()
         if body:
             try:
-                await conversation.customer_writes(caller, number, body[:10_000], state.runtime)
+                await conversation.customer_writes(caller, number, body[:10_000], runtime)
             except DomainError as error:
-                return await _case_page(request, caller, t, state, number, error=error.detail)
+                return await _case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#messages", status_code=303)
 
     @post("/returns/{number:str}/cancel")
     async def cancel(
-        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
     ) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        caller, t = found
         try:
-            await decisions.cancel(caller, number, state.runtime)
+            await decisions.cancel(caller, number, runtime)
         except DomainError as error:
-            return await _case_page(request, caller, t, state, number, error=error.detail)
+            return await _case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}", status_code=303)
 
     @get("/returns/{number:str}/label.pdf")
-    async def label(self, request: Request[Any, Any, Any], number: FromPath[str]) -> Response[Any]:
-        found = await _customer(request)
-        if found is None:
-            return _to_find()
-        label = await labels.label_file(found[0], number, "pdf")
+    async def label(self, caller: NamedDependency[Caller], number: FromPath[str]) -> Response[Any]:
+        label = await labels.label_file(caller, number, "pdf")
         return Response(
             label.content,
             media_type=label.media_type,
@@ -345,10 +375,10 @@ async def _order_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,
-    state: State,
+    clock: Clock,
     error: str | None = None,
 ) -> Template:
-    order = await portal.order_view(caller, state.clock)
+    order = await portal.order_view(caller, clock)
     page = await lists.case_page(caller, assignee="any", limit=100)
     return render_page(
         request,
@@ -366,7 +396,7 @@ async def _case_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,
-    state: State,
+    runtime: Runtime,
     number: str,
     error: str | None = None,
 ) -> Template:
@@ -403,5 +433,5 @@ async def _case_page(
         # once a replacement has left, the return can no longer be cancelled
         cancellable=view.status in CANCELLABLE_STATUSES
         and not (view.exchange and view.exchange.status in ("shipped", "delivered")),
-        qr_svg=qr_svg(state.runtime.case_link(number)) if view.label else "",
+        qr_svg=qr_svg(runtime.case_link(number)) if view.label else "",
     )

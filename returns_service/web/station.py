@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -17,14 +18,13 @@ from returns_service.domain.errors import DomainError
 from returns_service.domain.settlement import Condition, Disposition
 from returns_service.services.fulfilment import warehouse
 from returns_service.services.platform.auth import authenticate_staff
+from returns_service.services.platform.runtime import Runtime
 from returns_service.web.i18n import Translator
 from returns_service.web.pages import PUBLIC, STATION_COOKIE, form_int, is_secure, render_page
+from returns_service.web.sessions import SignInRequired, StationSession, signed_in, to_sign_in
 
-
-async def _station(request: Request[Any, Any, Any]) -> Caller | None:
-    token = request.cookies.get(STATION_COOKIE)
-    caller = await authenticate_staff(token) if token else None
-    return caller if caller and caller.role is Role.WAREHOUSE else None
+# a station without its cookie (or with a revoked token) is back at the sign-in form
+SIGNED_IN = [signed_in("/warehouse/station")]
 
 
 def _station_page(
@@ -45,10 +45,12 @@ class StationPages(Controller):
     path = "/warehouse/station"
     opt = PUBLIC
     include_in_schema = False
+    middleware = [StationSession]
+    exception_handlers = {SignInRequired: to_sign_in}
 
     @get("/")
     async def home(self, request: Request[Any, Any, Any]) -> Template:
-        if await _station(request) is None:
+        if request.user is None:
             return _station_page(request, "station/login.html")
         return _station_page(request, "station/scan.html")
 
@@ -76,25 +78,28 @@ class StationPages(Controller):
             ],
         )
 
-    @post("/scan")
-    async def scan(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        caller = await _station(request)
-        if caller is None:
-            return Redirect("/warehouse/station", status_code=303)
+    @post("/scan", guards=SIGNED_IN)
+    async def scan(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[Any]:
         barcode = str((await request.form()).get("barcode", ""))
         try:
-            result = await warehouse.scan(caller, barcode, state.runtime)
+            result = await warehouse.scan(caller, barcode, runtime)
         except DomainError as error:
             return _station_page(request, "station/scan.html", error=error.detail)
         return _station_page(request, "station/scan.html", result=result)
 
-    @post("/cases/{number:str}/inspection")
+    @post("/cases/{number:str}/inspection", guards=SIGNED_IN)
     async def inspection(
-        self, request: Request[Any, Any, Any], state: State, number: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
     ) -> Response[Any]:
-        caller = await _station(request)
-        if caller is None:
-            return Redirect("/warehouse/station", status_code=303)
         form = await request.form()
         items = [
             {
@@ -108,7 +113,7 @@ class StationPages(Controller):
         ]
         try:
             inspection = msgspec.convert({"items": items}, warehouse.Inspection)
-            view = await warehouse.inspect(caller, number, inspection, state.runtime)
+            view = await warehouse.inspect(caller, number, inspection, runtime)
         except (DomainError, msgspec.ValidationError) as error:
             detail = error.detail if isinstance(error, DomainError) else str(error)
             return _station_page(request, "station/scan.html", error=detail)

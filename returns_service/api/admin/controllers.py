@@ -7,21 +7,24 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, SkipValidation
 
 from returns_service.adapters import shopify
 from returns_service.api.admin.schemas import CreatedWithToken, OrderUpserted, ProductPut
 from returns_service.api.auth import PUBLIC, allow
+from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
+from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import catalog, orders, policy, staff
+from returns_service.services.store.stores import StoreInfo
+from returns_service.settings import Settings
 
 
 class PolicyController(Controller):
@@ -34,9 +37,12 @@ class PolicyController(Controller):
 
     @put("/", guards=[allow(Role.ADMIN)], summary="Replace the return policy")
     async def put_policy(
-        self, caller: NamedDependency[Caller], data: JSONBody[ReturnPolicy], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ReturnPolicy],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> ReturnPolicy:
-        return await policy.put_policy(caller, data, state.clock)
+        return await policy.put_policy(caller, data, clock)
 
 
 class CatalogController(Controller):
@@ -55,9 +61,9 @@ class CatalogController(Controller):
         caller: NamedDependency[Caller],
         product_id: Annotated[str, PathParameter(min_length=1, max_length=128)],
         data: JSONBody[ProductDocument],
-        state: State,
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[ProductPut]:
-        result = await catalog.put_product(caller, product_id, data, state.clock)
+        result = await catalog.put_product(caller, product_id, data, clock)
         return Response(
             ProductPut(product_id=product_id, created=result.created),
             status_code=201 if result.created else 200,
@@ -75,9 +81,12 @@ class OrdersController(Controller):
         responses={200: ResponseSpec(OrderUpserted, description="The order was updated")},
     )
     async def upsert(
-        self, caller: NamedDependency[Caller], data: JSONBody[OrderDocument], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[OrderDocument],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[OrderUpserted]:
-        result = await orders.upsert_order(caller, data, state.clock)
+        result = await orders.upsert_order(caller, data, clock)
         return Response(
             OrderUpserted(id=result.id, number=result.number, created=result.created),
             status_code=201 if result.created else 200,
@@ -91,9 +100,12 @@ class StationsController(Controller):
 
     @post("/stations", summary="Add a warehouse station; its token is shown this once")
     async def create_station(
-        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewStation], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[staff.NewStation],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> CreatedWithToken:
-        created = await staff.create_station(caller, data, state.clock)
+        created = await staff.create_station(caller, data, clock)
         return CreatedWithToken(id=created.id, token=created.token)
 
 
@@ -108,10 +120,14 @@ class ShopifyWebhookController(Controller):
         responses={200: ResponseSpec(OrderUpserted, description="The order was updated")},
     )
     async def order_webhook(
-        self, request: Request[Any, Any, Any], state: State
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[OrderUpserted]:
         body = await request.body()
-        secret = state.settings.shopify_webhook_secret
+        secret = settings.store.shopify_webhook_secret
         if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
             raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
         try:
@@ -121,8 +137,8 @@ class ShopifyWebhookController(Controller):
         if not isinstance(payload, dict):
             raise InvalidRequest("The webhook body must be a JSON object.")
         document = shopify.order_from_shopify(payload)
-        system = Caller(role=Role.ADMIN, store_id=state.store.id)
-        result = await orders.upsert_order(system, document, state.clock)
+        system = Caller(role=Role.ADMIN, store_id=store.id)
+        result = await orders.upsert_order(system, document, clock)
         return Response(
             OrderUpserted(id=result.id, number=result.number, created=result.created),
             status_code=201 if result.created else 200,
@@ -139,16 +155,17 @@ class CarrierWebhookController(Controller):
         self,
         carrier: Annotated[str, PathParameter(min_length=1, max_length=32)],
         request: Request[Any, Any, Any],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        runtime: NamedDependency[Runtime],
     ) -> tracking.TrackingResult:
-        settings = state.settings
         if not settings.knows_carrier(carrier):
             raise NotFound(f"no carrier {carrier!r} is configured")
         return await tracking.handle_event(
-            state.store.id,
+            store.id,
             carrier,
             await request.body(),
             request.headers.get("x-carrier-signature"),
             settings.carrier_secret(carrier),
-            state.runtime,
+            runtime,
         )

@@ -3,17 +3,24 @@ the actions on it; canned replies; the team's availability."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import State
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import (
+    FromPath,
+    FromQuery,
+    JSONBody,
+    PathParameter,
+    QueryParameter,
+    SkipValidation,
+)
 
 from returns_service.api.admin.schemas import CreatedWithToken
 from returns_service.api.auth import allow
-from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
+from returns_service.api.idempotency import Idempotency
+from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
@@ -24,6 +31,7 @@ from returns_service.services.cases.lists import CasePage
 from returns_service.services.cases.views import AgentCaseView
 from returns_service.services.fulfilment import exchanges, labels
 from returns_service.services.money import refunds
+from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import staff
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -103,9 +111,9 @@ class CasesController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[ReplyIn],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
-        await conversation.agent_replies(caller, number, data.body, data.macro_id, state.runtime)
+        await conversation.agent_replies(caller, number, data.body, data.macro_id, runtime)
         return await views.agent_case_view(caller, number)
 
     @post(
@@ -118,9 +126,9 @@ class CasesController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[NoteIn],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
-        await conversation.add_note(caller, number, data.body, state.runtime)
+        await conversation.add_note(caller, number, data.body, runtime)
         return await views.agent_case_view(caller, number)
 
     @post(
@@ -132,17 +140,16 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        request: Request[Any, Any, Any],
-        state: State,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
         data: JSONBody[ApproveIn | None] = None,
-        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[AgentCaseView]:
-        async def handler() -> AgentCaseView:
+        async def work() -> AgentCaseView:
             # approving issues the label (and may ship an advance replacement)
-            await decisions.approve(caller, number, data.comment if data else None, state.runtime)
+            await decisions.approve(caller, number, data.comment if data else None, runtime)
             return await views.agent_case_view(caller, number)
 
-        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+        return await idempotency.respond(work)
 
     @post("/{number:str}/reject", summary="Reject with a reason", status_code=200)
     async def reject(
@@ -150,16 +157,16 @@ class CasesController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[RejectIn],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
-        await decisions.reject(caller, number, data.reason, state.runtime)
+        await decisions.reject(caller, number, data.reason, runtime)
         return await views.agent_case_view(caller, number)
 
     @post("/{number:str}/close", summary="Close the case", status_code=200)
     async def close(
-        self, caller: NamedDependency[Caller], number: CaseNumber, state: State
+        self, caller: NamedDependency[Caller], number: CaseNumber, runtime: NamedDependency[Runtime]
     ) -> AgentCaseView:
-        await decisions.close(caller, number, state.runtime)
+        await decisions.close(caller, number, runtime)
         return await views.agent_case_view(caller, number)
 
     @post(
@@ -173,9 +180,9 @@ class CasesController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[ReassignIn],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
-        await decisions.reassign(caller, number, data.agent_id, data.reason, state.runtime)
+        await decisions.reassign(caller, number, data.agent_id, data.reason, runtime)
         return await views.agent_case_view(caller, number)
 
     @post("/{number:str}/label", summary="Issue or re-issue the prepaid label", status_code=201)
@@ -183,15 +190,14 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        request: Request[Any, Any, Any],
-        state: State,
-        idempotency_key: IdempotencyKeyHeader = None,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
     ) -> Response[AgentCaseView]:
-        async def handler() -> AgentCaseView:
-            await labels.reissue(caller, number, state.runtime)
+        async def work() -> AgentCaseView:
+            await labels.reissue(caller, number, runtime)
             return await views.agent_case_view(caller, number)
 
-        return await respond_idempotently(request, caller, idempotency_key, 201, handler)
+        return await idempotency.respond(work)
 
     @get(
         "/{number:str}/label.pdf",
@@ -220,15 +226,14 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        request: Request[Any, Any, Any],
-        state: State,
-        idempotency_key: IdempotencyKeyHeader = None,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
     ) -> Response[AgentCaseView]:
-        async def handler() -> AgentCaseView:
-            await exchanges.ship_now(caller, number, state.runtime)
+        async def work() -> AgentCaseView:
+            await exchanges.ship_now(caller, number, runtime)
             return await views.agent_case_view(caller, number)
 
-        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+        return await idempotency.respond(work)
 
     @post(
         "/{number:str}/refund",
@@ -239,16 +244,15 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        request: Request[Any, Any, Any],
-        state: State,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
         data: JSONBody[RefundIn | None] = None,
-        idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response[AgentCaseView]:
-        async def handler() -> AgentCaseView:
-            await refunds.refund_case(caller, number, data.amount if data else None, state.runtime)
+        async def work() -> AgentCaseView:
+            await refunds.refund_case(caller, number, data.amount if data else None, runtime)
             return await views.agent_case_view(caller, number)
 
-        return await respond_idempotently(request, caller, idempotency_key, 200, handler)
+        return await idempotency.respond(work)
 
 
 class MacrosController(Controller):
@@ -262,9 +266,12 @@ class MacrosController(Controller):
 
     @post("/", summary="Add a canned reply (placeholders such as {{customer.first_name}})")
     async def create_macro(
-        self, caller: NamedDependency[Caller], data: JSONBody[MacroIn], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[MacroIn],
+        runtime: NamedDependency[Runtime],
     ) -> MacroView:
-        return await conversation.create_macro(caller, data, state.runtime)
+        return await conversation.create_macro(caller, data, runtime)
 
     @patch("/{macro_id:int}", summary="Change a canned reply")
     async def update_macro(
@@ -272,9 +279,9 @@ class MacrosController(Controller):
         caller: NamedDependency[Caller],
         macro_id: FromPath[int],
         data: JSONBody[MacroPatch],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> MacroView:
-        return await conversation.update_macro(caller, macro_id, data, state.runtime)
+        return await conversation.update_macro(caller, macro_id, data, runtime)
 
     @delete("/{macro_id:int}", summary="Remove a canned reply", status_code=204)
     async def delete_macro(self, caller: NamedDependency[Caller], macro_id: FromPath[int]) -> None:
@@ -288,9 +295,12 @@ class AgentsController(Controller):
 
     @post("/", guards=[allow(Role.ADMIN)], summary="Add an agent or lead; the token is shown once")
     async def create_agent(
-        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewAgent], state: State
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[staff.NewAgent],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> CreatedWithToken:
-        created = await staff.create_agent(caller, data, state.clock)
+        created = await staff.create_agent(caller, data, clock)
         return CreatedWithToken(id=created.id, token=created.token)
 
     @get("/", summary="The team: availability, capacity, open cases")
@@ -303,6 +313,6 @@ class AgentsController(Controller):
         caller: NamedDependency[Caller],
         agent_id: FromPath[int],
         data: JSONBody[AgentPatch],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> AgentView:
-        return await agents.update_agent(caller, agent_id, data, state.runtime)
+        return await agents.update_agent(caller, agent_id, data, runtime)

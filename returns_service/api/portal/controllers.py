@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, SkipValidation
 
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.api.portal.schemas import SessionRequest, SessionResponse
+from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.services.store import portal
 from returns_service.services.store.portal import ExchangeOption, LookupLimits, OrderView
+from returns_service.services.store.stores import StoreInfo
+from returns_service.settings import Settings
 
 
 class PortalSessionController(Controller):
@@ -22,20 +24,25 @@ class PortalSessionController(Controller):
 
     @post("/", opt=PUBLIC, summary="Sign in with order number and email")
     async def open_session(
-        self, data: JSONBody[SessionRequest], request: Request[Any, Any, Any], state: State
+        self,
+        data: JSONBody[SessionRequest],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        clock: NamedDependency[SkipValidation[Clock]],
     ) -> SessionResponse:
-        settings = state.settings
         session = await portal.open_session(
-            state.store.id,
+            store.id,
             data.order_number,
             data.email,
             client=request.client.host if request.client else "unknown",
-            secret=settings.secret_key,
-            ttl_minutes=settings.portal_session_ttl_minutes,
+            secret=settings.server.secret_key,
+            ttl_minutes=settings.portal.session_ttl_minutes,
             limits=LookupLimits(
-                settings.lookup_failures_allowed, settings.lookup_failure_window_seconds
+                settings.portal.lookup_failures_allowed,
+                settings.portal.lookup_failure_window_seconds,
             ),
-            clock=state.clock,
+            clock=clock,
         )
         return SessionResponse(
             token=session.token, expires_at=session.expires_at, order=session.order
@@ -48,8 +55,10 @@ class PortalOrderController(Controller):
     guards = [allow(Role.CUSTOMER)]
 
     @get("/", summary="The order, with what can go back until when")
-    async def get_order(self, caller: NamedDependency[Caller], state: State) -> OrderView:
-        return await portal.order_view(caller, state.clock)
+    async def get_order(
+        self, caller: NamedDependency[Caller], clock: NamedDependency[SkipValidation[Clock]]
+    ) -> OrderView:
+        return await portal.order_view(caller, clock)
 
     @get("/lines/{line_id:int}/exchange-options", summary="Variants a line can be exchanged for")
     async def exchange_options(

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from returns_service.api.auth import allow
-from returns_service.api.idempotency import IdempotencyKeyHeader, respond_idempotently
+from returns_service.api.idempotency import Idempotency
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
 from returns_service.services.cases import conversation, decisions, lists, opening, views
 from returns_service.services.cases.lists import CasePage
 from returns_service.services.cases.views import CaseView, MessageView
 from returns_service.services.fulfilment import aftercare, labels
+from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
@@ -37,15 +37,14 @@ class PortalReturnsController(Controller):
         self,
         caller: NamedDependency[Caller],
         data: JSONBody[ReturnRequest],
-        request: Request[Any, Any, Any],
-        state: State,
-        idempotency_key: IdempotencyKeyHeader = None,
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
     ) -> Response[CaseView]:
-        async def handler() -> CaseView:
-            number = await opening.open_case(caller, data, state.runtime)
+        async def work() -> CaseView:
+            number = await opening.open_case(caller, data, runtime)
             return await views.case_view(caller, number)
 
-        return await respond_idempotently(request, caller, idempotency_key, 201, handler)
+        return await idempotency.respond(work)
 
     @get("/", summary="This customer's returns")
     async def list_returns(
@@ -72,9 +71,9 @@ class PortalReturnsController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[MessageIn],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> list[MessageView]:
-        await conversation.customer_writes(caller, number, data.body, state.runtime)
+        await conversation.customer_writes(caller, number, data.body, runtime)
         return await views.messages(caller, number)
 
     @post(
@@ -83,9 +82,9 @@ class PortalReturnsController(Controller):
         status_code=200,
     )
     async def cancel(
-        self, caller: NamedDependency[Caller], number: CaseNumber, state: State
+        self, caller: NamedDependency[Caller], number: CaseNumber, runtime: NamedDependency[Runtime]
     ) -> CaseView:
-        await decisions.cancel(caller, number, state.runtime)
+        await decisions.cancel(caller, number, runtime)
         return await views.case_view(caller, number)
 
     @get(
@@ -111,7 +110,7 @@ class PortalReturnsController(Controller):
         caller: NamedDependency[Caller],
         number: CaseNumber,
         data: JSONBody[aftercare.Rating],
-        state: State,
+        runtime: NamedDependency[Runtime],
     ) -> CaseView:
-        await aftercare.rate(caller, number, data, state.runtime)
+        await aftercare.rate(caller, number, data, runtime)
         return await views.case_view(caller, number)

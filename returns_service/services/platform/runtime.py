@@ -53,11 +53,13 @@ class Runtime:
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
-        public_url=settings.public_url,
-        carrier=carrier_from_name(settings.carrier),
-        payments=payments_from_settings(settings.payments, settings.stripe_api_key),
-        warehouse=warehouse_from_json(settings.warehouse_address),
-        follow_up_days=settings.follow_up_days,
-        auto_close_days=settings.auto_close_days,
-        expire_after_days=settings.expire_after_days,
+        public_url=settings.server.public_url,
+        carrier=carrier_from_name(settings.carrier.name),
+        payments=payments_from_settings(
+            settings.payments.provider, settings.payments.stripe_api_key
+        ),
+        warehouse=warehouse_from_json(settings.carrier.warehouse_address),
+        follow_up_days=settings.cases.follow_up_days,
+        auto_close_days=settings.cases.auto_close_days,
+        expire_after_days=settings.cases.expire_after_days,
     )

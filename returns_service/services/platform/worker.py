@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from returns_service.adapters.mail import Mailer
+from returns_service.adapters.mail import Mailer, mailer_from_settings
 from returns_service.db.tables import Store
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.fulfilment import aftercare
@@ -16,6 +17,7 @@ from returns_service.services.platform import idempotency
 from returns_service.services.platform.housekeeping import purge_lookup_failures
 from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.platform.runtime import Runtime
+from returns_service.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,18 @@ class WorkerConfig:
     sender_name: str = "Returns concierge"
     lookup_failure_window_seconds: int = 900
     outbox_lock_seconds: int = LOCK_SECONDS  # settable so a crash test need not wait 120 s
+    interval_seconds: float = 2.0  # the pause between passes of `run_forever`
+
+
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        mailer=mailer_from_settings(settings.mail),
+        sender=settings.mail.sender,
+        sender_name=settings.store.name,
+        lookup_failure_window_seconds=settings.portal.lookup_failure_window_seconds,
+        outbox_lock_seconds=settings.worker.outbox_lock_seconds,
+        interval_seconds=settings.worker.interval_seconds,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +72,13 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     return WorkerReport(delivered=delivered, failed=failed, assigned=assigned)
 
 
-async def run_forever(rt: Runtime, config: WorkerConfig, interval: float) -> None:
-    """Run passes until cancelled; an error in one pass is logged and the next pass retries."""
+async def run_forever(
+    rt: Runtime,
+    config: WorkerConfig,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Run passes until cancelled, `config.interval_seconds` apart; an error in one pass is
+    logged and the next pass retries. (`sleep` is the pause, so a test can count passes.)"""
     while True:
         try:
             report = await run_once(rt, config)
@@ -78,4 +97,4 @@ async def run_forever(rt: Runtime, config: WorkerConfig, interval: float) -> Non
             raise
         except Exception:  # keep the worker alive through a database restart
             log.exception("worker pass failed")
-        await asyncio.sleep(interval)
+        await sleep(config.interval_seconds)

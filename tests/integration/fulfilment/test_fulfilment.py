@@ -193,7 +193,7 @@ async def test_a_size_exchange_from_request_to_closed_case(
     clock.advance(days=15)
     await run_once(
         Runtime(clock),
-        WorkerConfig(mailer=MailDropMailer(client.app.state.settings.mail_drop_dir), sender="r@s"),
+        WorkerConfig(mailer=MailDropMailer(client.app.state.settings.mail.drop_dir), sender="r@s"),
     )  # type: ignore[attr-defined]
     assert (await ReturnCase.select(ReturnCase.status))[0]["status"] == "closed"
     assert await Payment.count() == 0  # an exchange moves no money

@@ -30,7 +30,7 @@ async def many_customers(
 ) -> list[tuple[dict[str, str], int]]:
     """`count` customers with an order each; returns (portal headers, RING-8-BLK line id)."""
     store_id = client.app.state.store.id  # type: ignore[attr-defined]
-    secret = client.app.state.settings.secret_key  # type: ignore[attr-defined]
+    secret = client.app.state.settings.server.secret_key  # type: ignore[attr-defined]
     admin = Caller(Role.ADMIN, store_id)
     result = []
     for n in range(count):

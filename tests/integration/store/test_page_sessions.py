@@ -1,0 +1,81 @@
+"""Who may see a page: the portal's session cookie and the scan station's cookie. A page
+without a usable cookie (missing, expired, forged, another role's) sends the visitor to its
+sign-in page; the sign-in pages themselves are open."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_service.clock import FrozenClock
+from returns_service.domain.access import Role
+from returns_service.web.sessions import PORTAL_COOKIE, STATION_COOKIE
+from tests.integration.helpers import Client, portal_headers, seed_store, staff_headers
+
+CUSTOMER_PAGES = ["/portal/order", "/portal/returns/R-1", "/portal/returns/R-1/label.pdf"]
+
+
+async def _signed_in_customer(client: Client, clock: FrozenClock) -> str:
+    await seed_store(client, await staff_headers(client, Role.ADMIN, clock))
+    token = (await portal_headers(client))["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(PORTAL_COOKIE, token, path="/portal")
+    return token
+
+
+@pytest.mark.parametrize("page", CUSTOMER_PAGES)
+async def test_a_customer_page_without_a_session_goes_to_find_the_order(
+    client: Client, page: str
+) -> None:
+    response = await client.get(page)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/portal"
+
+
+async def test_a_form_post_without_a_session_goes_to_find_the_order(client: Client) -> None:
+    csrf = (await client.get("/portal")).cookies["csrftoken"]  # the find page is open
+    response = await client.post(
+        "/portal/returns", data={"qty_1": "1"}, headers={"x-csrftoken": csrf}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/portal"
+
+
+async def test_the_session_cookie_opens_the_order_page_until_it_expires(
+    client: Client, clock: FrozenClock
+) -> None:
+    await _signed_in_customer(client, clock)
+    page = await client.get("/portal/order")
+    assert page.status_code == 200 and "1001" in page.text
+    clock.advance(minutes=121)  # RETURNS_PORTAL_SESSION_TTL_MINUTES is 120
+    expired = await client.get("/portal/order")
+    assert (expired.status_code, expired.headers["location"]) == (303, "/portal")
+
+
+async def test_a_forged_session_cookie_opens_nothing(client: Client, clock: FrozenClock) -> None:
+    token = await _signed_in_customer(client, clock)
+    client.cookies.set(PORTAL_COOKIE, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    response = await client.get("/portal/order")
+    assert (response.status_code, response.headers["location"]) == (303, "/portal")
+
+
+async def test_the_station_signs_in_with_a_warehouse_token_only(
+    client: Client, clock: FrozenClock
+) -> None:
+    login = await client.get("/warehouse/station")
+    assert login.status_code == 200 and 'name="token"' in login.text
+    agent = (await staff_headers(client, Role.AGENT, clock))["Authorization"][7:]
+    client.cookies.set(STATION_COOKIE, agent, path="/warehouse")
+    assert 'name="token"' in (await client.get("/warehouse/station")).text  # still the login
+    station = (await staff_headers(client, Role.WAREHOUSE, clock))["Authorization"][7:]
+    client.cookies.set(STATION_COOKIE, station, path="/warehouse")
+    scan = await client.get("/warehouse/station")
+    assert scan.status_code == 200 and 'name="barcode"' in scan.text
+
+
+async def test_a_station_post_without_its_cookie_goes_back_to_the_login(
+    client: Client,
+) -> None:
+    csrf = (await client.get("/warehouse/station")).cookies["csrftoken"]
+    response = await client.post(
+        "/warehouse/station/scan", data={"barcode": "R-1"}, headers={"x-csrftoken": csrf}
+    )
+    assert (response.status_code, response.headers["location"]) == (303, "/warehouse/station")
