@@ -1,4 +1,4 @@
-"""`returns-service`: serve, migrate, worker, demo, tokens, orders import."""
+"""`returns-service`: serve, migrate, worker, demo, tokens, orders import, i18n."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate(verbose=args.verbose))
     print("database is up to date", file=sys.stderr)
     return 0
+
+
+def cmd_i18n(settings: Settings | None, args: argparse.Namespace) -> int:
+    from returns_service.catalogue import COMMANDS
+
+    return COMMANDS[args.step]()
 
 
 def _print_demo(settings: Settings, public_url: str) -> None:
@@ -218,12 +224,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp = orders_sub.add_parser("import", help="import orders from a CSV file")
     imp.add_argument("file")
     orders.set_defaults(handler=cmd_orders_import)
+
+    i18n = sub.add_parser("i18n", help="the message catalogue: extract, update, compile")
+    i18n.add_argument("step", choices=["extract", "update", "compile"])
+    i18n.set_defaults(handler=cmd_i18n)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if args.handler is cmd_i18n:  # works on files only: no settings, no database
+        return cmd_i18n(None, args)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

@@ -41,7 +41,7 @@ SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        rc.customer, rc.agent, o.number AS order_number,
        a.name AS agent_name, a.display_name AS agent_display_name,
        c.email AS customer_email, c.first_name AS customer_first_name,
-       c.last_name AS customer_last_name,
+       c.last_name AS customer_last_name, c.language AS customer_language,
        sh.sku AS shipment_sku, sh.advance AS shipment_advance,
        sh.tracking_number AS shipment_tracking_number,
        sh.return_deadline AS shipment_return_deadline,
@@ -100,7 +100,7 @@ def _single_case(cases: str, args: list[Any]) -> sql.Statement:
              WHERE "case" = rc.id AND kind IN ('refund', 'store_credit')
              GROUP BY currency) r) AS refunds,
        (SELECT COALESCE(json_agg(json_build_object(
-                   'at', e.at, 'kind', e.kind, 'text', e.text,
+                   'at', e.at, 'kind', e.kind, 'params', e.params, 'text', e.text,
                    'from_status', e.from_status, 'to_status', e.to_status,
                    'actor', e.actor_kind || ':' || e.actor_name,
                    'detail', NULLIF(e.detail, '')) ORDER BY e.at, e.id), '[]')

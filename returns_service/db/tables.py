@@ -234,7 +234,10 @@ class CaseEvent(Table, tablename="case_event", db=DB):
     kind = Varchar(length=32)
     from_status = Varchar(length=16, null=True, default=None)
     to_status = Varchar(length=16, null=True, default=None)
-    text = Text()  # what happened, in words a customer may read if customer_visible
+    params = JSONB(default={})  # the values the event is about; its text is rendered from
+    # kind + params for each reader. `text` holds the English prose of events written before
+    # they had params (empty for newer ones).
+    text = Text()
     detail = Text(default="")  # for agents only
     customer_visible = Boolean(default=True)
 

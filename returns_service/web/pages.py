@@ -400,7 +400,7 @@ async def _case_page(
     number: str,
     error: str | None = None,
 ) -> Template:
-    view = await views.case_view(caller, number)
+    view = await views.case_view(caller, number, t.language)
     policy = await get_policy(caller.store_id)
     steps = []
     if view.status == "requested":

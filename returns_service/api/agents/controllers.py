@@ -100,8 +100,15 @@ class CasesController(Controller):
         )
 
     @get("/{number:str}", summary="The case with the customer's orders, cases and messages")
-    async def get_case(self, caller: NamedDependency[Caller], number: CaseNumber) -> AgentCaseView:
-        return await views.agent_case_view(caller, number)
+    async def get_case(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        lang: Annotated[str | None, QueryParameter(max_length=35)] = None,
+    ) -> AgentCaseView:
+        # timeline texts are in English for agents unless `?lang=` names another of the
+        # customers' languages (e.g. to quote one to the customer); anything else is English
+        return await views.agent_case_view(caller, number, lang)
 
     @post(
         "/{number:str}/messages", summary="Reply to the customer (text or macro)", status_code=201

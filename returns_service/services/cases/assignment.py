@@ -106,7 +106,6 @@ async def assign(
             case_id=case_id,
             actor=actor,
             kind="waiting_for_agent",
-            text="Every concierge is busy right now; the next one free will take your case.",
             detail=reason,
             at=now,
             along_with=[
@@ -125,7 +124,7 @@ async def assign(
         case_id=case_id,
         actor=actor,
         kind="assigned",
-        text=f"{name} is your concierge for this return.",
+        params={"name": name},
         detail=" ".join(filter(None, [f"rule: {choice.rule}", reason])),
         at=now,
         along_with=[

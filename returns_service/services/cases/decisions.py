@@ -45,7 +45,6 @@ async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime)
             current=case.status,
             target=CaseStatus.APPROVED,
             actor=actor,
-            text="Your return is approved.",
             detail=" ".join(
                 filter(
                     None,
@@ -67,7 +66,7 @@ async def _end(
     rt: Runtime,
     *,
     target: CaseStatus,
-    text: str,
+    params: dict[str, str] | None = None,
     template: EmailTemplate | None = None,
     allowed_from: frozenset[CaseStatus] | None = None,
     reject_reason: str | None = None,
@@ -94,7 +93,7 @@ async def _end(
             current=case.status,
             target=target,
             actor=await actor_for(caller),
-            text=text,
+            params=params,
             at=rt.clock.now(),
         )
         if reject_reason is not None:
@@ -114,7 +113,7 @@ async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:
         number,
         rt,
         target=CaseStatus.REJECTED,
-        text=f"We cannot accept this return: {reason}",
+        params={"reason": reason},
         template=EmailTemplate.CASE_REJECTED,
         reject_reason=reason,
         reason=reason,
@@ -127,7 +126,6 @@ async def close(caller: Caller, number: str, rt: Runtime) -> None:
         number,
         rt,
         target=CaseStatus.CLOSED,
-        text="This return is complete and closed.",
         template=EmailTemplate.CASE_CLOSED,
     )
 
@@ -139,7 +137,6 @@ async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
         number,
         rt,
         target=CaseStatus.CANCELLED,
-        text="You cancelled this return.",
         allowed_from=CANCELLABLE_STATUSES,
     )
 
@@ -172,7 +169,7 @@ async def reassign(caller: Caller, number: str, agent_id: int, reason: str, rt: 
             case_id=case.id,
             actor=await actor_for(caller),
             kind="handover",
-            text=f"{name} is now your concierge for this return.",
+            params={"name": name},
             detail=f"reassigned from {case.agent_name or 'nobody'}: {reason}",
             at=now,
         )

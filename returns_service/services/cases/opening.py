@@ -93,7 +93,6 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             case_id=case_id,
             actor=actor,
             kind="status",
-            text="We received your return request.",
             detail="outside the policy: a person decides" if outside_policy else "",
             to_status=CaseStatus.REQUESTED,
             at=now,
@@ -123,7 +122,6 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 current=case.status,
                 target=CaseStatus.APPROVED,
                 actor=SYSTEM,
-                text="Your return is approved.",
                 detail="inside the policy: approved automatically",
                 at=now,
             )

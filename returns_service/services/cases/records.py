@@ -10,7 +10,7 @@ from returns_service.db.scope import case_scope_sql
 from returns_service.db.tables import Agent, CaseItem, Customer, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import Actor, CaseStatus
-from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.emails import EmailTemplate, Message
 from returns_service.domain.errors import NotFound
 from returns_service.services.platform.outbox import enqueue_email
 from returns_service.services.platform.runtime import Runtime
@@ -80,7 +80,7 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
 
 
 async def email_customer(
-    case: LockedCase, template: EmailTemplate, rt: Runtime, **fields: str
+    case: LockedCase, template: EmailTemplate, rt: Runtime, **fields: object
 ) -> None:
     await enqueue_email(
         store_id=case.store_id,
@@ -91,7 +91,7 @@ async def email_customer(
         clock=rt.clock,
         first_name=case.first_name,
         case_number=case.number,
-        agent=case.agent_name or f"The {case.store_name} team",
+        agent=case.agent_name or Message("email.team", {"store": case.store_name}),
         store=case.store_name,
         link=rt.case_link(case.number),
         **fields,

@@ -18,10 +18,12 @@ from returns_service.db.tables import (
     ReturnCase,
     ShopOrder,
 )
-from returns_service.domain.access import Caller
+from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
+from returns_service.services.cases import timeline
+from returns_service.translation import Translator, supported
 
 
 class AgentRef(msgspec.Struct, frozen=True):
@@ -66,7 +68,8 @@ class RefundView(msgspec.Struct, frozen=True):
 class TimelineEntry(msgspec.Struct, frozen=True, omit_defaults=True):
     at: datetime
     kind: str
-    text: str
+    params: dict[str, Any]  # what the event is about: amounts, names, codes, dates
+    text: str  # rendered for the reader (see `_timeline`)
     from_status: str | None = None
     to_status: str | None = None
     actor: str | None = None  # agents only
@@ -203,8 +206,17 @@ def _refund(row: Mapping[str, Any]) -> RefundView | None:
     )
 
 
-def _timeline(row: Mapping[str, Any], staff: bool) -> list[TimelineEntry]:
+def reader_language(caller: Caller, row: Mapping[str, Any], asked: str | None) -> str:
+    """Customers read their case in their own language; the store's people in English unless
+    they ask for another (`?lang=` on the agents' case read)."""
+    if asked:
+        return supported(asked)
+    return row["customer_language"] if caller.role is Role.CUSTOMER else "en"
+
+
+def _timeline(row: Mapping[str, Any], staff: bool, t: Translator) -> list[TimelineEntry]:
     entries = msgspec.json.decode(row["timeline"], type=_Timeline)
+    entries = [msgspec.structs.replace(e, text=timeline.render(t, e)) for e in entries]
     if staff:
         return entries
     # who did it and the internal detail are for the store's people only
@@ -218,13 +230,15 @@ async def _case_row(caller: Caller, number: str) -> Mapping[str, Any]:
     return row
 
 
-async def case_view(caller: Caller, number: str) -> CaseView:
+async def case_view(caller: Caller, number: str, language: str | None = None) -> CaseView:
     """The case as the caller may see it (customers: the customer-facing timeline)."""
-    return view_of(caller, await _case_row(caller, number))
+    return view_of(caller, await _case_row(caller, number), language)
 
 
-def view_of(caller: Caller, row: Mapping[str, Any]) -> CaseView:
-    """The view of a row read by `db/case_reads.py` for this caller."""
+def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None) -> CaseView:
+    """The view of a row read by `db/case_reads.py` for this caller, its timeline in
+    `language` (by default the reader's, see `reader_language`)."""
+    t = Translator(reader_language(caller, row, language))
     items = case_items(row)
     status = CaseStatus(row["status"])
     return CaseView(
@@ -238,7 +252,7 @@ def view_of(caller: Caller, row: Mapping[str, Any]) -> CaseView:
         label=_label(row),
         exchange=exchange_of(row, status, items),
         refund=_refund(row),
-        timeline=_timeline(row, caller.is_staff()),
+        timeline=_timeline(row, caller.is_staff(), t),
         comment=row["comment"],
         outside_policy=row["outside_policy"],
         approved_as_exception=row["approved_as_exception"],
@@ -246,10 +260,12 @@ def view_of(caller: Caller, row: Mapping[str, Any]) -> CaseView:
     )
 
 
-async def agent_case_view(caller: Caller, number: str) -> AgentCaseView:
+async def agent_case_view(
+    caller: Caller, number: str, language: str | None = None
+) -> AgentCaseView:
     """The case plus everything about the customer on one screen."""
     row = await _case_row(caller, number)
-    base = view_of(caller, row)
+    base = view_of(caller, row, language)
     return AgentCaseView(
         **msgspec.structs.asdict(base),
         customer=await _customer_view(caller.store_id, row["customer"]),

@@ -73,7 +73,7 @@ async def advance_deadlines(rt: Runtime) -> int:
                     case,
                     EmailTemplate.RETURN_REMINDER,
                     rt,
-                    detail=row["return_deadline"].isoformat(),
+                    detail=row["return_deadline"],
                 )
                 await Shipment.update({Shipment.reminded_2_at: rt.clock.now()}).where(
                     Shipment.id == row["id"]
@@ -83,7 +83,7 @@ async def advance_deadlines(rt: Runtime) -> int:
                     case,
                     EmailTemplate.RETURN_REMINDER,
                     rt,
-                    detail=row["return_deadline"].isoformat(),
+                    detail=row["return_deadline"],
                 )
                 await Shipment.update({Shipment.reminded_7_at: rt.clock.now()}).where(
                     Shipment.id == row["id"]
@@ -132,7 +132,6 @@ async def close_resolved(rt: Runtime) -> int:
                 current=case.status,
                 target=CaseStatus.CLOSED,
                 actor=SYSTEM,
-                text="This return is complete and closed.",
                 at=rt.clock.now(),
             )
             await email_customer(case, EmailTemplate.CASE_CLOSED, rt)
@@ -164,10 +163,7 @@ async def expire_unsent(rt: Runtime) -> int:
                 current=case.status,
                 target=CaseStatus.EXPIRED,
                 actor=SYSTEM,
-                text=(
-                    "This return expired: the parcel was not sent within "
-                    f"{rt.expire_after_days} days."
-                ),
+                params={"days": rt.expire_after_days},
                 at=rt.clock.now(),
             )
             await release_reservations(case.id)
@@ -198,10 +194,7 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
             case_id=case.id,
             actor=SYSTEM,
             kind="rating",
-            text=(
-                f"You rated the exchange {rating.rating}/5. "
-                + ("Your concierge will be in touch." if low else "Thank you!")
-            ),
+            params={"rating": rating.rating, "low": low},
             detail=(rating.comment or "") + (" (low rating: reach out)" if low else ""),
             at=rt.clock.now(),
         )

@@ -11,7 +11,7 @@ from returns_service.db.engine import DB
 from returns_service.db.tables import CaseItem, Shipment, Variant
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
-from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.emails import EmailTemplate, Message
 from returns_service.domain.errors import Conflict
 from returns_service.domain.exchanges import exposure_allows, ships_now
 from returns_service.domain.money import Money
@@ -130,7 +130,6 @@ async def ship_waiting(
                     case_id=case.id,
                     actor=actor,
                     kind="exchange_waits",
-                    text="Your replacement ships as soon as the original reaches us.",
                     detail=why,
                     at=now,
                 )
@@ -152,7 +151,6 @@ async def ship_waiting(
                     case_id=case.id,
                     actor=actor,
                     kind="exchange_out_of_stock",
-                    text="Your replacement is out of stock for the moment; we will be in touch.",
                     detail=f"{item['exchange_sku']} out of stock: offer another size or a refund",
                     at=now,
                     customer_visible=True,
@@ -184,18 +182,17 @@ async def ship_waiting(
         await CaseItem.update({CaseItem.exchange_reserved: False, CaseItem.settled: True}).where(
             CaseItem.id == item["id"]
         )
-        text = f"Your replacement {item['exchange_sku']} is on its way (tracking {tracking})."
         extra = (
-            f"Please send the original back by {deadline.isoformat()}."
+            Message("email.send_original_by", {"date": deadline})
             if deadline
-            else "Thank you for sending the original back."
+            else Message("email.original_thanks")
         )
         await timeline.record(
             store_id=case.store_id,
             case_id=case.id,
             actor=actor,
             kind="replacement_shipped",
-            text=f"{text} {extra}",
+            params={"sku": item["exchange_sku"], "tracking": tracking, "return_by": deadline},
             detail=f"{'advance' if advance else 'after receipt'}; {reason}",
             at=now,
         )
@@ -203,7 +200,9 @@ async def ship_waiting(
             case,
             EmailTemplate.REPLACEMENT_SHIPPED,
             rt,
-            detail=f"{item['exchange_sku']}, tracking {tracking}",
+            detail=Message(
+                "email.replacement_detail", {"sku": item["exchange_sku"], "tracking": tracking}
+            ),
             extra=extra,
         )
         shipped += 1

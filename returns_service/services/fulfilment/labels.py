@@ -4,7 +4,7 @@ return), re-issued by an agent (the old one voided), served to the customer as a
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import msgspec
 
@@ -68,16 +68,12 @@ async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime)
     if ship_from.country in policy.prepaid_label_countries:
         await issue(case, rt, actor=Actor("system", None, "system"), ship_from=ship_from)
         return True
-    warehouse = ", ".join(rt.warehouse.lines())
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
         actor=Actor("system", None, "system"),
         kind="ship_yourself",
-        text=(
-            f"Please send the parcel to {warehouse}, with the number {case.number} written "
-            "on it, using a tracked service."
-        ),
+        params={"address": asdict(rt.warehouse), "case_number": case.number},
         detail=f"no prepaid label for {ship_from.country or 'an unknown country'}",
         at=rt.clock.now(),
     )
@@ -130,12 +126,7 @@ async def issue(
         store_id=case.store_id,
         case_id=case.id,
         actor=actor,
-        kind="label",
-        text=(
-            "A new prepaid return label replaces the earlier one."
-            if active
-            else "Your prepaid return label is ready to print."
-        ),
+        kind="label_replaced" if active else "label",
         detail=f"{created.carrier} {created.tracking_number}",
         at=now,
     )

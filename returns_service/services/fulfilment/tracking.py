@@ -110,7 +110,6 @@ async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt:
                 current=case.status,
                 target=CaseStatus.IN_TRANSIT,
                 actor=CARRIER,
-                text="Your parcel is on its way to us.",
                 detail=f"first carrier scan {event.occurred_at.isoformat()}",
                 at=rt.clock.now(),
             )
@@ -126,7 +125,6 @@ async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt:
             case_id=case.id,
             actor=CARRIER,
             kind="delivered_to_warehouse",
-            text="The carrier delivered your parcel to our warehouse.",
             at=rt.clock.now(),
         )
 
@@ -144,6 +142,5 @@ async def _shipment_event(
         case_id=case.id,
         actor=CARRIER,
         kind="replacement_delivered",
-        text="Your replacement has been delivered.",
         at=rt.clock.now(),
     )

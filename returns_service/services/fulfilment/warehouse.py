@@ -168,7 +168,6 @@ async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) 
         current=case.status,
         target=CaseStatus.RECEIVED,
         actor=_actor(caller),
-        text="Your parcel has arrived at our warehouse.",
         at=now,
     )
     case.status = CaseStatus.RECEIVED
@@ -236,7 +235,6 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             current=CaseStatus.RECEIVED,
             target=CaseStatus.INSPECTED,
             actor=_actor(caller),
-            text="We have checked your return.",
             detail="; ".join(
                 f"line {g.line_id}: {g.condition.value}, {g.disposition.value}"
                 for g in inspection.items
@@ -250,7 +248,6 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
                 case_id=case.id,
                 actor=_actor(caller),
                 kind="decision_needed",
-                text="Your concierge is looking at your return personally.",
                 detail="needs the concierge's decision: "
                 + "; ".join(decisions)
                 + " (refund in full, in part, or talk to the customer)",

@@ -22,7 +22,7 @@ from returns_service.db.tables import (
 )
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
-from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.emails import EmailTemplate, Message
 from returns_service.domain.errors import Conflict
 from returns_service.domain.money import Money
 from returns_service.domain.settlement import LineBalance, allocate_refund
@@ -149,12 +149,12 @@ async def settle_money_items(
             case_id=case.id,
             actor=actor,
             kind="refund",
-            text=f"We refunded {refunded / 100:.2f} {currency}.",
+            params={"amount": {"amount": refunded, "currency": currency}},
             detail=f"via {rt.payments.name}",
             at=rt.clock.now(),
         )
         await email_customer(
-            case, EmailTemplate.REFUND_ISSUED, rt, detail=f"{refunded / 100:.2f} {currency}"
+            case, EmailTemplate.REFUND_ISSUED, rt, detail=Money(refunded, currency)
         )
     return Settled(refunded, credited, currency)
 
@@ -239,14 +239,14 @@ async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_i
         case_id=case.id,
         actor=Actor("system", None, "system"),
         kind="store_credit",
-        text=f"Store credit of {amount.amount / 100:.2f} {amount.currency} is ready: code {code}.",
+        params={"amount": {"amount": amount.amount, "currency": amount.currency}, "code": code},
         at=rt.clock.now(),
     )
     await email_customer(
         case,
         EmailTemplate.STORE_CREDIT_ISSUED,
         rt,
-        detail=f"{amount.amount / 100:.2f} {amount.currency}, code {code}",
+        detail=Message("email.credit_detail", {"amount": amount, "code": code}),
     )
 
 
@@ -283,7 +283,6 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
         case_id=case.id,
         actor=Actor("system", None, "system"),
         kind="overdue",
-        text="The original did not reach us in time, so the replacement has been charged.",
         detail=(
             f"overdue since {shipment['return_deadline']}; charged {amount.amount} "
             f"{amount.currency} via {result.provider} ({result.status}); refunded if it arrives"
@@ -328,7 +327,6 @@ async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
             case_id=case.id,
             actor=Actor("system", None, "system"),
             kind="charge_reversed",
-            text="Your original arrived: we have refunded the charge for the replacement.",
             at=rt.clock.now(),
         )
     if charges:

@@ -25,7 +25,6 @@ async def resolve_if_settled(case: LockedCase, rt: Runtime, actor: Actor) -> boo
         current=CaseStatus.INSPECTED,
         target=CaseStatus.RESOLVED,
         actor=actor,
-        text="Everything in this return is settled.",
         at=rt.clock.now(),
     )
     await ReturnCase.update({ReturnCase.resolved_at: rt.clock.now()}).where(

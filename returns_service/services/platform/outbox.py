@@ -16,6 +16,7 @@ from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
 from returns_service.domain.emails import EmailTemplate, render_email
+from returns_service.translation import Translator
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,11 @@ async def enqueue_email(
     recipient: str,
     language: str,
     clock: Clock,
-    **fields: str,
+    **fields: object,
 ) -> uuid.UUID:
     """Render the email now (it says what was true at the moment of the change) and queue it.
     Call inside the transaction of that change."""
-    email = render_email(template, language, **fields)
+    email = render_email(template, Translator(language), **fields)
     event_id = uuid.uuid4()
     now = clock.now()
     await sql.execute(

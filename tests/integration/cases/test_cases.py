@@ -337,7 +337,11 @@ async def test_access_customers_agents_and_leads(client: Client, store: dict) ->
     assert (await client.get(f"/api/v1/cases/{number}", headers=store["ioana"])).status_code == 404
     customer_view = (await client.get(f"/api/v1/portal/returns/{number}", headers=ana)).json()
     assert customer_view["agent"]["display_name"] == "Sam"
-    assert "Sam is now your concierge" in customer_view["timeline"][-1]["text"]
+    # the customer reads it in their language (Romanian)
+    assert (
+        customer_view["timeline"][-1]["text"]
+        == "De acum, Sam este concierge-ul tău pentru acest retur."
+    )
 
 
 async def test_notes_stay_internal(client: Client, store: dict) -> None:

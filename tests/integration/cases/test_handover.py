@@ -36,7 +36,8 @@ async def test_going_unavailable_hands_cases_to_a_colleague(
     assert response.json()["available"] is False and response.json()["open_cases"] == 0
     case = (await client.get(f"/api/v1/portal/returns/{number}", headers=customer)).json()
     assert case["agent"] == {"id": sam_id, "display_name": "Sam"}
-    assert case["timeline"][-1]["text"] == "Sam is your concierge for this return."
+    # in the customer's language (Ana's is Romanian)
+    assert case["timeline"][-1]["text"] == "Sam este concierge-ul tău pentru acest retur."
     handover = await OutboxMessage.select(OutboxMessage.subject, OutboxMessage.body).where(
         OutboxMessage.template == "handover"
     )
@@ -61,7 +62,8 @@ async def test_with_nobody_free_cases_wait_then_go_to_whoever_returns(
     await client.patch(f"/api/v1/agents/{ioana_id}", json={"available": False}, headers=ioana)
     assert (await ReturnCase.select(ReturnCase.agent))[0]["agent"] is None
     waiting = (await client.get(f"/api/v1/portal/returns/{number}", headers=customer)).json()
-    assert waiting["agent"] is None and "busy" in waiting["timeline"][-1]["text"]
+    assert waiting["agent"] is None and waiting["timeline"][-1]["kind"] == "waiting_for_agent"
+    assert "ocupați" in waiting["timeline"][-1]["text"]
 
     back = await client.patch(f"/api/v1/agents/{ioana_id}", json={"available": True}, headers=ioana)
     assert back.json()["open_cases"] == 1
