@@ -16,7 +16,7 @@ from returns_service.clock import SystemClock
 from returns_service.db.database import migrate, resolve_database
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.errors import DomainError
+from returns_service.domain.errors import DomainError, InvalidRequest
 from returns_service.settings import Settings
 
 T = TypeVar("T")
@@ -150,19 +150,39 @@ def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
-    from returns_service.adapters.csv_orders import orders_from_csv
+    import asyncpg
+
+    from returns_service.adapters.csv_orders import parse_orders_csv
+    from returns_service.db.engine import DB
     from returns_service.services.store.orders import upsert_order
 
-    documents = orders_from_csv(Path(args.file).read_text(encoding="utf-8-sig"))
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    parsed = parse_orders_csv(data)  # every row checked before the database is touched
     asyncio.run(migrate())
 
     async def work() -> int:
         caller = Caller(role=Role.ADMIN, store_id=await _default_store_id(settings))
         created = 0
-        for document in documents:
-            created += (await upsert_order(caller, document, SystemClock())).created
+        # one transaction: a conflict on the last order leaves the first ones unsaved too
+        async with DB.transaction():
+            for document in parsed.documents:
+                try:
+                    created += (await upsert_order(caller, document, SystemClock())).created
+                except (DomainError, asyncpg.PostgresError) as error:
+                    # the database refused one order: the transaction rolls back all of them
+                    why = error.detail if isinstance(error, DomainError) else str(error)
+                    raise InvalidRequest(
+                        f"order {document.shop_order_id} (number {document.number}): {why}; "
+                        "nothing was imported"
+                    ) from error
+        orders = len(parsed.documents)
         print(
-            f"imported {len(documents)} orders ({created} new, {len(documents) - created} updated)",
+            f"imported {orders} orders, {parsed.line_count} lines "
+            f"({created} new, {orders - created} updated; read as {parsed.encoding})",
             file=sys.stderr,
         )
         return 0
