@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from typing import TypeVar
 
 from returns_service.clock import SystemClock
 from returns_service.db.database import migrate, resolve_database
+from returns_service.db.embedded import stop_embedded, supervise_embedded
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import DomainError, InvalidRequest
@@ -90,6 +92,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     public_url = f"http://{args.host}:{args.port}"
     if args.demo:
         _print_demo(settings, public_url)
+    supervise_embedded(settings.postgres_dir, settings.embedded_check_seconds)
     uvicorn.run(
         "returns_service.asgi:create",
         factory=True,
@@ -121,6 +124,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             await run_forever(runtime, config, args.interval)
 
     asyncio.run(migrate())
+    supervise_embedded(settings.postgres_dir, settings.embedded_check_seconds)
     with contextlib.suppress(KeyboardInterrupt):
         _with_database(settings, work)
     return 0
@@ -231,13 +235,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # Python's default SIGTERM action kills the process without running `finally` or atexit,
+    # which left the embedded PostgreSQL running. uvicorn catches SIGTERM itself, shuts down,
+    # then raises it again with this handler restored: the process then exits normally.
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     settings = Settings.from_env()
-    resolve_database(settings)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        resolve_database(settings)
         return int(args.handler(settings, args))
     except DomainError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C: stopped as asked, no traceback
+    finally:
+        stop_embedded(settings.postgres_dir)  # unless another live process of ours still holds it

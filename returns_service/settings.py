@@ -71,6 +71,8 @@ class Settings:
     # How long a claimed outbox message waits before another worker may retry it (its worker
     # may have died mid-delivery); must exceed the time to deliver one batch.
     outbox_lock_seconds: int = 120
+    # How often `serve` and `worker` check that the embedded PostgreSQL still runs.
+    embedded_check_seconds: float = 2.0
 
     @property
     def postgres_dir(self) -> Path:
@@ -133,5 +135,6 @@ class Settings:
             run_worker=_env_bool("RETURNS_RUN_WORKER", True),
             bench=_env_bool("RETURNS_BENCH", False),
             worker_interval_seconds=float(_env("RETURNS_WORKER_INTERVAL_SECONDS", "2")),
+            embedded_check_seconds=float(_env("RETURNS_EMBEDDED_CHECK_SECONDS", "2")),
             outbox_lock_seconds=int(_env("RETURNS_OUTBOX_LOCK_SECONDS", "120")),
         )
