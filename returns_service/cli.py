@@ -256,4 +256,5 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130  # Ctrl-C: stopped as asked, no traceback
     finally:
-        stop_embedded(settings.postgres_dir)  # unless another live process of ours still holds it
+        if not settings.database_url:  # release only the server this process started
+            stop_embedded(settings.postgres_dir)  # stops it unless another live process holds it
