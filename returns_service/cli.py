@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -14,9 +16,10 @@ from typing import TypeVar
 
 from returns_service.clock import SystemClock
 from returns_service.db.database import migrate, resolve_database
+from returns_service.db.embedded import stop_embedded, supervise_embedded
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.errors import DomainError
+from returns_service.domain.errors import DomainError, InvalidRequest
 from returns_service.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -98,6 +101,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     public_url = f"http://{args.host}:{args.port}"
     if args.demo:
         _print_demo(settings, public_url)
+    supervise_embedded(settings.database.postgres_dir, settings.database.embedded_check_seconds)
     uvicorn.run(
         "returns_service.asgi:create",
         factory=True,
@@ -132,6 +136,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             await worker.run_forever(runtime, config)
 
     asyncio.run(migrate())
+    supervise_embedded(settings.database.postgres_dir, settings.database.embedded_check_seconds)
     with contextlib.suppress(KeyboardInterrupt):
         _with_database(settings, work)
     return 0
@@ -161,19 +166,39 @@ def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
-    from returns_service.adapters.csv_orders import orders_from_csv
+    import asyncpg
+
+    from returns_service.adapters.csv_orders import parse_orders_csv
+    from returns_service.db.engine import DB
     from returns_service.services.store.orders import upsert_order
 
-    documents = orders_from_csv(Path(args.file).read_text(encoding="utf-8-sig"))
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    parsed = parse_orders_csv(data)  # every row checked before the database is touched
     asyncio.run(migrate())
 
     async def work() -> int:
         caller = Caller(role=Role.ADMIN, store_id=await _default_store_id(settings))
         created = 0
-        for document in documents:
-            created += (await upsert_order(caller, document, SystemClock())).created
+        # one transaction: a conflict on the last order leaves the first ones unsaved too
+        async with DB.transaction():
+            for document in parsed.documents:
+                try:
+                    created += (await upsert_order(caller, document, SystemClock())).created
+                except (DomainError, asyncpg.PostgresError) as error:
+                    # the database refused one order: the transaction rolls back all of them
+                    why = error.detail if isinstance(error, DomainError) else str(error)
+                    raise InvalidRequest(
+                        f"order {document.shop_order_id} (number {document.number}): {why}; "
+                        "nothing was imported"
+                    ) from error
+        orders = len(parsed.documents)
         print(
-            f"imported {len(documents)} orders ({created} new, {len(documents) - created} updated)",
+            f"imported {orders} orders, {parsed.line_count} lines "
+            f"({created} new, {orders - created} updated; read as {parsed.encoding})",
             file=sys.stderr,
         )
         return 0
@@ -231,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # Python's default SIGTERM action kills the process without running `finally` or atexit,
+    # which left the embedded PostgreSQL running. uvicorn catches SIGTERM itself, shuts down,
+    # then raises it again with this handler restored: the process then exits normally.
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -241,9 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    resolve_database(settings)
+    if threading.current_thread() is threading.main_thread():  # signals reach only that one
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
+        resolve_database(settings)
         return int(args.handler(settings, args))
     except DomainError as error:
         print(f"error: {error.detail}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C: stopped as asked, no traceback
+    finally:
+        if not settings.database.url:  # release only the server this process started
+            stop_embedded(
+                settings.database.postgres_dir
+            )  # stops it unless another live process holds it

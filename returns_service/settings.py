@@ -142,6 +142,12 @@ class DatabaseSettings:
     )
     pool_min: int = env("RETURNS_DB_POOL_MIN", 1, _positive_integer, "connections kept open")
     pool_max: int = env("RETURNS_DB_POOL_MAX", 10, _positive_integer, "connections at most")
+    embedded_check_seconds: float = env(
+        "RETURNS_EMBEDDED_CHECK_SECONDS",
+        2.0,
+        _seconds,
+        "how often serve and worker check that the embedded PostgreSQL runs",
+    )
 
     @property
     def postgres_dir(self) -> Path:

@@ -116,6 +116,7 @@ _SLOW_GROUPS = {
     "test_fuzz.py": "fuzz",
     "test_faults.py": "fault",
     "test_worker_crash.py": "fault",
+    "test_embedded_supervision.py": "fault",
 }
 
 

@@ -6,6 +6,7 @@ from litestar import Controller, Response, get
 
 from returns_service.api.auth import PUBLIC
 from returns_service.api.problems import problem
+from returns_service.db.embedded import embedded_status
 from returns_service.db.engine import DB
 
 
@@ -20,6 +21,13 @@ class HealthController(Controller):
 
     @get("/ready", summary="The service can reach its database")
     async def ready(self) -> Response[dict[str, object]]:
+        embedded = embedded_status()
+        if embedded is not None and embedded.restarting:
+            detail = (
+                "The embedded database stopped and is being restarted "
+                f"(attempt {embedded.attempts})."
+            )
+            return problem(503, code="not-ready", detail=detail)
         try:
             await asyncio.wait_for(DB.run_ddl("SELECT 1"), timeout=2)
         except Exception:  # any failure to reach PostgreSQL means "not ready"
