@@ -1,8 +1,8 @@
 """The statements that read cases for display: one case, or one page of a queue, each in a
 single round trip (the items, exchange, label, refund and timeline come along as JSON).
 
-They run through `db/sql.py`. Who may read which case is decided by `scope.case_scope_sql`,
-the plain-SQL twin of `scope.readable`.
+They run through `db/sql.py`. Who may read which case is decided by `scope.scope_sql`, which
+renders the same conditions as `scope.readable`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from returns_service.db import sql
-from returns_service.db.scope import case_scope_sql
+from returns_service.db.scope import scope_sql
 from returns_service.domain.access import Caller
 
 # A case read starts from `cases`, the case rows to show (one case, or one page of a queue,
@@ -72,7 +72,7 @@ async def case_row_by_label(caller: Caller, tracking_number: str) -> asyncpg.Rec
 
 
 def case_row_statement(caller: Caller, number: str) -> sql.Statement:
-    scope, args = case_scope_sql(caller, "rc", first=3)
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
     return _single_case(
         f"SELECT * FROM return_case rc WHERE rc.number = $1 AND {scope}",
         [number, caller.is_staff(), *args],
@@ -80,7 +80,7 @@ def case_row_statement(caller: Caller, number: str) -> sql.Statement:
 
 
 def case_row_by_label_statement(caller: Caller, tracking_number: str) -> sql.Statement:
-    scope, args = case_scope_sql(caller, "rc", first=3)
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
     return _single_case(
         f"""SELECT rc.* FROM label l JOIN return_case rc ON rc.id = l."case"
              WHERE l.tracking_number = $1 AND l.store = rc.store AND {scope}""",
@@ -127,7 +127,7 @@ def case_page_statement(
     """A page of the cases the caller may read, oldest first. Only the conditions in use are
     written into the statement, so each variant gets a plan that fits it (an "x IS NULL OR"
     condition would keep the planner from the indexes)."""
-    scope, args = case_scope_sql(caller, "rc", first=2)
+    scope, args = scope_sql(caller, "return_case", "rc", first=2)
     where = [scope]
     params: list[Any] = [limit, *args]
 

@@ -121,8 +121,7 @@ class ShopifyWebhookController(Controller):
         if not isinstance(payload, dict):
             raise InvalidRequest("The webhook body must be a JSON object.")
         document = shopify.order_from_shopify(payload)
-        system = Caller(role=Role.ADMIN, store_id=state.store.id)
-        result = await orders.upsert_order(system, document, state.clock)
+        result = await orders.upsert_order(Caller.system(state.store.id), document, state.clock)
         return Response(
             OrderUpserted(id=result.id, number=result.number, created=result.created),
             status_code=201 if result.created else 200,

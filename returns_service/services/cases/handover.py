@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from returns_service.db.engine import DB
 from returns_service.db.tables import ReturnCase
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     OPEN_STATUSES,
     SYSTEM,
@@ -36,7 +36,7 @@ async def hand_over_cases(
         agent_id,
         [s.value for s in OPEN_STATUSES],
     ).run()
-    system = Caller(Role.LEAD, store_id)
+    system = Caller.system(store_id)
     for row in cases:
         case = await lock_case(system, row["number"])
         assignment.release(staff, agent_id)
@@ -77,7 +77,7 @@ async def assign_waiting(store_id: int, rt: Runtime) -> int:
             store_id,
             [s.value for s in OPEN_STATUSES],
         ).run()
-        system = Caller(Role.LEAD, store_id)
+        system = Caller.system(store_id)
         assigned_count = 0
         for row in waiting:
             if not any(a.has_room for a in staff.loads):

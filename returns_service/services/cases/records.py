@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from returns_service.db import sql
-from returns_service.db.scope import case_scope_sql
+from returns_service.db.scope import scope_sql
 from returns_service.db.tables import Agent, CaseItem, Customer, Variant
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.cases import SYSTEM, Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import NotFound
 from returns_service.services.platform.outbox import enqueue_email
@@ -37,7 +37,7 @@ class LockedCase:
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
     """Lock a case the caller may read; anything else is the same 404."""
-    scope, args = case_scope_sql(caller, "c", first=2)
+    scope, args = scope_sql(caller, "return_case", "c", first=2)
     # Lock first, read after, in two statements: a statement that waited for the lock sees
     # the case's new row but the other tables as they were before it waited (the agent's
     # name of a case just assigned would be missing).
@@ -100,6 +100,8 @@ async def email_customer(
 
 async def actor_for(caller: Caller) -> Actor:
     """The caller as the timeline names them."""
+    if caller.role is Role.SYSTEM:
+        return SYSTEM
     if caller.role is Role.CUSTOMER:
         row = await Customer.select(Customer.first_name).where(Customer.id == caller.customer_id)
         return Actor("customer", caller.customer_id, row[0]["first_name"] if row else "customer")

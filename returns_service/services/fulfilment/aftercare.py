@@ -12,7 +12,7 @@ import msgspec
 
 from returns_service.db.engine import DB
 from returns_service.db.tables import CaseMessage, FollowUp, ReturnCase, Shipment
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
 from returns_service.services.cases import timeline
@@ -28,11 +28,6 @@ log = logging.getLogger(__name__)
 class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
-
-
-async def _lead(store_id: int) -> Caller:
-    # the worker acts for the whole store
-    return Caller(Role.LEAD, store_id)
 
 
 async def advance_deadlines(rt: Runtime) -> int:
@@ -51,7 +46,7 @@ async def advance_deadlines(rt: Runtime) -> int:
         today = rt.clock.now().astimezone((await get_store(row["store"])).tz).date()
         days_left = (row["return_deadline"] - today).days
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row["store"]), row["number"])
             if days_left < 0:
                 still_due = Shipment.id.is_not_null()  # the charge: overdue_at checked below
             elif days_left <= 2:
@@ -107,7 +102,7 @@ async def follow_ups(rt: Runtime) -> int:
     ).run()
     for row in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row["store"]), row["number"])
             await email_customer(case, EmailTemplate.FOLLOW_UP, rt)
             await Shipment.update({Shipment.follow_up_sent_at: rt.clock.now()}).where(
                 Shipment.id == row["id"]
@@ -123,7 +118,7 @@ async def close_resolved(rt: Runtime) -> int:
     )
     for row in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row["store"]), row["number"])
             if case.status is not CaseStatus.RESOLVED:
                 continue  # closed (or moved) by someone else meanwhile
             await timeline.move(
@@ -155,7 +150,7 @@ async def expire_unsent(rt: Runtime) -> int:
     ).run()
     for row in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row["store"]), row["number"])
             if case.status is not CaseStatus.APPROVED:
                 continue
             await timeline.move(

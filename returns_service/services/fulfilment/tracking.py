@@ -12,7 +12,7 @@ import msgspec
 
 from returns_service.db.engine import DB
 from returns_service.db.tables import Label, Shipment, TrackingEvent
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
 from returns_service.domain.orders import AwareDatetime
@@ -90,7 +90,7 @@ async def handle_event(
             rt.clock.now(),
         ).run()
         if fresh:
-            case = await lock_case(Caller(Role.LEAD, store_id), number)
+            case = await lock_case(Caller.system(store_id), number)
             if label:
                 await _label_event(case, label[0]["id"], event, rt)
             else:

@@ -20,7 +20,7 @@ from returns_service.db.tables import (
     UnexpectedParcel,
     Variant,
 )
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disposition
@@ -70,11 +70,6 @@ class Inspection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     items: Annotated[list[InspectedItem], msgspec.Meta(min_length=1, max_length=100)]
 
 
-def _system(caller: Caller) -> Caller:
-    # the warehouse receives for the whole store: it reads every case
-    return Caller(Role.LEAD, caller.store_id, station_id=caller.station_id)
-
-
 def _actor(caller: Caller) -> Actor:
     return Actor("warehouse", caller.station_id, f"station {caller.station_id or ''}".strip())
 
@@ -95,7 +90,7 @@ async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[st
     """The case a barcode belongs to, read whole (db/case_reads.py) with whether its parcel
     was received; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await case_reads.case_row(_system(caller), barcode)
+        found = await case_reads.case_row(caller, barcode)
         if found:
             return found
         await _log_unexpected(caller, barcode, "no case with this number", rt)
@@ -107,7 +102,7 @@ async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[st
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        found = await case_reads.case_row_by_label(_system(caller), barcode)
+        found = await case_reads.case_row_by_label(caller, barcode)
         if found:
             return found
     await _log_unexpected(caller, barcode, "no label or case matches", rt)
@@ -125,7 +120,9 @@ def _action(status: CaseStatus) -> str:
 
 
 async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
-    """A parcel scanned at a station, by its label's tracking number or its case number."""
+    """A parcel scanned at a station, by its label's tracking number or its case number. A
+    station reads every case of its store (its scope, domain/access.py): any parcel may
+    arrive at the warehouse."""
     code = barcode.strip().upper()
     if not code:
         raise InvalidRequest("the barcode is empty", field="barcode")
@@ -135,15 +132,15 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
     # re-scans, the common case at a busy station, are this one read and change nothing.
     if not row["received"]:
         async with DB.transaction():
-            case = await lock_case(_system(caller), number)
+            case = await lock_case(caller, number)
             received_before = await Receipt.exists().where(Receipt.case == case.id)
             if not received_before and case.status in RECEIVABLE:
                 await _receive(case, caller, code, rt)
             elif not received_before and case.status not in (CaseStatus.REQUESTED,):
                 await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
-        view = await case_view(_system(caller), number)
+        view = await case_view(caller, number)
     else:
-        view = view_of(_system(caller), row)
+        view = view_of(caller, row)
     expected = [
         ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
         for i in view.items
@@ -183,7 +180,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
     """Grade every item of a received case. New and like-new items settle at once (refund,
     store credit, or the waiting replacement ships); others go to the concierge to decide."""
     async with DB.transaction():
-        case = await lock_case(_system(caller), number)
+        case = await lock_case(caller, number)
         items = {r["line"]: r for r in await CaseItem.select().where(CaseItem.case == case.id)}
         seen: set[int] = set()
         for n, graded in enumerate(inspection.items):
@@ -284,7 +281,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
                 sku,
             ).run()
         await resolve_if_settled(case, rt, _actor(caller))
-    return await case_view(_system(caller), number)
+    return await case_view(caller, number)
 
 
 async def _line_sku(line_id: int) -> str:

@@ -96,7 +96,7 @@ async def authenticate_staff(token: str) -> Caller | None:
         return None
     # every staff request starts here: one plain statement (see db/sql.py)
     row = await sql.fetchrow(TOKEN_BY_HASH, hash_token(token))
-    if row is None:
+    if row is None or row["role"] not in STAFF_TOKEN_ROLES:  # never Role.SYSTEM
         return None
     return Caller(
         role=Role(row["role"]),

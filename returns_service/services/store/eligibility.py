@@ -9,7 +9,7 @@ import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db import sql
-from returns_service.db.scope import order_owner
+from returns_service.db.scope import scope_sql
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.domain.errors import NotFound
@@ -68,9 +68,9 @@ class EvaluatedOrder:
 
 
 # The order and its lines with what cases already hold of each, in one statement: every portal
-# page starts with it. $1 store, $2 order, $3 the customer it must belong to (NULL: staff),
-# $4 the statuses that release what a case held.
-ORDER_WITH_LINES = """
+# page starts with it. $1 the order, $2 the statuses that release what a case held, then the
+# caller's scope on the order (db/scope.py).
+_ORDER_WITH_LINES = """
     SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
            o.customer, cu.first_name AS customer_first_name,
            cu.language AS customer_language, cu.email AS customer_email,
@@ -81,16 +81,24 @@ ORDER_WITH_LINES = """
            COALESCE(l.product_key, p.product_key) AS product_key,
            COALESCE((SELECT sum(ci.quantity) FROM case_item ci
                      JOIN return_case rc ON rc.id = ci."case"
-                     WHERE ci.line = l.id AND rc.status <> ALL($4::text[])), 0) AS covered
+                     WHERE ci.line = l.id AND rc.status <> ALL($2::text[])), 0) AS covered
       FROM shop_order o
       JOIN customer cu ON cu.id = o.customer
       LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
       LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
       LEFT JOIN product p ON p.id = v.product
       LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-     WHERE o.store = $1 AND o.id = $2 AND ($3::bigint IS NULL OR o.customer = $3)
+     WHERE o.id = $1 AND {scope}
      ORDER BY l.id
 """
+
+
+def order_with_lines_statement(caller: Caller, order_id: int) -> sql.Statement:
+    scope, args = scope_sql(caller, "shop_order", "o", first=3)
+    return (
+        _ORDER_WITH_LINES.format(scope=scope),
+        [order_id, [s.value for s in RELEASED_STATUSES], *args],
+    )
 
 
 async def evaluate_order(
@@ -102,21 +110,15 @@ async def evaluate_order(
     at the same moment cannot both claim the same units.
     """
     if lock:  # in its own statement: the read below must see what was committed meanwhile
+        scope, args = scope_sql(caller, "shop_order", "o", first=2)
         await sql.execute(
-            """SELECT l.id FROM order_line l JOIN shop_order o ON o.id = l."order"
-                WHERE l."order" = $1 AND o.store = $2 AND ($3::bigint IS NULL OR o.customer = $3)
-                ORDER BY l.id FOR UPDATE OF l""",
+            f"""SELECT l.id FROM order_line l JOIN shop_order o ON o.id = l."order"
+                 WHERE l."order" = $1 AND {scope}
+                 ORDER BY l.id FOR UPDATE OF l""",
             order_id,
-            caller.store_id,
-            order_owner(caller),
+            *args,
         )
-    rows = await sql.fetch(
-        ORDER_WITH_LINES,
-        caller.store_id,
-        order_id,
-        order_owner(caller),
-        [s.value for s in RELEASED_STATUSES],
-    )
+    rows = await sql.fetch_all(order_with_lines_statement(caller, order_id))
     if not rows:
         raise NotFound("order not found")
     order = rows[0]
