@@ -1,9 +1,9 @@
 """Putting exactly one concierge in charge of each case, safely under concurrency.
 
-Every assignment decision first locks the store's agent rows (always in id order, always
-before any case row), so two decisions never see the same free capacity: capacity can never
-be exceeded and a case never gets two owners. The rules themselves are in
-`domain/assignment.py`.
+Every assignment decision first locks the store's agent rows (in id order, before any case
+row it changes: db/locks.py states the order), so two decisions never see the same free
+capacity: capacity can never be exceeded and a case never gets two owners. The rules
+themselves are in `domain/assignment.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from returns_service.clock import Clock
-from returns_service.db import sql
+from returns_service.db import locks, sql
 from returns_service.domain.assignment import AgentLoad, Choice, choose_agent
 from returns_service.domain.cases import OPEN_STATUSES, Actor
 from returns_service.services.cases import timeline
@@ -28,11 +28,11 @@ class Staff:
 
 async def lock_staff(store_id: int) -> Staff:
     """Lock the store's agents for this transaction and read how loaded each one is."""
-    # Taken by every case opened in the store, and held until commit (plain SQL, db/sql.py).
-    # Two statements, not one: a statement that waited for the lock still reads with the
-    # snapshot from before its wait, so counting in the locking statement would miss the cases
-    # committed by the transaction it waited for (and overfill an agent).
-    await sql.execute("SELECT id FROM agent WHERE store = $1 ORDER BY id FOR UPDATE", store_id)
+    # Taken by every case opened in the store, and held until commit. Two statements, not
+    # one: a statement that waited for the lock still reads with the snapshot from before its
+    # wait, so counting in the locking statement would miss the cases committed by the
+    # transaction it waited for (and overfill an agent).
+    await locks.lock_agents(store_id)
     rows = await sql.fetch(
         """
         SELECT a.id, a.available, a.capacity, a.languages, a.last_assigned_at,

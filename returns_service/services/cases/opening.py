@@ -4,7 +4,7 @@ for the concierge. Everything in one transaction, with its timeline events and e
 
 from __future__ import annotations
 
-from returns_service.db import sql
+from returns_service.db import locks, sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import Variant
 from returns_service.domain.access import Caller, Role
@@ -222,8 +222,7 @@ async def _insert_case(
 async def _reserve_exchange_unit(
     store_id: int, line: EvaluatedLine, item: RequestedItem, n: int
 ) -> None:
-    """Hold `item.quantity` units of the replacement. Stock never goes below zero: the
-    decrement is conditional and runs under the variant's row lock."""
+    """Hold `item.quantity` units of the replacement (db/locks.py: never below zero)."""
     field = f"items[{n}].exchange_sku"
     own = await Variant.select(Variant.product).where(
         (Variant.store == store_id) & (Variant.sku == line.view.sku)
@@ -237,11 +236,5 @@ async def _reserve_exchange_unit(
         )
     if item.exchange_sku == line.view.sku:
         raise InvalidRequest("an exchange needs a different variant", field=field)
-    taken = await Variant.raw(
-        "UPDATE variant SET stock = stock - {} WHERE id = {} AND stock >= {} RETURNING id",
-        item.quantity,
-        target[0]["id"],
-        item.quantity,
-    ).run()
-    if not taken:
+    if not await locks.take_stock_of(target[0]["id"], item.quantity):
         raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)

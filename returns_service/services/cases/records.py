@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from returns_service.db import sql
-from returns_service.db.scope import scope_sql
-from returns_service.db.tables import Agent, CaseItem, Customer, Variant
+from returns_service.db import locks, sql
+from returns_service.db.tables import Agent, CaseItem, Customer
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import SYSTEM, Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
@@ -37,16 +36,11 @@ class LockedCase:
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
     """Lock a case the caller may read; anything else is the same 404."""
-    scope, args = scope_sql(caller, "return_case", "c", first=2)
     # Lock first, read after, in two statements: a statement that waited for the lock sees
     # the case's new row but the other tables as they were before it waited (the agent's
     # name of a case just assigned would be missing).
-    locked = await sql.fetchrow(
-        f"SELECT c.id FROM return_case c WHERE c.number = $1 AND {scope} FOR UPDATE",
-        number,
-        *args,
-    )
-    if locked is None:
+    case_id = await locks.lock_case(caller, number)
+    if case_id is None:
         raise NotFound(f"there is no case {number}")
     row = await sql.fetchrow(
         """
@@ -59,7 +53,7 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
           LEFT JOIN agent a ON a.id = c.agent
          WHERE c.id = $1
         """,
-        locked["id"],
+        case_id,
     )
     assert row is not None  # locked in this transaction: it cannot have gone
     return LockedCase(
@@ -124,10 +118,5 @@ async def release_reservations(case_id: int) -> None:
         (CaseItem.case == case_id) & (CaseItem.exchange_reserved == True)  # noqa: E712
     )
     for item in items:
-        await Variant.raw(
-            "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-            item["quantity"],
-            item["store"],
-            item["exchange_sku"],
-        ).run()
+        await locks.put_back_stock(item["store"], item["exchange_sku"], item["quantity"])
         await CaseItem.update({CaseItem.exchange_reserved: False}).where(CaseItem.id == item["id"])

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from returns_service.db import locks
 from returns_service.db.engine import DB
-from returns_service.db.tables import CaseItem, Shipment, Variant
+from returns_service.db.tables import CaseItem, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
@@ -111,9 +112,7 @@ async def ship_waiting(
         value = Money(int(item["price_amount"] or 0) * item["quantity"], item["currency"] or "USD")
         if advance:
             # one customer's advance shipments are decided one at a time
-            await Shipment.raw(
-                "SELECT id FROM customer WHERE id = {} FOR UPDATE", case.customer_id
-            ).run()
+            await locks.lock_customer(case.customer_id)
             limit = policy.advance_exchange_max_open
             exposure = await open_exposure(case.store_id, case.customer_id)
             if value.currency != limit.currency or not exposure_allows(
@@ -137,15 +136,7 @@ async def ship_waiting(
                 continue
         if not item["exchange_reserved"]:
             # the unit was released (or never held): take it now, or tell the agent
-            taken = await Variant.raw(
-                "UPDATE variant SET stock = stock - {} WHERE store = {} AND sku = {} "
-                "AND stock >= {} RETURNING id",
-                item["quantity"],
-                case.store_id,
-                item["exchange_sku"],
-                item["quantity"],
-            ).run()
-            if not taken:
+            if not await locks.take_stock(case.store_id, item["exchange_sku"], item["quantity"]):
                 held.append(f"{item['exchange_sku']} is out of stock")
                 await timeline.record(
                     store_id=case.store_id,

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from returns_service.db import case_reads
+from returns_service.db import case_reads, locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
@@ -18,7 +18,6 @@ from returns_service.db.tables import (
     Receipt,
     Shipment,
     UnexpectedParcel,
-    Variant,
 )
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
@@ -272,14 +271,9 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             await exchanges.ship_waiting(
                 case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
             )
-        # Stock last: every use case locks order lines before variants, never the reverse.
+        # Stock last (db/locks.py: order lines and the customer before variants).
         for sku, quantity in restock:
-            await Variant.raw(
-                "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-                quantity,
-                case.store_id,
-                sku,
-            ).run()
+            await locks.put_back_stock(case.store_id, sku, quantity)
         await resolve_if_settled(case, rt, _actor(caller))
     return await case_view(caller, number)
 

@@ -9,10 +9,10 @@ import secrets
 from dataclasses import dataclass
 
 from returns_service.adapters.payments import MoneyRequest, PaymentResult
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
-    OrderLine,
     Payment,
     ReturnCase,
     Shipment,
@@ -62,11 +62,7 @@ async def _order_reference(case: LockedCase) -> str:
 
 async def _balances(items: list[dict[str, object]]) -> list[LineBalance]:
     line_ids = sorted({int(i["line"]) for i in items})  # type: ignore[call-overload]
-    lines = await OrderLine.raw(
-        "SELECT id, quantity, unit_price_amount FROM order_line WHERE id = ANY({}) "
-        "ORDER BY id FOR UPDATE",
-        line_ids,
-    ).run()
+    lines = await locks.lock_lines(line_ids)
     refunded = {
         r["line"]: int(r["total"])
         for r in await Payment.raw(
@@ -75,14 +71,14 @@ async def _balances(items: list[dict[str, object]]) -> list[LineBalance]:
             line_ids,
         ).run()
     }
-    by_line = {r["id"]: r for r in lines}
+    by_line = {line.id: line for line in lines}
     return [
         LineBalance(
             line_id=int(i["line"]),  # type: ignore[call-overload]
             paid=int(i["unit_price_amount"]) * int(i["quantity"]),  # type: ignore[call-overload]
             refunded=refunded.get(i["line"], 0),
-            line_paid_total=by_line[i["line"]]["quantity"]
-            * by_line[i["line"]]["unit_price_amount"],
+            line_paid_total=by_line[int(i["line"])].quantity  # type: ignore[call-overload]
+            * by_line[int(i["line"])].unit_price_amount,  # type: ignore[call-overload]
         )
         for i in items
     ]

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import msgspec
 
 from returns_service.clock import Clock
-from returns_service.db import sql
+from returns_service.db import locks, sql
 from returns_service.db.scope import scope_sql
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import RELEASED_STATUSES
@@ -110,14 +110,7 @@ async def evaluate_order(
     at the same moment cannot both claim the same units.
     """
     if lock:  # in its own statement: the read below must see what was committed meanwhile
-        scope, args = scope_sql(caller, "shop_order", "o", first=2)
-        await sql.execute(
-            f"""SELECT l.id FROM order_line l JOIN shop_order o ON o.id = l."order"
-                 WHERE l."order" = $1 AND {scope}
-                 ORDER BY l.id FOR UPDATE OF l""",
-            order_id,
-            *args,
-        )
+        await locks.lock_order_lines(caller, order_id)
     rows = await sql.fetch_all(order_with_lines_statement(caller, order_id))
     if not rows:
         raise NotFound("order not found")

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import msgspec
 
 from returns_service.clock import Clock
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
@@ -78,9 +79,7 @@ async def open_session(
     window = timedelta(seconds=limits.window_seconds)
     async with DB.transaction():
         # one lookup per client at a time, so parallel guesses cannot slip past the limit
-        await LookupFailure.raw(
-            "SELECT pg_advisory_xact_lock(hashtext({}))", f"lookup:{store_id}:{client}"
-        ).run()
+        await locks.lock_lookup_client(f"lookup:{store_id}:{client}")
         failure = await (
             LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
             .where((LookupFailure.store == store_id) & (LookupFailure.client == client))
