@@ -9,10 +9,10 @@ from datetime import datetime
 
 import msgspec
 
-from returns_service.db import case_reads, sql
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
+from returns_service.services.cases import queries
 from returns_service.services.cases.views import (
     AgentRef,
     CaseItemView,
@@ -103,15 +103,13 @@ async def case_page(
     after = _decode_cursor(cursor) if cursor else None
     if whose.nobody:
         return CasePage(items=[], next_cursor=None)
-    rows = await sql.fetch_all(
-        case_reads.case_page_statement(
-            caller,
-            agent=whose.agent,
-            unassigned=whose.unassigned,
-            statuses=[s.value for s in statuses] if statuses else None,
-            after=after,
-            limit=limit + 1,
-        )
+    rows = await queries.case_page(
+        caller,
+        agent=whose.agent,
+        unassigned=whose.unassigned,
+        statuses=[s.value for s in statuses] if statuses else None,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -3,35 +3,18 @@ timeline need; and the small steps several use cases share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from returns_service.db import locks, sql
+from returns_service.db import locks
 from returns_service.db.tables import Agent, CaseItem, Customer
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import SYSTEM, Actor, CaseStatus
+from returns_service.domain.cases import SYSTEM, Actor
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import NotFound
+from returns_service.services.cases import queries
+from returns_service.services.cases.queries import LockedCase
 from returns_service.services.platform.outbox import enqueue_email
 from returns_service.services.platform.runtime import Runtime
 
-
-@dataclass(slots=True)
-class LockedCase:
-    """A case locked for this transaction, with what its emails need."""
-
-    id: int
-    store_id: int
-    number: str
-    status: CaseStatus
-    agent_id: int | None
-    agent_name: str | None
-    customer_id: int
-    order_id: int
-    customer_email: str
-    first_name: str
-    language: str
-    outside_policy: bool
-    store_name: str
+__all__ = ["LockedCase", "actor_for", "email_customer", "lock_case", "release_reservations"]
 
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
@@ -42,35 +25,7 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
     case_id = await locks.lock_case(caller, number)
     if case_id is None:
         raise NotFound(f"there is no case {number}")
-    row = await sql.fetchrow(
-        """
-        SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c."order", c.language,
-               c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
-               cu.email, cu.first_name, s.name AS store_name
-          FROM return_case c
-          JOIN customer cu ON cu.id = c.customer
-          JOIN store s ON s.id = c.store
-          LEFT JOIN agent a ON a.id = c.agent
-         WHERE c.id = $1
-        """,
-        case_id,
-    )
-    assert row is not None  # locked in this transaction: it cannot have gone
-    return LockedCase(
-        id=row["id"],
-        store_id=row["store"],
-        number=row["number"],
-        status=CaseStatus(row["status"]),
-        agent_id=row["agent"],
-        agent_name=row["agent_name"],
-        customer_id=row["customer"],
-        order_id=row["order"],
-        customer_email=row["email"],
-        first_name=row["first_name"],
-        language=row["language"],
-        outside_policy=row["outside_policy"],
-        store_name=row["store_name"],
-    )
+    return await queries.locked_case(case_id)
 
 
 async def email_customer(

@@ -9,19 +9,19 @@ from typing import Any
 
 import msgspec
 
-from returns_service.db import case_reads
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
     CaseMessage,
     CaseNote,
     Customer,
     ReturnCase,
-    ShopOrder,
 )
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
+from returns_service.services.cases import queries
+from returns_service.services.cases.queries import CaseRow
 
 
 class AgentRef(msgspec.Struct, frozen=True):
@@ -154,7 +154,7 @@ class _RefundRow(msgspec.Struct, frozen=True):
 
 
 def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
-    """The items of a case row read by `db/case_reads.py` (they come as JSON)."""
+    """The items of a case row (queries.CaseRow: they come as JSON)."""
     return msgspec.json.decode(row["items"], type=_ItemList)
 
 
@@ -211,8 +211,19 @@ def _timeline(row: Mapping[str, Any], staff: bool) -> list[TimelineEntry]:
     return [msgspec.structs.replace(e, actor=None, detail=None) for e in entries]
 
 
-async def _case_row(caller: Caller, number: str) -> Mapping[str, Any]:
-    row = await case_reads.case_row(caller, number)
+async def find_case(caller: Caller, number: str) -> CaseRow | None:
+    """One case the caller may read, read whole in one statement (see `view_of`), with
+    whether its parcel was received (`row["received"]`)."""
+    return await queries.case_row(caller, number)
+
+
+async def find_case_by_label(caller: Caller, tracking_number: str) -> CaseRow | None:
+    """The same, for the case whose label (active or voided) has this tracking number."""
+    return await queries.case_row_by_label(caller, tracking_number)
+
+
+async def _case_row(caller: Caller, number: str) -> CaseRow:
+    row = await queries.case_row(caller, number)
     if row is None:
         raise NotFound(f"there is no case {number}")
     return row
@@ -224,7 +235,7 @@ async def case_view(caller: Caller, number: str) -> CaseView:
 
 
 def view_of(caller: Caller, row: Mapping[str, Any]) -> CaseView:
-    """The view of a row read by `db/case_reads.py` for this caller."""
+    """The view of a case row (queries.CaseRow) read for this caller."""
     items = case_items(row)
     status = CaseStatus(row["status"])
     return CaseView(
@@ -265,18 +276,7 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
         (Customer.store == store_id) & (Customer.id == customer_id)
     )
     c = customer[0]
-    orders = await ShopOrder.raw(
-        """
-        SELECT o.number, o.placed_at, o.currency,
-               COALESCE(sum(l.quantity * l.unit_price_amount), 0) AS total,
-               count(l.id) AS lines
-          FROM shop_order o LEFT JOIN order_line l ON l."order" = o.id
-         WHERE o.store = {} AND o.customer = {}
-         GROUP BY o.id ORDER BY o.placed_at DESC
-        """,
-        store_id,
-        customer_id,
-    ).run()
+    orders = await queries.customer_orders(store_id, customer_id)
     cases = await (
         ReturnCase.select(
             ReturnCase.number,
@@ -297,10 +297,10 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
         country=c["country"],
         orders=[
             OrderSummary(
-                number=o["number"],
-                placed_at=o["placed_at"],
-                total=Money(int(o["total"]), o["currency"]),
-                lines=int(o["lines"]),
+                number=o.number,
+                placed_at=o.placed_at,
+                total=Money(o.total, o.currency),
+                lines=o.lines,
             )
             for o in orders
         ],

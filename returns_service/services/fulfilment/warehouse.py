@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from returns_service.db import case_reads, locks
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
@@ -24,7 +24,7 @@ from returns_service.domain.cases import Actor, CaseStatus, check_transition
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disposition
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
-from returns_service.services.cases import timeline
+from returns_service.services.cases import timeline, views
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.cases.views import CaseView, case_view, view_of
 from returns_service.services.fulfilment import exchanges
@@ -86,10 +86,10 @@ async def _log_unexpected(caller: Caller, barcode: str, note: str, rt: Runtime) 
 
 
 async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[str, Any]:
-    """The case a barcode belongs to, read whole (db/case_reads.py) with whether its parcel
+    """The case a barcode belongs to, read whole (views.find_case) with whether its parcel
     was received; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await case_reads.case_row(caller, barcode)
+        found = await views.find_case(caller, barcode)
         if found:
             return found
         await _log_unexpected(caller, barcode, "no case with this number", rt)
@@ -101,7 +101,7 @@ async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[st
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        found = await case_reads.case_row_by_label(caller, barcode)
+        found = await views.find_case_by_label(caller, barcode)
         if found:
             return found
     await _log_unexpected(caller, barcode, "no label or case matches", rt)

@@ -8,9 +8,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from returns_service.db import case_reads, sql
+from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
+from returns_service.services.cases import queries as case_reads
 from returns_service.services.platform.auth import TOKEN_BY_HASH
 from returns_service.services.store.eligibility import order_with_lines_statement
 
