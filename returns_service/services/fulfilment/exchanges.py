@@ -20,6 +20,7 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.fulfilment import queries
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -34,16 +35,7 @@ SHIPPABLE = frozenset(
 
 async def open_exposure(store_id: int, customer_id: int) -> int:
     """Value of advance replacements out whose originals have not arrived (and not charged)."""
-    rows = await Shipment.raw(
-        """
-        SELECT COALESCE(sum(value_amount), 0) AS open FROM shipment
-         WHERE store = {} AND customer = {} AND advance AND original_received_at IS NULL
-           AND overdue_at IS NULL
-        """,
-        store_id,
-        customer_id,
-    ).run()
-    return int(rows[0]["open"])
+    return await queries.open_exposure(store_id, customer_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +82,7 @@ async def ship_waiting(
 ) -> ShipOutcome:
     """Ship the exchange items of a locked case that have no replacement yet (all of them,
     or `only_items`). What cannot ship is recorded for the agent and returned in `held`."""
-    items = await CaseItem.raw(
-        """
-        SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
-               v.currency
-          FROM case_item ci
-          LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
-         WHERE ci."case" = {} AND ci.resolution = 'exchange' AND NOT ci.settled
-           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s.item = ci.id)
-         ORDER BY ci.id
-        """,
-        case.id,
-    ).run()
+    items = await queries.unshipped_exchange_items(case.id)
     if only_items is not None:
         items = [i for i in items if i["id"] in only_items]
     shipped = 0
