@@ -8,10 +8,8 @@ from datetime import date, datetime
 import msgspec
 
 from returns_service.clock import Clock
-from returns_service.db import locks, sql
-from returns_service.db.scope import scope_sql
+from returns_service.db import locks
 from returns_service.domain.access import Caller
-from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.domain.policy import (
@@ -20,6 +18,7 @@ from returns_service.domain.policy import (
     ReturnPolicy,
     evaluate_line,
 )
+from returns_service.services.store import queries
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import get_store
 
@@ -67,40 +66,6 @@ class EvaluatedOrder:
         return next((line for line in self.lines if line.view.id == line_id), None)
 
 
-# The order and its lines with what cases already hold of each, in one statement: every portal
-# page starts with it. $1 the order, $2 the statuses that release what a case held, then the
-# caller's scope on the order (db/scope.py).
-_ORDER_WITH_LINES = """
-    SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
-           o.customer, cu.first_name AS customer_first_name,
-           cu.language AS customer_language, cu.email AS customer_email,
-           l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
-           l.final_sale, l.delivered_at, v.title AS variant_title,
-           COALESCE(p.title, pk.title, l.sku) AS title,
-           COALESCE(p.category, pk.category, '') AS category,
-           COALESCE(l.product_key, p.product_key) AS product_key,
-           COALESCE((SELECT sum(ci.quantity) FROM case_item ci
-                     JOIN return_case rc ON rc.id = ci."case"
-                     WHERE ci.line = l.id AND rc.status <> ALL($2::text[])), 0) AS covered
-      FROM shop_order o
-      JOIN customer cu ON cu.id = o.customer
-      LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
-      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-      LEFT JOIN product p ON p.id = v.product
-      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-     WHERE o.id = $1 AND {scope}
-     ORDER BY l.id
-"""
-
-
-def order_with_lines_statement(caller: Caller, order_id: int) -> sql.Statement:
-    scope, args = scope_sql(caller, "shop_order", "o", first=3)
-    return (
-        _ORDER_WITH_LINES.format(scope=scope),
-        [order_id, [s.value for s in RELEASED_STATUSES], *args],
-    )
-
-
 async def evaluate_order(
     caller: Caller, order_id: int, clock: Clock, *, lock: bool = False
 ) -> EvaluatedOrder:
@@ -111,7 +76,7 @@ async def evaluate_order(
     """
     if lock:  # in its own statement: the read below must see what was committed meanwhile
         await locks.lock_order_lines(caller, order_id)
-    rows = await sql.fetch_all(order_with_lines_statement(caller, order_id))
+    rows = await queries.order_with_lines(caller, order_id)
     if not rows:
         raise NotFound("order not found")
     order = rows[0]

@@ -25,6 +25,7 @@ from returns_service.domain.exchanges import Candidate, next_size
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
+from returns_service.services.store import queries
 from returns_service.services.store.eligibility import OrderLineView, evaluate_order
 
 # The same words whether the order number is unknown or the email does not match it, so a
@@ -119,24 +120,7 @@ async def open_session(
 
 
 async def _count_failure(store_id: int, client: str, now: datetime, window: timedelta) -> None:
-    await LookupFailure.raw(
-        """
-        INSERT INTO lookup_failure (store, client, window_started_at, failures)
-        VALUES ({}, {}, {}, 1)
-        ON CONFLICT (store, client) DO UPDATE
-           SET failures = CASE
-                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
-                   THEN lookup_failure.failures + 1 ELSE 1 END,
-               window_started_at = CASE
-                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
-                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
-        """,
-        store_id,
-        client,
-        now,
-        window,
-        window,
-    ).run()
+    await queries.count_lookup_failure(store_id, client, now, window)
 
 
 async def order_view(caller: Caller, clock: Clock) -> OrderView:
