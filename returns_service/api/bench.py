@@ -1,5 +1,5 @@
-"""The framework ceiling for the benchmark: one primary-key SELECT with raw asyncpg, through
-the same app and middleware as every endpoint. Mounted only with RETURNS_BENCH=true."""
+"""The framework ceiling for the benchmark (db/ceiling.py), through the same app and middleware
+as every endpoint. Mounted only with RETURNS_BENCH=true."""
 
 from __future__ import annotations
 
@@ -7,23 +7,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from litestar import Controller, Litestar, get
 from litestar.datastructures import State
 from litestar.params import FromPath
 
 from returns_service.api.auth import PUBLIC
-from returns_service.db.engine import release_connection
+from returns_service.db import ceiling
 
 
 @asynccontextmanager
 async def bench_pool(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
-    app.state.bench_pool = await asyncpg.create_pool(
-        settings.database_url or None,
-        min_size=settings.db_pool_min,
-        max_size=settings.db_pool_max,
-        reset=release_connection,  # the same release as the service's own pool
+    app.state.bench_pool = await ceiling.open_pool(
+        settings.database_url, settings.db_pool_min, settings.db_pool_max
     )
     try:
         yield
@@ -38,7 +34,4 @@ class CeilingController(Controller):
 
     @get("/ceiling/{order_id:int}")
     async def ceiling(self, state: State, order_id: FromPath[int]) -> dict[str, Any]:
-        row = await state.bench_pool.fetchrow(
-            "SELECT id, number FROM shop_order WHERE id = $1", order_id
-        )
-        return {"id": row["id"], "number": row["number"]} if row else {}
+        return await ceiling.read_order(state.bench_pool, order_id)

@@ -6,7 +6,7 @@ from litestar import Controller, Response, get
 
 from returns_service.api.auth import PUBLIC
 from returns_service.api.problems import problem
-from returns_service.db.engine import DB
+from returns_service.db.health import ping
 
 
 class HealthController(Controller):
@@ -21,7 +21,8 @@ class HealthController(Controller):
     @get("/ready", summary="The service can reach its database")
     async def ready(self) -> Response[dict[str, object]]:
         try:
-            await asyncio.wait_for(DB.run_ddl("SELECT 1"), timeout=2)
+            async with asyncio.timeout(2):
+                await ping()
         except Exception:  # any failure to reach PostgreSQL means "not ready"
             return problem(503, code="not-ready", detail="The database cannot be reached.")
         return Response({"status": "ok", "database": "ok"})

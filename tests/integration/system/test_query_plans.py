@@ -12,7 +12,7 @@ from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
 from returns_service.services.cases import queries as case_reads
-from returns_service.services.platform.auth import TOKEN_BY_HASH
+from returns_service.services.platform.queries import TOKEN_BY_HASH
 from returns_service.services.store.queries import order_with_lines_statement
 
 SEED = [
