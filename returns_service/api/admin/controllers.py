@@ -13,7 +13,6 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter
 
 from returns_service.adapters import shopify
-from returns_service.api.admin.schemas import CreatedWithToken, OrderUpserted, ProductPut
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
@@ -21,7 +20,14 @@ from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotF
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
+from returns_service.services.fulfilment.schemas import TrackingResult
 from returns_service.services.store import catalog, orders, policy, staff
+from returns_service.services.store.schemas import (
+    CreatedWithToken,
+    NewStation,
+    OrderUpserted,
+    ProductPut,
+)
 
 
 class PolicyController(Controller):
@@ -91,10 +97,9 @@ class StationsController(Controller):
 
     @post("/stations", summary="Add a warehouse station; its token is shown this once")
     async def create_station(
-        self, caller: NamedDependency[Caller], data: JSONBody[staff.NewStation], state: State
+        self, caller: NamedDependency[Caller], data: JSONBody[NewStation], state: State
     ) -> CreatedWithToken:
-        created = await staff.create_station(caller, data, state.clock)
-        return CreatedWithToken(id=created.id, token=created.token)
+        return await staff.create_station(caller, data, state.clock)
 
 
 class ShopifyWebhookController(Controller):
@@ -139,7 +144,7 @@ class CarrierWebhookController(Controller):
         carrier: Annotated[str, PathParameter(min_length=1, max_length=32)],
         request: Request[Any, Any, Any],
         state: State,
-    ) -> tracking.TrackingResult:
+    ) -> TrackingResult:
         settings = state.settings
         if not settings.knows_carrier(carrier):
             raise NotFound(f"no carrier {carrier!r} is configured")

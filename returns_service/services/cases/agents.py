@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
-
 from returns_service.db.engine import DB
 from returns_service.db.tables import Agent
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, NotFound
-from returns_service.domain.orders import Language
 from returns_service.services.cases import assignment, queries
 from returns_service.services.cases.handover import assign_waiting, hand_over_cases
+from returns_service.services.cases.schemas import AgentPatch, AgentView
 from returns_service.services.platform.runtime import Runtime
-
-
-class AgentView(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    display_name: str
-    email: str
-    role: str
-    languages: list[str]
-    capacity: int
-    available: bool
-    open_cases: int
-
-
-class AgentPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    available: bool | None = None
-    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
-    languages: Annotated[list[Language], msgspec.Meta(max_length=20)] | None = None
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
 
 
 async def list_agents(caller: Caller) -> list[AgentView]:

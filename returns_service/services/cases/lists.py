@@ -13,38 +13,12 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.services.cases import queries
+from returns_service.services.cases.schemas import CasePage, CaseSummary, CustomerRef
 from returns_service.services.cases.views import (
-    AgentRef,
-    CaseItemView,
-    ExchangeView,
     agent_ref,
     case_items,
     exchange_of,
 )
-
-
-class CustomerRef(msgspec.Struct, frozen=True):
-    email: str
-    name: str
-
-
-class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
-    number: str
-    status: CaseStatus
-    order_number: str
-    created_at: datetime
-    updated_at: datetime
-    items: list[CaseItemView]
-    agent: AgentRef | None
-    exchange: ExchangeView | None
-    awaiting_reply: bool
-    outside_policy: bool
-    customer: CustomerRef | None = None  # in agents' lists
-
-
-class CasePage(msgspec.Struct, frozen=True):
-    items: list[CaseSummary]
-    next_cursor: str | None
 
 
 def _encode_cursor(created_at: datetime, case_id: int) -> str:

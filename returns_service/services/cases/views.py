@@ -4,7 +4,6 @@ history. The lists (queues, boards) are in `case_lists.py`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -22,118 +21,21 @@ from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.services.cases import queries
 from returns_service.services.cases.queries import CaseRow
-
-
-class AgentRef(msgspec.Struct, frozen=True):
-    id: int
-    display_name: str
-
-
-class CaseItemView(msgspec.Struct, frozen=True):
-    line_id: int
-    sku: str
-    title: str
-    quantity: int
-    reason: str
-    resolution: str
-    exchange_sku: str | None
-    condition: str | None
-    disposition: str | None
-    unit_price: Money
-    outside_policy_reason: str | None
-
-
-class LabelView(msgspec.Struct, frozen=True):
-    carrier: str
-    tracking_number: str
-    label_url: str
-
-
-class ExchangeView(msgspec.Struct, frozen=True):
-    sku: str
-    status: str  # waiting | reserved | shipped | delivered | cancelled
-    advance: bool
-    tracking_number: str | None
-    return_deadline: date | None
-
-
-class RefundView(msgspec.Struct, frozen=True):
-    amount: Money
-    method: str
-    status: str
-
-
-class TimelineEntry(msgspec.Struct, frozen=True, omit_defaults=True):
-    at: datetime
-    kind: str
-    text: str
-    from_status: str | None = None
-    to_status: str | None = None
-    actor: str | None = None  # agents only
-    detail: str | None = None  # agents only
-
-
-class CaseView(msgspec.Struct, frozen=True):
-    number: str
-    status: CaseStatus
-    order_number: str
-    created_at: datetime
-    updated_at: datetime
-    items: list[CaseItemView]
-    agent: AgentRef | None
-    label: LabelView | None
-    exchange: ExchangeView | None
-    refund: RefundView | None
-    timeline: list[TimelineEntry]
-    comment: str
-    outside_policy: bool
-    approved_as_exception: bool
-    reject_reason: str | None
-
-
-class MessageView(msgspec.Struct, frozen=True):
-    id: int
-    at: datetime
-    author: str  # customer | agent
-    author_name: str
-    body: str
-
-
-class NoteView(msgspec.Struct, frozen=True):
-    id: int
-    at: datetime
-    agent: AgentRef
-    body: str
-
-
-class OrderSummary(msgspec.Struct, frozen=True):
-    number: str
-    placed_at: datetime
-    total: Money
-    lines: int
-
-
-class CaseRef(msgspec.Struct, frozen=True):
-    number: str
-    status: CaseStatus
-    created_at: datetime
-    agent: AgentRef | None
-
-
-class CustomerView(msgspec.Struct, frozen=True):
-    email: str
-    name: str
-    language: str
-    country: str
-    orders: list[OrderSummary]
-    cases: list[CaseRef]
-
-
-class AgentCaseView(CaseView, frozen=True):
-    customer: CustomerView
-    messages: list[MessageView]
-    notes: list[NoteView]
-    awaiting_reply: bool
+from returns_service.services.cases.schemas import (
+    AgentCaseView,
+    AgentRef,
+    CaseItemView,
+    CaseRef,
+    CaseView,
+    CustomerView,
+    ExchangeView,
+    LabelView,
+    MessageView,
+    NoteView,
+    OrderSummary,
+    RefundView,
+    TimelineEntry,
+)
 
 
 def agent_ref(row: Mapping[str, Any]) -> AgentRef | None:

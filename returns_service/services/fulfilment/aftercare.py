@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Annotated
-
-import msgspec
 
 from returns_service.db.engine import DB
 from returns_service.db.tables import CaseMessage, ReturnCase, Shipment
@@ -18,16 +15,12 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import email_customer, lock_case, release_reservations
 from returns_service.services.fulfilment import labels, queries
+from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.money import refunds
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.stores import get_store
 
 log = logging.getLogger(__name__)
-
-
-class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
 
 
 async def advance_deadlines(rt: Runtime) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated, Literal
 
 import msgspec
 
@@ -15,28 +14,14 @@ from returns_service.db.tables import Label, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
-from returns_service.domain.orders import AwareDatetime
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.fulfilment import exchanges, queries
+from returns_service.services.fulfilment.schemas import CarrierEvent, TrackingResult
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
 CARRIER = Actor("system", None, "carrier")
-
-
-class CarrierEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    tracking_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    status: Literal["in_transit", "delivered"]
-    occurred_at: AwareDatetime
-
-
-class TrackingResult(msgspec.Struct, frozen=True):
-    tracking_number: str
-    status: str
-    applied: bool  # false for a replayed event
-    case_number: str
 
 
 class UnknownTracking(NotFound):

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Annotated, Any
-
-import msgspec
+from typing import Any
 
 from returns_service.db import locks
 from returns_service.db.engine import DB
@@ -22,12 +19,18 @@ from returns_service.db.tables import (
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
 from returns_service.domain.errors import InvalidRequest, NotFound
-from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disposition
+from returns_service.domain.settlement import SETTLES_BY_ITSELF, Disposition
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
 from returns_service.services.cases import timeline, views
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.cases.views import CaseView, case_view, view_of
 from returns_service.services.fulfilment import exchanges
+from returns_service.services.fulfilment.schemas import (
+    ExpectedItem,
+    Inspection,
+    ScanResult,
+    UnexpectedParcelView,
+)
 from returns_service.services.money import refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
@@ -40,33 +43,6 @@ RECEIVABLE = frozenset({CaseStatus.APPROVED, CaseStatus.IN_TRANSIT})
 class UnknownParcel(NotFound):
     code = "unknown-parcel"
     title = "No return matches this barcode"
-
-
-class ExpectedItem(msgspec.Struct, frozen=True):
-    line_id: int
-    sku: str
-    title: str
-    quantity: int
-    reason: str
-    resolution: str
-
-
-class ScanResult(msgspec.Struct, frozen=True):
-    case: CaseView
-    expected_items: list[ExpectedItem]
-    action: str
-
-
-class InspectedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    line_id: Annotated[int, msgspec.Meta(ge=1)]
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
-    condition: Condition
-    disposition: Disposition
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-
-
-class Inspection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    items: Annotated[list[InspectedItem], msgspec.Meta(min_length=1, max_length=100)]
 
 
 def _actor(caller: Caller) -> Actor:
@@ -281,13 +257,6 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
 async def _line_sku(line_id: int) -> str:
     rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
     return str(rows[0]["sku"])
-
-
-class UnexpectedParcelView(msgspec.Struct, frozen=True):
-    id: int
-    barcode: str
-    note: str
-    scanned_at: datetime
 
 
 async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:

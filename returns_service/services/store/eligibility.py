@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-
-import msgspec
+from datetime import datetime
 
 from returns_service.clock import Clock
 from returns_service.db import locks
@@ -13,29 +11,14 @@ from returns_service.domain.access import Caller
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.domain.policy import (
-    IneligibleReason,
     LineFacts,
     ReturnPolicy,
     evaluate_line,
 )
 from returns_service.services.store import queries
 from returns_service.services.store.policy import get_policy
+from returns_service.services.store.schemas import OrderLineView
 from returns_service.services.store.stores import get_store
-
-
-class OrderLineView(msgspec.Struct, frozen=True):
-    id: int
-    sku: str
-    title: str
-    variant: str
-    category: str
-    quantity: int
-    unit_price: Money
-    final_sale: bool
-    delivered_at: datetime | None
-    returnable_quantity: int
-    return_by: date | None
-    ineligible_reason: IneligibleReason | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import msgspec
-
 from returns_service.clock import Clock
 from returns_service.db import locks
 from returns_service.db.engine import DB
@@ -26,29 +24,12 @@ from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
 from returns_service.services.store import queries
-from returns_service.services.store.eligibility import OrderLineView, evaluate_order
+from returns_service.services.store.eligibility import evaluate_order
+from returns_service.services.store.schemas import ExchangeOption, OrderView
 
 # The same words whether the order number is unknown or the email does not match it, so a
 # caller cannot learn which order numbers exist.
 LOOKUP_FAILED = "We could not find an order with this order number and email address."
-
-
-class OrderView(msgspec.Struct, frozen=True):
-    number: str
-    placed_at: datetime
-    delivered_at: datetime | None
-    currency: str
-    lines: list[OrderLineView]
-
-
-class ExchangeOption(msgspec.Struct, frozen=True):
-    sku: str
-    title: str
-    options: dict[str, str]
-    price: Money
-    in_stock: bool
-    # for a size problem, the size to offer first (next up for too_small, down for too_large)
-    suggested_for: list[str] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
