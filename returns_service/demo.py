@@ -32,7 +32,8 @@ from returns_service.services.store.eligibility import evaluate_order
 from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
 from returns_service.services.store.portal import exchange_options
-from returns_service.services.store.staff import NewAgent, NewStation, create_agent, create_station
+from returns_service.services.store.schemas import NewAgent, NewStation
+from returns_service.services.store.staff import create_agent, create_station
 
 DEMO_PREFIX = "demo-"
 DEMO_STATION = "Dock 1"

@@ -41,6 +41,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 def allow(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     """A guard admitting only callers of these roles; any other role gets 403."""
     allowed = frozenset(roles)
+    if Role.SYSTEM in allowed:  # the service itself never calls its own API
+        raise ValueError("no route admits the system role")
 
     # async although it awaits nothing: Litestar runs a plain function guard in a worker
     # thread, a thread hop on every request

@@ -1,5 +1,5 @@
-"""The framework ceiling for the benchmark: one primary-key SELECT with raw asyncpg, through
-the same app and middleware as every endpoint. Mounted only with RETURNS_BENCH=true."""
+"""The framework ceiling for the benchmark (db/ceiling.py), through the same app and middleware
+as every endpoint. Mounted only with RETURNS_BENCH=true."""
 
 from __future__ import annotations
 
@@ -14,17 +14,14 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, SkipValidation
 
 from returns_service.api.auth import PUBLIC
-from returns_service.db.engine import release_connection
+from returns_service.db import ceiling
 
 
 @asynccontextmanager
 async def bench_pool(app: Litestar) -> AsyncIterator[None]:
     settings = app.state.settings
-    app.state.bench_pool = await asyncpg.create_pool(
-        settings.database.url or None,
-        min_size=settings.database.pool_min,
-        max_size=settings.database.pool_max,
-        reset=release_connection,  # the same release as the service's own pool
+    app.state.bench_pool = await ceiling.open_pool(
+        settings.database.url, settings.database.pool_min, settings.database.pool_max
     )
     try:
         yield
@@ -48,5 +45,4 @@ class CeilingController(Controller):
     async def ceiling(
         self, pool: NamedDependency[SkipValidation[asyncpg.Pool]], order_id: FromPath[int]
     ) -> dict[str, Any]:
-        row = await pool.fetchrow("SELECT id, number FROM shop_order WHERE id = $1", order_id)
-        return {"id": row["id"], "number": row["number"]} if row else {}
+        return await ceiling.read_order(pool, order_id)

@@ -7,7 +7,7 @@ from litestar import Controller, Response, get
 from returns_service.api.auth import PUBLIC
 from returns_service.api.problems import problem
 from returns_service.db.embedded import embedded_status
-from returns_service.db.engine import DB
+from returns_service.db.health import ping
 
 
 class HealthController(Controller):
@@ -29,7 +29,8 @@ class HealthController(Controller):
             )
             return problem(503, code="not-ready", detail=detail)
         try:
-            await asyncio.wait_for(DB.run_ddl("SELECT 1"), timeout=2)
+            async with asyncio.timeout(2):
+                await ping()
         except Exception:  # any failure to reach PostgreSQL means "not ready"
             return problem(503, code="not-ready", detail="The database cannot be reached.")
         return Response({"status": "ok", "database": "ok"})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
@@ -12,17 +11,17 @@ from litestar.params import JSONBody, PathParameter
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
 from returns_service.domain.access import Caller, Role
-from returns_service.services.cases.views import CaseView
+from returns_service.services.cases.schemas import CaseView
 from returns_service.services.fulfilment import warehouse
-from returns_service.services.fulfilment.warehouse import Inspection, ScanResult
+from returns_service.services.fulfilment.schemas import (
+    Inspection,
+    ScanIn,
+    ScanResult,
+    UnexpectedParcelView,
+)
 from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
-
-
-class ScanIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    barcode: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    station: Annotated[str, msgspec.Meta(max_length=200)] | None = None
 
 
 class WarehouseController(Controller):
@@ -67,7 +66,5 @@ class WarehouseController(Controller):
         summary="Parcels that matched no return, for a lead to sort out",
         guards=[allow(Role.WAREHOUSE, Role.LEAD)],
     )
-    async def unexpected(
-        self, caller: NamedDependency[Caller]
-    ) -> list[warehouse.UnexpectedParcelView]:
+    async def unexpected(self, caller: NamedDependency[Caller]) -> list[UnexpectedParcelView]:
         return await warehouse.unexpected_parcels(caller)

@@ -49,7 +49,7 @@ async def open_pool(min_size: int, max_size: int) -> None:
         min_size=min_size,
         max_size=max_size,
         reset=release_connection,
-        # timestamps that PostgreSQL writes into JSON (db/case_reads.py) are then in UTC,
+        # timestamps that PostgreSQL writes into JSON (services/cases/queries.py) are then in UTC,
         # like the ones asyncpg decodes, whatever the server's own time zone
         server_settings={"timezone": "UTC"},
     )

@@ -1,5 +1,11 @@
-"""Caller-scoped reads, in one place: every query that reads on behalf of a caller starts from
-`readable(caller, Table)`, so access rules are not repeated (or forgotten) per query."""
+"""Caller-scoped reads, one implementation for both ways of querying.
+
+`Caller.scope()` (domain/access.py) says what a caller may read. `terms` turns that scope into
+the conditions on one table, each a column that must equal a value; `readable` renders them as
+a query-builder WHERE clause, `scope_sql` as a plain-SQL condition for db/sql.py. Neither
+adds a rule of its own, so the two cannot drift apart (tests/integration/system/test_scope.py
+runs both for every kind of caller).
+"""
 
 from __future__ import annotations
 
@@ -8,84 +14,72 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
-from returns_service.db.tables import (
-    CaseEvent,
-    CaseItem,
-    CaseMessage,
-    CaseNote,
-    Customer,
-    OrderLine,
-    ReturnCase,
-    ShopOrder,
-)
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller, Scope
 
-_CASE_TABLES = (ReturnCase, CaseItem, CaseEvent, CaseMessage, CaseNote)
+# A column, relative to the table ("case.customer" goes through the case's foreign key), and
+# the value it must equal.
+Term = tuple[str, Any]
+
+# How each table a customer may read reaches its customer; they read no other table.
+_CUSTOMER_COLUMN = {
+    "customer": "id",
+    "shop_order": "customer",
+    "order_line": "order.customer",
+    "return_case": "customer",
+    "case_item": "case.customer",
+    "case_message": "case.customer",
+    "case_event": "case.customer",
+}
+# The case and what hangs off it: how each reaches the case's agent.
+_AGENT_COLUMN = {
+    "return_case": "agent",
+    "case_item": "case.agent",
+    "case_event": "case.agent",
+    "case_message": "case.agent",
+    "case_note": "case.agent",
+}
+
+
+def terms(scope: Scope, table: str) -> list[Term]:
+    """The conditions limiting the table named `table` to `scope`, all of which must hold."""
+    found: list[Term] = [("store", scope.store_id)]
+    if scope.customer_id is not None:
+        column = _CUSTOMER_COLUMN.get(table)
+        if column is None:
+            raise PermissionError(f"customers never read {table}")
+        found.append((column, scope.customer_id))
+        if table == "case_event":
+            found.append(("customer_visible", True))  # the events meant for them
+    elif scope.case_agent_id is not None and table in _AGENT_COLUMN:
+        found.append((_AGENT_COLUMN[table], scope.case_agent_id))
+    return found
 
 
 def readable(caller: Caller, table: type[Table]) -> Combinable:
-    """The WHERE clause limiting `table` to what `caller` may read."""
-    store_col: Any = table.store  # type: ignore[attr-defined]
-    clause: Combinable = store_col == caller.store_id
-    if caller.role is Role.CUSTOMER:
-        clause = clause & _customer_clause(caller, table)
-    elif caller.role is Role.AGENT and table in _CASE_TABLES:
-        clause = clause & _agent_clause(caller, table)
+    """The query-builder WHERE clause limiting `table` to what `caller` may read."""
+    clause: Combinable | None = None
+    for column, value in terms(caller.scope(), table._meta.tablename):
+        condition: Combinable = _column(table, column) == value
+        clause = condition if clause is None else clause & condition
+    assert clause is not None  # the store's condition is always there
     return clause
 
 
-def case_scope_sql(caller: Caller, alias: str, *, first: int) -> tuple[str, list[Any]]:
-    """`readable(caller, ReturnCase)` for plain SQL (db/sql.py): the condition on the
-    return_case aliased `alias`, with its parameters numbered from `$first`."""
-    clauses = [f"{alias}.store = ${first}"]
-    args: list[Any] = [caller.store_id]
-    if caller.role is Role.CUSTOMER:
-        clauses.append(f"{alias}.customer = ${first + 1}")
-        args.append(caller.customer_id)
-    elif caller.role is Role.AGENT:
-        if caller.agent_id is None:
-            clauses.append("false")  # a bare agent-role token owns nothing (see _agent_clause)
-        else:
-            clauses.append(f"{alias}.agent = ${first + 1}")
-            args.append(caller.agent_id)
-    return " AND ".join(clauses), args
+def scope_sql(caller: Caller, table: str, alias: str, *, first: int) -> tuple[str, list[Any]]:
+    """The same for plain SQL (db/sql.py): the condition on `table` aliased `alias`, with its
+    parameters numbered from `$first`."""
+    conditions = []
+    args: list[Any] = []
+    for column, value in terms(caller.scope(), table):
+        if "." in column:
+            raise ValueError(f"{table} reaches {column} through a join: read it with readable()")
+        conditions.append(f'{alias}."{column}" = ${first + len(args)}')
+        args.append(value)
+    return " AND ".join(conditions), args
 
 
-def order_owner(caller: Caller) -> int | None:
-    """For plain SQL (db/sql.py) on orders: the customer whose orders `caller` may read, or
-    None when the caller may read every order of their store. A customer session without a
-    customer reads nothing (-1 is no customer's id), as `readable` does."""
-    if caller.role is Role.CUSTOMER:
-        return caller.customer_id if caller.customer_id is not None else -1
-    return None
-
-
-def _agent_clause(caller: Caller, table: type[Table]) -> Combinable:
-    """An agent (not a lead) reads only the cases they own, and what hangs off them."""
-    if caller.agent_id is None:
-        # a bare agent-role token owns nothing ("agent IS NULL" would mean the waiting cases)
-        return ReturnCase.id == -1 if table is ReturnCase else table.id == -1  # type: ignore[attr-defined]
-    if table is ReturnCase:
-        return ReturnCase.agent == caller.agent_id
-    case_column: Any = table.case  # type: ignore[attr-defined]
-    return case_column.agent == caller.agent_id
-
-
-def _customer_clause(caller: Caller, table: type[Table]) -> Combinable:
-    if table is Customer:
-        return Customer.id == caller.customer_id
-    if table is ShopOrder:
-        return ShopOrder.customer == caller.customer_id
-    if table is OrderLine:
-        return OrderLine.order.customer == caller.customer_id
-    if table is ReturnCase:
-        return ReturnCase.customer == caller.customer_id
-    if table is CaseItem:
-        return CaseItem.case.customer == caller.customer_id
-    if table is CaseMessage:
-        return CaseMessage.case.customer == caller.customer_id
-    if table is CaseEvent:
-        return (CaseEvent.case.customer == caller.customer_id) & (
-            CaseEvent.customer_visible == True  # noqa: E712 (a SQL expression)
-        )
-    raise PermissionError(f"customers never read {table._meta.tablename}")
+def _column(table: type[Table], path: str) -> Any:
+    column: Any = table
+    for name in path.split("."):
+        column = getattr(column, name)
+    return column

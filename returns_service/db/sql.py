@@ -1,21 +1,26 @@
-"""Plain SQL on the engine's own pool, for the reads and writes on hot paths.
+"""The one way SQL text reaches the database: plain statements ($1, $2 ... placeholders) on
+the engine's own pool.
 
-Piccolo builds each query anew for every call: on a request that is a few queries long,
-building them costs more than running them. Hot paths write their SQL once, here in `db/`,
-and run it through these helpers. Inside `DB.transaction()` a statement runs on that
-transaction's connection, so it is part of the same unit of work as the ORM's statements.
+Every SQL string of the service lives in a `queries.py` of its package (services/*/) or in
+db/ (locks.py, health.py), and runs through these helpers; the query builder is left for
+simple reads and writes of one table. (Piccolo builds each query anew for every call: on a
+request that is a few queries long, building them costs more than running them.) Inside
+`DB.transaction()` a statement runs on that transaction's connection, so it is part of the
+same unit of work as the query builder's statements.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
 from returns_service.db.engine import DB
 
-# a statement with its parameters ($1, $2 ...), as the hot paths build them
-Statement = tuple[str, list[Any]]
+# a statement with its parameters ($1, $2 ...), as the statement builders make them
+Statement: TypeAlias = tuple[str, list[Any]]
+# a row as asyncpg returns it: read by column name, row["id"]
+Row: TypeAlias = asyncpg.Record
 
 
 def _transaction_connection() -> asyncpg.Connection | None:

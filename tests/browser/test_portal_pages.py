@@ -19,7 +19,8 @@ from returns_service.services.platform.auth import create_staff_token
 from returns_service.services.store.catalog import put_product
 from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
-from returns_service.services.store.staff import NewAgent, create_agent
+from returns_service.services.store.schemas import NewAgent
+from returns_service.services.store.staff import create_agent
 from tests.browser.conftest import shot
 from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
 

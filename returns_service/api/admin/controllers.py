@@ -12,7 +12,6 @@ from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter, SkipValidation
 
 from returns_service.adapters import shopify
-from returns_service.api.admin.schemas import CreatedWithToken, OrderUpserted, ProductPut
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
@@ -21,8 +20,15 @@ from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotF
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
+from returns_service.services.fulfilment.schemas import TrackingResult
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import catalog, orders, policy, staff
+from returns_service.services.store.schemas import (
+    CreatedWithToken,
+    NewStation,
+    OrderUpserted,
+    ProductPut,
+)
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
 
@@ -102,11 +108,10 @@ class StationsController(Controller):
     async def create_station(
         self,
         caller: NamedDependency[Caller],
-        data: JSONBody[staff.NewStation],
+        data: JSONBody[NewStation],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> CreatedWithToken:
-        created = await staff.create_station(caller, data, clock)
-        return CreatedWithToken(id=created.id, token=created.token)
+        return await staff.create_station(caller, data, clock)
 
 
 class ShopifyWebhookController(Controller):
@@ -137,8 +142,7 @@ class ShopifyWebhookController(Controller):
         if not isinstance(payload, dict):
             raise InvalidRequest("The webhook body must be a JSON object.")
         document = shopify.order_from_shopify(payload)
-        system = Caller(role=Role.ADMIN, store_id=store.id)
-        result = await orders.upsert_order(system, document, clock)
+        result = await orders.upsert_order(Caller.system(store.id), document, clock)
         return Response(
             OrderUpserted(id=result.id, number=result.number, created=result.created),
             status_code=201 if result.created else 200,
@@ -158,7 +162,7 @@ class CarrierWebhookController(Controller):
         settings: NamedDependency[Settings],
         store: NamedDependency[StoreInfo],
         runtime: NamedDependency[Runtime],
-    ) -> tracking.TrackingResult:
+    ) -> TrackingResult:
         if not settings.knows_carrier(carrier):
             raise NotFound(f"no carrier {carrier!r} is configured")
         return await tracking.handle_event(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import (
@@ -17,7 +16,6 @@ from litestar.params import (
     SkipValidation,
 )
 
-from returns_service.api.admin.schemas import CreatedWithToken
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
 from returns_service.clock import Clock
@@ -25,44 +23,29 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
 from returns_service.services.cases import agents, conversation, decisions, lists, views
-from returns_service.services.cases.agents import AgentPatch, AgentView
-from returns_service.services.cases.conversation import MacroIn, MacroPatch, MacroView
-from returns_service.services.cases.lists import CasePage
-from returns_service.services.cases.views import AgentCaseView
+from returns_service.services.cases.schemas import (
+    AgentCaseView,
+    AgentPatch,
+    AgentView,
+    ApproveIn,
+    CasePage,
+    MacroIn,
+    MacroPatch,
+    MacroView,
+    NoteIn,
+    ReassignIn,
+    RejectIn,
+    ReplyIn,
+)
 from returns_service.services.fulfilment import exchanges, labels
 from returns_service.services.money import refunds
+from returns_service.services.money.schemas import RefundIn
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import staff
+from returns_service.services.store.schemas import CreatedWithToken, NewAgent
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-
-
-class ReplyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Text | None = None
-    macro_id: int | None = None
-
-
-class NoteIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Text
-
-
-class ApproveIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
-
-
-class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-
-
-class RefundIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    amount: Annotated[int, msgspec.Meta(ge=1, le=10**12)] | None = None  # minor units
-
-
-class ReassignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    agent_id: int
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 
 
 def _statuses(status: str | None) -> list[CaseStatus] | None:
@@ -304,11 +287,10 @@ class AgentsController(Controller):
     async def create_agent(
         self,
         caller: NamedDependency[Caller],
-        data: JSONBody[staff.NewAgent],
+        data: JSONBody[NewAgent],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> CreatedWithToken:
-        created = await staff.create_agent(caller, data, clock)
-        return CreatedWithToken(id=created.id, token=created.token)
+        return await staff.create_agent(caller, data, clock)
 
     @get("/", summary="The team: availability, capacity, open cases")
     async def list_agents(self, caller: NamedDependency[Caller]) -> list[AgentView]:

@@ -9,11 +9,16 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, SkipValidation
 
 from returns_service.api.auth import PUBLIC, allow
-from returns_service.api.portal.schemas import SessionRequest, SessionResponse
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.services.store import portal
-from returns_service.services.store.portal import ExchangeOption, LookupLimits, OrderView
+from returns_service.services.store.portal import LookupLimits
+from returns_service.services.store.schemas import (
+    ExchangeOption,
+    OrderView,
+    SessionRequest,
+    SessionResponse,
+)
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
 

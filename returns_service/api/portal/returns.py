@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
@@ -14,17 +13,13 @@ from returns_service.api.idempotency import Idempotency
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
 from returns_service.services.cases import conversation, decisions, lists, opening, views
-from returns_service.services.cases.lists import CasePage
-from returns_service.services.cases.views import CaseView, MessageView
+from returns_service.services.cases.schemas import CasePage, CaseView, MessageIn, MessageView
 from returns_service.services.fulfilment import aftercare, labels
+from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-
-
-class MessageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 
 
 class PortalReturnsController(Controller):
@@ -109,7 +104,7 @@ class PortalReturnsController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        data: JSONBody[aftercare.Rating],
+        data: JSONBody[Rating],
         runtime: NamedDependency[Runtime],
     ) -> CaseView:
         await aftercare.rate(caller, number, data, runtime)

@@ -2,66 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
-
 from returns_service.db.engine import DB
 from returns_service.db.tables import Agent
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, NotFound
-from returns_service.domain.orders import Language
-from returns_service.services.cases import assignment
+from returns_service.services.cases import assignment, queries
 from returns_service.services.cases.handover import assign_waiting, hand_over_cases
+from returns_service.services.cases.schemas import AgentPatch, AgentView
 from returns_service.services.platform.runtime import Runtime
 
 
-class AgentView(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    display_name: str
-    email: str
-    role: str
-    languages: list[str]
-    capacity: int
-    available: bool
-    open_cases: int
-
-
-class AgentPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    available: bool | None = None
-    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
-    languages: Annotated[list[Language], msgspec.Meta(max_length=20)] | None = None
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-
-
 async def list_agents(caller: Caller) -> list[AgentView]:
-    rows = await Agent.raw(
-        """
-        SELECT a.*, count(c.id) AS open_cases
-          FROM agent a
-          LEFT JOIN return_case c ON c.store = a.store AND c.agent = a.id AND c.status = ANY({})
-         WHERE a.store = {}
-         GROUP BY a.id ORDER BY a.id
-        """,
-        assignment.OPEN,
-        caller.store_id,
-    ).run()
-    return [_view(r) for r in rows]
-
-
-def _view(r: dict[str, object]) -> AgentView:
-    return AgentView(
-        id=r["id"],  # type: ignore[arg-type]
-        name=r["name"],  # type: ignore[arg-type]
-        display_name=r["display_name"] or r["name"],  # type: ignore[arg-type]
-        email=r["email"],  # type: ignore[arg-type]
-        role=r["role"],  # type: ignore[arg-type]
-        languages=list(r["languages"] or []),  # type: ignore[call-overload]
-        capacity=r["capacity"],  # type: ignore[arg-type]
-        available=r["available"],  # type: ignore[arg-type]
-        open_cases=int(r["open_cases"]),  # type: ignore[call-overload]
-    )
+    rows = await queries.agents_with_open_cases(caller.store_id, assignment.OPEN)
+    return [
+        AgentView(
+            id=r["id"],
+            name=r["name"],
+            display_name=r["display_name"] or r["name"],
+            email=r["email"],
+            role=r["role"],
+            languages=list(r["languages"] or []),
+            capacity=r["capacity"],
+            available=r["available"],
+            open_cases=int(r["open_cases"]),
+        )
+        for r in rows
+    ]
 
 
 async def update_agent(caller: Caller, agent_id: int, patch: AgentPatch, rt: Runtime) -> AgentView:

@@ -1,9 +1,9 @@
 """Putting exactly one concierge in charge of each case, safely under concurrency.
 
-Every assignment decision first locks the store's agent rows (always in id order, always
-before any case row), so two decisions never see the same free capacity: capacity can never
-be exceeded and a case never gets two owners. The rules themselves are in
-`domain/assignment.py`.
+Every assignment decision first locks the store's agent rows (in id order, before any case
+row it changes: db/locks.py states the order), so two decisions never see the same free
+capacity: capacity can never be exceeded and a case never gets two owners. The rules
+themselves are in `domain/assignment.py`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from returns_service.clock import Clock
-from returns_service.db import sql
+from returns_service.db import locks
 from returns_service.domain.assignment import AgentLoad, Choice, choose_agent
 from returns_service.domain.cases import OPEN_STATUSES, Actor
-from returns_service.services.cases import timeline
+from returns_service.services.cases import queries, timeline
 
 OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -28,50 +28,13 @@ class Staff:
 
 async def lock_staff(store_id: int) -> Staff:
     """Lock the store's agents for this transaction and read how loaded each one is."""
-    # Taken by every case opened in the store, and held until commit (plain SQL, db/sql.py).
-    # Two statements, not one: a statement that waited for the lock still reads with the
-    # snapshot from before its wait, so counting in the locking statement would miss the cases
-    # committed by the transaction it waited for (and overfill an agent).
-    await sql.execute("SELECT id FROM agent WHERE store = $1 ORDER BY id FOR UPDATE", store_id)
-    rows = await sql.fetch(
-        """
-        SELECT a.id, a.available, a.capacity, a.languages, a.last_assigned_at,
-               COALESCE(NULLIF(a.display_name, ''), a.name) AS display_name,
-               (SELECT count(*) FROM return_case c
-                 WHERE c.store = a.store AND c.agent = a.id
-                   AND c.status = ANY($1::text[])) AS open_cases
-          FROM agent a
-         WHERE a.store = $2
-         ORDER BY a.id
-        """,
-        OPEN,
-        store_id,
-    )
-    loads = [
-        AgentLoad(
-            id=r["id"],
-            available=r["available"],
-            capacity=r["capacity"],
-            open_cases=int(r["open_cases"]),
-            languages=tuple(r["languages"] or ()),
-            last_assigned_at=r["last_assigned_at"],
-        )
-        for r in rows
-    ]
-    return Staff(loads=loads, names={r["id"]: r["display_name"] for r in rows})
-
-
-async def previous_agent(store_id: int, customer_id: int, before_case_id: int) -> int | None:
-    """The agent who owned this customer's most recent earlier case."""
-    row = await sql.fetchrow(
-        """SELECT agent FROM return_case
-            WHERE store = $1 AND customer = $2 AND id <> $3 AND agent IS NOT NULL
-            ORDER BY created_at DESC, id DESC LIMIT 1""",
-        store_id,
-        customer_id,
-        before_case_id,
-    )
-    return row["agent"] if row else None
+    # Taken by every case opened in the store, and held until commit. Two statements, not
+    # one: a statement that waited for the lock still reads with the snapshot from before its
+    # wait, so counting in the locking statement would miss the cases committed by the
+    # transaction it waited for (and overfill an agent).
+    await locks.lock_agents(store_id)
+    rows = await queries.agent_loads(store_id, OPEN)
+    return Staff(loads=[load for load, _ in rows], names={load.id: name for load, name in rows})
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +58,7 @@ async def assign(
 ) -> Assigned:
     """Choose and set the case's owner (or leave it waiting). `staff` must come from
     `lock_staff` in this same transaction; its loads are updated in place of a re-read."""
-    previous = await previous_agent(store_id, customer_id, case_id)
+    previous = await queries.previous_agent(store_id, customer_id, case_id)
     choice = choose_agent(
         staff.loads, language=language, previous_agent_id=previous, exclude=exclude
     )
@@ -108,13 +71,7 @@ async def assign(
             kind="waiting_for_agent",
             detail=reason,
             at=now,
-            along_with=[
-                (
-                    "UPDATE return_case SET agent = NULL, assigned_at = NULL, updated_at = $1"
-                    " WHERE id = $2",
-                    (now, case_id),
-                )
-            ],
+            along_with=[queries.leave_waiting(case_id, now)],
         )
         return Assigned(None, None, choice.rule)
     _take(staff, choice, now)
@@ -128,12 +85,8 @@ async def assign(
         detail=" ".join(filter(None, [f"rule: {choice.rule}", reason])),
         at=now,
         along_with=[
-            (
-                "UPDATE return_case SET agent = $1, assigned_at = $2, updated_at = $2"
-                " WHERE id = $3",
-                (choice.agent_id, now, case_id),
-            ),
-            ("UPDATE agent SET last_assigned_at = $1 WHERE id = $2", (now, choice.agent_id)),
+            queries.assign_to(case_id, choice.agent_id, now),
+            queries.note_assignment(choice.agent_id, now),
         ],
     )
     return Assigned(choice.agent_id, name, choice.rule)

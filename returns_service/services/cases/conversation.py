@@ -3,10 +3,7 @@ the canned replies (macros) agents answer with."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import asyncpg
-import msgspec
 
 from returns_service.db.engine import DB
 from returns_service.db.tables import CaseMessage, CaseNote, Macro, ReturnCase
@@ -15,25 +12,8 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from returns_service.domain.macros import check_macro, render
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.cases.schemas import MacroIn, MacroPatch, MacroView
 from returns_service.services.platform.runtime import Runtime
-
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-
-
-class MacroIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    body: Body
-
-
-class MacroPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    body: Body | None = None
-
-
-class MacroView(msgspec.Struct, frozen=True):
-    id: int
-    name: str
-    body: str
 
 
 async def customer_writes(caller: Caller, number: str, body: str, rt: Runtime) -> None:

@@ -3,9 +3,9 @@ finds a concierge with room. Both run under the agents' lock (see assignment.py)
 
 from __future__ import annotations
 
+from returns_service.db import locks
 from returns_service.db.engine import DB
-from returns_service.db.tables import ReturnCase
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     OPEN_STATUSES,
     SYSTEM,
@@ -25,20 +25,10 @@ async def hand_over_cases(
     """Give every open case of `agent_id` (now unavailable) to colleagues by the usual rules.
     Runs in the caller's transaction, after `lock_staff`."""
     assignment.make_unavailable(staff, agent_id)
-    cases = await ReturnCase.raw(
-        """
-        SELECT c.number FROM return_case c
-         WHERE c.store = {} AND c.agent = {} AND c.status = ANY({})
-         ORDER BY c.created_at, c.id
-           FOR UPDATE
-        """,
-        store_id,
-        agent_id,
-        [s.value for s in OPEN_STATUSES],
-    ).run()
-    system = Caller(Role.LEAD, store_id)
-    for row in cases:
-        case = await lock_case(system, row["number"])
+    numbers = await locks.lock_open_cases_of(store_id, agent_id, assignment.OPEN)
+    system = Caller.system(store_id)
+    for number in numbers:
+        case = await lock_case(system, number)
         assignment.release(staff, agent_id)
         assigned = await assignment.assign(
             staff,
@@ -54,7 +44,7 @@ async def hand_over_cases(
         if assigned.agent_id is not None:
             case.agent_name = assigned.display_name
             await email_customer(case, EmailTemplate.HANDOVER, rt)
-    return len(cases)
+    return len(numbers)
 
 
 async def assign_waiting(store_id: int, rt: Runtime) -> int:
@@ -66,23 +56,13 @@ async def assign_waiting(store_id: int, rt: Runtime) -> int:
         staff = await assignment.lock_staff(store_id)
         if not any(a.has_room for a in staff.loads):
             return 0
-        waiting = await ReturnCase.raw(
-            """
-            SELECT number FROM return_case
-             WHERE store = {} AND agent IS NULL AND status = ANY({})
-             ORDER BY created_at, id
-             LIMIT 500
-               FOR UPDATE SKIP LOCKED
-            """,
-            store_id,
-            [s.value for s in OPEN_STATUSES],
-        ).run()
-        system = Caller(Role.LEAD, store_id)
+        waiting = await locks.lock_waiting_cases(store_id, assignment.OPEN)
+        system = Caller.system(store_id)
         assigned_count = 0
-        for row in waiting:
+        for number in waiting:
             if not any(a.has_room for a in staff.loads):
                 break
-            case = await lock_case(system, row["number"])
+            case = await lock_case(system, number)
             if case.status not in OPEN_STATUSES or case.agent_id is not None:
                 continue  # cancelled or taken meanwhile
             assigned = await assignment.assign(

@@ -9,42 +9,16 @@ from datetime import datetime
 
 import msgspec
 
-from returns_service.db import case_reads, sql
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
+from returns_service.services.cases import queries
+from returns_service.services.cases.schemas import CasePage, CaseSummary, CustomerRef
 from returns_service.services.cases.views import (
-    AgentRef,
-    CaseItemView,
-    ExchangeView,
     agent_ref,
     case_items,
     exchange_of,
 )
-
-
-class CustomerRef(msgspec.Struct, frozen=True):
-    email: str
-    name: str
-
-
-class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
-    number: str
-    status: CaseStatus
-    order_number: str
-    created_at: datetime
-    updated_at: datetime
-    items: list[CaseItemView]
-    agent: AgentRef | None
-    exchange: ExchangeView | None
-    awaiting_reply: bool
-    outside_policy: bool
-    customer: CustomerRef | None = None  # in agents' lists
-
-
-class CasePage(msgspec.Struct, frozen=True):
-    items: list[CaseSummary]
-    next_cursor: str | None
 
 
 def _encode_cursor(created_at: datetime, case_id: int) -> str:
@@ -103,15 +77,13 @@ async def case_page(
     after = _decode_cursor(cursor) if cursor else None
     if whose.nobody:
         return CasePage(items=[], next_cursor=None)
-    rows = await sql.fetch_all(
-        case_reads.case_page_statement(
-            caller,
-            agent=whose.agent,
-            unassigned=whose.unassigned,
-            statuses=[s.value for s in statuses] if statuses else None,
-            after=after,
-            limit=limit + 1,
-        )
+    rows = await queries.case_page(
+        caller,
+        agent=whose.agent,
+        unassigned=whose.unassigned,
+        statuses=[s.value for s in statuses] if statuses else None,
+        after=after,
+        limit=limit + 1,
     )
     more = len(rows) > limit
     rows = rows[:limit]

@@ -4,7 +4,9 @@ for the concierge. Everything in one transaction, with its timeline events and e
 
 from __future__ import annotations
 
-from returns_service.db import sql
+from datetime import datetime
+
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import Variant
 from returns_service.domain.access import Caller, Role
@@ -21,7 +23,7 @@ from returns_service.domain.cases import (
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.cases import assignment, timeline
+from returns_service.services.cases import assignment, queries, timeline
 from returns_service.services.cases.records import (
     LockedCase,
     email_customer,
@@ -70,22 +72,18 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             if item.resolution is Resolution.EXCHANGE and item.exchange_sku:
                 await _reserve_exchange_unit(caller.store_id, line, item, n)
                 reserved = True
-            await sql.execute(
-                """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
-                                          exchange_sku, exchange_reserved, outside_policy_reason,
-                                          unit_price_amount, currency, settled)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)""",
-                caller.store_id,
-                case_id,
-                line.view.id,
-                item.quantity,
-                item.reason.value,
-                item.resolution.value,
-                item.exchange_sku,
-                reserved,
-                outside_reason,
-                line.view.unit_price.amount,
-                line.view.unit_price.currency,
+            await queries.insert_case_item(
+                store_id=caller.store_id,
+                case_id=case_id,
+                line_id=line.view.id,
+                quantity=item.quantity,
+                reason=item.reason.value,
+                resolution=item.resolution.value,
+                exchange_sku=item.exchange_sku,
+                exchange_reserved=reserved,
+                outside_policy_reason=outside_reason,
+                unit_price_amount=line.view.unit_price.amount,
+                currency=line.view.unit_price.currency,
             )
         actor = Actor("customer", caller.customer_id, order.customer_first_name)
         await timeline.record(
@@ -190,38 +188,30 @@ def _check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | N
 
 
 async def _insert_case(
-    caller: Caller, order_id: int, language: str, comment: str, outside: bool, now: object
+    caller: Caller, order_id: int, language: str, comment: str, outside: bool, now: datetime
 ) -> tuple[int, str]:
+    assert caller.customer_id is not None  # checked by open_case
     for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
         number = new_case_number()
-        row = await sql.fetchrow(
-            """
-            INSERT INTO return_case (store, number, "order", customer, status, language, comment,
-                                     outside_policy, approved_as_exception, awaiting_reply,
-                                     created_at, updated_at)
-            VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8)
-            ON CONFLICT (store, number) DO NOTHING
-            RETURNING id
-            """,
-            caller.store_id,
-            number,
-            order_id,
-            caller.customer_id,
-            language,
-            comment,
-            outside,
-            now,
+        case_id = await queries.insert_case(
+            store_id=caller.store_id,
+            number=number,
+            order_id=order_id,
+            customer_id=caller.customer_id,
+            language=language,
+            comment=comment,
+            outside_policy=outside,
+            at=now,
         )
-        if row:
-            return row["id"], number
+        if case_id is not None:
+            return case_id, number
     raise RuntimeError("could not find a free case number")
 
 
 async def _reserve_exchange_unit(
     store_id: int, line: EvaluatedLine, item: RequestedItem, n: int
 ) -> None:
-    """Hold `item.quantity` units of the replacement. Stock never goes below zero: the
-    decrement is conditional and runs under the variant's row lock."""
+    """Hold `item.quantity` units of the replacement (db/locks.py: never below zero)."""
     field = f"items[{n}].exchange_sku"
     own = await Variant.select(Variant.product).where(
         (Variant.store == store_id) & (Variant.sku == line.view.sku)
@@ -235,11 +225,5 @@ async def _reserve_exchange_unit(
         )
     if item.exchange_sku == line.view.sku:
         raise InvalidRequest("an exchange needs a different variant", field=field)
-    taken = await Variant.raw(
-        "UPDATE variant SET stock = stock - {} WHERE id = {} AND stock >= {} RETURNING id",
-        item.quantity,
-        target[0]["id"],
-        item.quantity,
-    ).run()
-    if not taken:
+    if not await locks.take_stock_of(target[0]["id"], item.quantity):
         raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)

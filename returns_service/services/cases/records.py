@@ -3,80 +3,29 @@ timeline need; and the small steps several use cases share."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from returns_service.db import sql
-from returns_service.db.scope import case_scope_sql
-from returns_service.db.tables import Agent, CaseItem, Customer, Variant
+from returns_service.db import locks
+from returns_service.db.tables import Agent, CaseItem, Customer
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import Actor, CaseStatus
+from returns_service.domain.cases import SYSTEM, Actor
 from returns_service.domain.emails import EmailTemplate, Message
 from returns_service.domain.errors import NotFound
+from returns_service.services.cases import queries
+from returns_service.services.cases.queries import LockedCase
 from returns_service.services.platform.outbox import enqueue_email
 from returns_service.services.platform.runtime import Runtime
 
-
-@dataclass(slots=True)
-class LockedCase:
-    """A case locked for this transaction, with what its emails need."""
-
-    id: int
-    store_id: int
-    number: str
-    status: CaseStatus
-    agent_id: int | None
-    agent_name: str | None
-    customer_id: int
-    order_id: int
-    customer_email: str
-    first_name: str
-    language: str
-    outside_policy: bool
-    store_name: str
+__all__ = ["LockedCase", "actor_for", "email_customer", "lock_case", "release_reservations"]
 
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
     """Lock a case the caller may read; anything else is the same 404."""
-    scope, args = case_scope_sql(caller, "c", first=2)
     # Lock first, read after, in two statements: a statement that waited for the lock sees
     # the case's new row but the other tables as they were before it waited (the agent's
     # name of a case just assigned would be missing).
-    locked = await sql.fetchrow(
-        f"SELECT c.id FROM return_case c WHERE c.number = $1 AND {scope} FOR UPDATE",
-        number,
-        *args,
-    )
-    if locked is None:
+    case_id = await locks.lock_case(caller, number)
+    if case_id is None:
         raise NotFound(f"there is no case {number}")
-    row = await sql.fetchrow(
-        """
-        SELECT c.id, c.store, c.number, c.status, c.agent, c.customer, c."order", c.language,
-               c.outside_policy, COALESCE(NULLIF(a.display_name, ''), a.name) AS agent_name,
-               cu.email, cu.first_name, s.name AS store_name
-          FROM return_case c
-          JOIN customer cu ON cu.id = c.customer
-          JOIN store s ON s.id = c.store
-          LEFT JOIN agent a ON a.id = c.agent
-         WHERE c.id = $1
-        """,
-        locked["id"],
-    )
-    assert row is not None  # locked in this transaction: it cannot have gone
-    return LockedCase(
-        id=row["id"],
-        store_id=row["store"],
-        number=row["number"],
-        status=CaseStatus(row["status"]),
-        agent_id=row["agent"],
-        agent_name=row["agent_name"],
-        customer_id=row["customer"],
-        order_id=row["order"],
-        customer_email=row["email"],
-        first_name=row["first_name"],
-        language=row["language"],
-        outside_policy=row["outside_policy"],
-        store_name=row["store_name"],
-    )
+    return await queries.locked_case(case_id)
 
 
 async def email_customer(
@@ -100,6 +49,8 @@ async def email_customer(
 
 async def actor_for(caller: Caller) -> Actor:
     """The caller as the timeline names them."""
+    if caller.role is Role.SYSTEM:
+        return SYSTEM
     if caller.role is Role.CUSTOMER:
         row = await Customer.select(Customer.first_name).where(Customer.id == caller.customer_id)
         return Actor("customer", caller.customer_id, row[0]["first_name"] if row else "customer")
@@ -122,10 +73,5 @@ async def release_reservations(case_id: int) -> None:
         (CaseItem.case == case_id) & (CaseItem.exchange_reserved == True)  # noqa: E712
     )
     for item in items:
-        await Variant.raw(
-            "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-            item["quantity"],
-            item["store"],
-            item["exchange_sku"],
-        ).run()
+        await locks.put_back_stock(item["store"], item["exchange_sku"], item["quantity"])
         await CaseItem.update({CaseItem.exchange_reserved: False}).where(CaseItem.id == item["id"])

@@ -18,13 +18,10 @@ from returns_service.db import sql
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
 from returns_service.domain.money import Money
 from returns_service.services.cases.queries import (
-    INSERT_EVENT,
-    INSERT_EVENT_PARAMS,
     SET_CASE_STATUS,
+    insert_event_with,
 )
 from returns_service.translation import Translator
-
-_PARAM = re.compile(r"\$(\d+)")
 
 # kind -> the catalogue key of its text (a function of the params where the wording varies).
 # A status change is kind "status"; its key comes from the status it moved to.
@@ -53,11 +50,6 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
 COUNTED = {"event.status.expired": "days"}
 
 
-def _shifted(statement: str, offset: int) -> str:
-    """Renumber a statement's $n by `offset` (past the parameters written before it)."""
-    return _PARAM.sub(lambda m: f"${int(m.group(1)) + offset}", statement)
-
-
 def _json(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
@@ -83,14 +75,7 @@ async def record(
     one round trip instead of several (PostgreSQL runs a data-modifying WITH even when
     nothing reads it). `params` are JSON values; Money and dates are stored as
     {"amount", "currency"} and ISO dates."""
-    statement, extra = INSERT_EVENT, list[Any]()
-    if along_with:
-        changes = []
-        for n, (change, args) in enumerate(along_with):
-            offset = INSERT_EVENT_PARAMS + len(extra)
-            changes.append(f"change{n} AS ({_shifted(change, offset)})")
-            extra.extend(args)
-        statement = f"WITH {', '.join(changes)}\n{INSERT_EVENT}"
+    statement, extra = insert_event_with(along_with)
     await sql.execute(
         statement,
         store_id,

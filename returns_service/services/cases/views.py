@@ -4,139 +4,39 @@ history. The lists (queues, boards) are in `case_lists.py`."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 import msgspec
 
-from returns_service.db import case_reads
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
     CaseMessage,
     CaseNote,
     Customer,
     ReturnCase,
-    ShopOrder,
 )
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import timeline
+from returns_service.services.cases import queries, timeline
+from returns_service.services.cases.queries import CaseRow
+from returns_service.services.cases.schemas import (
+    AgentCaseView,
+    AgentRef,
+    CaseItemView,
+    CaseRef,
+    CaseView,
+    CustomerView,
+    ExchangeView,
+    LabelView,
+    MessageView,
+    NoteView,
+    OrderSummary,
+    RefundView,
+    TimelineEntry,
+)
 from returns_service.translation import Translator, supported
-
-
-class AgentRef(msgspec.Struct, frozen=True):
-    id: int
-    display_name: str
-
-
-class CaseItemView(msgspec.Struct, frozen=True):
-    line_id: int
-    sku: str
-    title: str
-    quantity: int
-    reason: str
-    resolution: str
-    exchange_sku: str | None
-    condition: str | None
-    disposition: str | None
-    unit_price: Money
-    outside_policy_reason: str | None
-
-
-class LabelView(msgspec.Struct, frozen=True):
-    carrier: str
-    tracking_number: str
-    label_url: str
-
-
-class ExchangeView(msgspec.Struct, frozen=True):
-    sku: str
-    status: str  # waiting | reserved | shipped | delivered | cancelled
-    advance: bool
-    tracking_number: str | None
-    return_deadline: date | None
-
-
-class RefundView(msgspec.Struct, frozen=True):
-    amount: Money
-    method: str
-    status: str
-
-
-class TimelineEntry(msgspec.Struct, frozen=True, omit_defaults=True):
-    at: datetime
-    kind: str
-    params: dict[str, Any]  # what the event is about: amounts, names, codes, dates
-    text: str  # rendered for the reader (see `_timeline`)
-    from_status: str | None = None
-    to_status: str | None = None
-    actor: str | None = None  # agents only
-    detail: str | None = None  # agents only
-
-
-class CaseView(msgspec.Struct, frozen=True):
-    number: str
-    status: CaseStatus
-    order_number: str
-    created_at: datetime
-    updated_at: datetime
-    items: list[CaseItemView]
-    agent: AgentRef | None
-    label: LabelView | None
-    exchange: ExchangeView | None
-    refund: RefundView | None
-    timeline: list[TimelineEntry]
-    comment: str
-    outside_policy: bool
-    approved_as_exception: bool
-    reject_reason: str | None
-
-
-class MessageView(msgspec.Struct, frozen=True):
-    id: int
-    at: datetime
-    author: str  # customer | agent
-    author_name: str
-    body: str
-
-
-class NoteView(msgspec.Struct, frozen=True):
-    id: int
-    at: datetime
-    agent: AgentRef
-    body: str
-
-
-class OrderSummary(msgspec.Struct, frozen=True):
-    number: str
-    placed_at: datetime
-    total: Money
-    lines: int
-
-
-class CaseRef(msgspec.Struct, frozen=True):
-    number: str
-    status: CaseStatus
-    created_at: datetime
-    agent: AgentRef | None
-
-
-class CustomerView(msgspec.Struct, frozen=True):
-    email: str
-    name: str
-    language: str
-    country: str
-    orders: list[OrderSummary]
-    cases: list[CaseRef]
-
-
-class AgentCaseView(CaseView, frozen=True):
-    customer: CustomerView
-    messages: list[MessageView]
-    notes: list[NoteView]
-    awaiting_reply: bool
 
 
 def agent_ref(row: Mapping[str, Any]) -> AgentRef | None:
@@ -157,7 +57,7 @@ class _RefundRow(msgspec.Struct, frozen=True):
 
 
 def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
-    """The items of a case row read by `db/case_reads.py` (they come as JSON)."""
+    """The items of a case row (queries.CaseRow: they come as JSON)."""
     return msgspec.json.decode(row["items"], type=_ItemList)
 
 
@@ -223,8 +123,19 @@ def _timeline(row: Mapping[str, Any], staff: bool, t: Translator) -> list[Timeli
     return [msgspec.structs.replace(e, actor=None, detail=None) for e in entries]
 
 
-async def _case_row(caller: Caller, number: str) -> Mapping[str, Any]:
-    row = await case_reads.case_row(caller, number)
+async def find_case(caller: Caller, number: str) -> CaseRow | None:
+    """One case the caller may read, read whole in one statement (see `view_of`), with
+    whether its parcel was received (`row["received"]`)."""
+    return await queries.case_row(caller, number)
+
+
+async def find_case_by_label(caller: Caller, tracking_number: str) -> CaseRow | None:
+    """The same, for the case whose label (active or voided) has this tracking number."""
+    return await queries.case_row_by_label(caller, tracking_number)
+
+
+async def _case_row(caller: Caller, number: str) -> CaseRow:
+    row = await queries.case_row(caller, number)
     if row is None:
         raise NotFound(f"there is no case {number}")
     return row
@@ -236,7 +147,7 @@ async def case_view(caller: Caller, number: str, language: str | None = None) ->
 
 
 def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None) -> CaseView:
-    """The view of a row read by `db/case_reads.py` for this caller, its timeline in
+    """The view of a row read by `queries` (a CaseRow) for this caller, its timeline in
     `language` (by default the reader's, see `reader_language`)."""
     t = Translator(reader_language(caller, row, language))
     items = case_items(row)
@@ -281,18 +192,7 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
         (Customer.store == store_id) & (Customer.id == customer_id)
     )
     c = customer[0]
-    orders = await ShopOrder.raw(
-        """
-        SELECT o.number, o.placed_at, o.currency,
-               COALESCE(sum(l.quantity * l.unit_price_amount), 0) AS total,
-               count(l.id) AS lines
-          FROM shop_order o LEFT JOIN order_line l ON l."order" = o.id
-         WHERE o.store = {} AND o.customer = {}
-         GROUP BY o.id ORDER BY o.placed_at DESC
-        """,
-        store_id,
-        customer_id,
-    ).run()
+    orders = await queries.customer_orders(store_id, customer_id)
     cases = await (
         ReturnCase.select(
             ReturnCase.number,
@@ -313,10 +213,10 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
         country=c["country"],
         orders=[
             OrderSummary(
-                number=o["number"],
-                placed_at=o["placed_at"],
-                total=Money(int(o["total"]), o["currency"]),
-                lines=int(o["lines"]),
+                number=o.number,
+                placed_at=o.placed_at,
+                total=Money(o.total, o.currency),
+                lines=o.lines,
             )
             for o in orders
         ],

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Annotated
-
-import msgspec
 
 from returns_service.db.engine import DB
-from returns_service.db.tables import CaseMessage, FollowUp, ReturnCase, Shipment
-from returns_service.domain.access import Caller, Role
+from returns_service.db.tables import CaseMessage, ReturnCase, Shipment
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import email_customer, lock_case, release_reservations
-from returns_service.services.fulfilment import labels
+from returns_service.services.fulfilment import labels, queries
+from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.money import refunds
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.stores import get_store
@@ -25,33 +23,14 @@ from returns_service.services.store.stores import get_store
 log = logging.getLogger(__name__)
 
 
-class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
-
-
-async def _lead(store_id: int) -> Caller:
-    # the worker acts for the whole store
-    return Caller(Role.LEAD, store_id)
-
-
 async def advance_deadlines(rt: Runtime) -> int:
     """Remind, then charge, for advance replacements whose originals are not back."""
     acted = 0
-    rows = await Shipment.raw(
-        """
-        SELECT s.id, s.store, s.return_deadline, s.reminded_7_at, s.reminded_2_at,
-               c.number
-          FROM shipment s JOIN return_case c ON c.id = s."case"
-         WHERE s.advance AND s.original_received_at IS NULL AND s.overdue_at IS NULL
-         ORDER BY s.return_deadline, s.id
-        """
-    ).run()
-    for row in rows:
-        today = rt.clock.now().astimezone((await get_store(row["store"])).tz).date()
-        days_left = (row["return_deadline"] - today).days
+    for row in await queries.advance_shipments_out():
+        today = rt.clock.now().astimezone((await get_store(row.store_id)).tz).date()
+        days_left = (row.return_deadline - today).days
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row.store_id), row.case_number)
             if days_left < 0:
                 still_due = Shipment.id.is_not_null()  # the charge: overdue_at checked below
             elif days_left <= 2:
@@ -59,7 +38,7 @@ async def advance_deadlines(rt: Runtime) -> int:
             else:
                 still_due = Shipment.reminded_7_at.is_null()
             current = await Shipment.select(Shipment.id).where(
-                (Shipment.id == row["id"])
+                (Shipment.id == row.id)
                 & Shipment.original_received_at.is_null()
                 & Shipment.overdue_at.is_null()
                 & still_due
@@ -67,26 +46,26 @@ async def advance_deadlines(rt: Runtime) -> int:
             if not current:
                 continue  # the original arrived, or another worker acted, while we waited
             if days_left < 0:
-                await refunds.charge_overdue(row["id"], case, rt)
-            elif days_left <= 2 and row["reminded_2_at"] is None:
+                await refunds.charge_overdue(row.id, case, rt)
+            elif days_left <= 2 and row.reminded_2_at is None:
                 await email_customer(
                     case,
                     EmailTemplate.RETURN_REMINDER,
                     rt,
-                    detail=row["return_deadline"],
+                    detail=row.return_deadline,
                 )
                 await Shipment.update({Shipment.reminded_2_at: rt.clock.now()}).where(
-                    Shipment.id == row["id"]
+                    Shipment.id == row.id
                 )
-            elif 2 < days_left <= 7 and row["reminded_7_at"] is None:
+            elif 2 < days_left <= 7 and row.reminded_7_at is None:
                 await email_customer(
                     case,
                     EmailTemplate.RETURN_REMINDER,
                     rt,
-                    detail=row["return_deadline"],
+                    detail=row.return_deadline,
                 )
                 await Shipment.update({Shipment.reminded_7_at: rt.clock.now()}).where(
-                    Shipment.id == row["id"]
+                    Shipment.id == row.id
                 )
             else:
                 continue
@@ -97,20 +76,13 @@ async def advance_deadlines(rt: Runtime) -> int:
 async def follow_ups(rt: Runtime) -> int:
     """Some days after a replacement was delivered: "did it fit?" with a 1-5 rating."""
     due = rt.clock.now() - timedelta(days=rt.follow_up_days)
-    rows = await Shipment.raw(
-        """
-        SELECT s.id, s.store, c.number FROM shipment s JOIN return_case c ON c.id = s."case"
-         WHERE s.delivered_at IS NOT NULL AND s.delivered_at <= {} AND s.follow_up_sent_at IS NULL
-         ORDER BY s.id
-        """,
-        due,
-    ).run()
+    rows = await queries.delivered_without_follow_up(due)
     for row in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row.store_id), row.case_number)
             await email_customer(case, EmailTemplate.FOLLOW_UP, rt)
             await Shipment.update({Shipment.follow_up_sent_at: rt.clock.now()}).where(
-                Shipment.id == row["id"]
+                Shipment.id == row.id
             )
     return len(rows)
 
@@ -123,7 +95,7 @@ async def close_resolved(rt: Runtime) -> int:
     )
     for row in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(row["store"]), row["number"])
             if case.status is not CaseStatus.RESOLVED:
                 continue  # closed (or moved) by someone else meanwhile
             await timeline.move(
@@ -142,19 +114,10 @@ async def expire_unsent(rt: Runtime) -> int:
     """Approved returns whose parcel never left within the expiry period expire: the units
     held for an exchange go back on the shelf and the label is voided."""
     due = rt.clock.now() - timedelta(days=rt.expire_after_days)
-    rows = await ReturnCase.raw(
-        """
-        SELECT c.store, c.number FROM return_case c
-         WHERE c.status = 'approved'
-           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
-           AND (SELECT max(e.at) FROM case_event e
-                 WHERE e."case" = c.id AND e.to_status = 'approved') <= {}
-        """,
-        due,
-    ).run()
-    for row in rows:
+    rows = await queries.approved_and_unsent(due)
+    for store_id, number in rows:
         async with DB.transaction():
-            case = await lock_case(await _lead(row["store"]), row["number"])
+            case = await lock_case(Caller.system(store_id), number)
             if case.status is not CaseStatus.APPROVED:
                 continue
             await timeline.move(
@@ -176,18 +139,13 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
     conversation reopens with the same concierge."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        await FollowUp.raw(
-            """
-            INSERT INTO follow_up (store, "case", rating, comment, at) VALUES ({}, {}, {}, {}, {})
-            ON CONFLICT ("case") DO UPDATE SET rating = EXCLUDED.rating,
-                   comment = EXCLUDED.comment, at = EXCLUDED.at
-            """,
-            case.store_id,
-            case.id,
-            rating.rating,
-            rating.comment or "",
-            rt.clock.now(),
-        ).run()
+        await queries.save_rating(
+            store_id=case.store_id,
+            case_id=case.id,
+            rating=rating.rating,
+            comment=rating.comment or "",
+            at=rt.clock.now(),
+        )
         low = rating.rating <= 3
         await timeline.record(
             store_id=case.store_id,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from returns_service.db import locks
 from returns_service.db.engine import DB
-from returns_service.db.tables import CaseItem, Shipment, Variant
+from returns_service.db.tables import CaseItem, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate, Message
@@ -19,6 +20,7 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.fulfilment import queries
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -33,16 +35,7 @@ SHIPPABLE = frozenset(
 
 async def open_exposure(store_id: int, customer_id: int) -> int:
     """Value of advance replacements out whose originals have not arrived (and not charged)."""
-    rows = await Shipment.raw(
-        """
-        SELECT COALESCE(sum(value_amount), 0) AS open FROM shipment
-         WHERE store = {} AND customer = {} AND advance AND original_received_at IS NULL
-           AND overdue_at IS NULL
-        """,
-        store_id,
-        customer_id,
-    ).run()
-    return int(rows[0]["open"])
+    return await queries.open_exposure(store_id, customer_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +82,7 @@ async def ship_waiting(
 ) -> ShipOutcome:
     """Ship the exchange items of a locked case that have no replacement yet (all of them,
     or `only_items`). What cannot ship is recorded for the agent and returned in `held`."""
-    items = await CaseItem.raw(
-        """
-        SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
-               v.currency
-          FROM case_item ci
-          LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
-         WHERE ci."case" = {} AND ci.resolution = 'exchange' AND NOT ci.settled
-           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s.item = ci.id)
-         ORDER BY ci.id
-        """,
-        case.id,
-    ).run()
+    items = await queries.unshipped_exchange_items(case.id)
     if only_items is not None:
         items = [i for i in items if i["id"] in only_items]
     shipped = 0
@@ -111,9 +93,7 @@ async def ship_waiting(
         value = Money(int(item["price_amount"] or 0) * item["quantity"], item["currency"] or "USD")
         if advance:
             # one customer's advance shipments are decided one at a time
-            await Shipment.raw(
-                "SELECT id FROM customer WHERE id = {} FOR UPDATE", case.customer_id
-            ).run()
+            await locks.lock_customer(case.customer_id)
             limit = policy.advance_exchange_max_open
             exposure = await open_exposure(case.store_id, case.customer_id)
             if value.currency != limit.currency or not exposure_allows(
@@ -136,15 +116,7 @@ async def ship_waiting(
                 continue
         if not item["exchange_reserved"]:
             # the unit was released (or never held): take it now, or tell the agent
-            taken = await Variant.raw(
-                "UPDATE variant SET stock = stock - {} WHERE store = {} AND sku = {} "
-                "AND stock >= {} RETURNING id",
-                item["quantity"],
-                case.store_id,
-                item["exchange_sku"],
-                item["quantity"],
-            ).run()
-            if not taken:
+            if not await locks.take_stock(case.store_id, item["exchange_sku"], item["quantity"]):
                 held.append(f"{item['exchange_sku']} is out of stock")
                 await timeline.record(
                     store_id=case.store_id,

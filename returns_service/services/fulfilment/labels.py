@@ -9,7 +9,6 @@ from dataclasses import asdict, dataclass
 import msgspec
 
 from returns_service.adapters.carriers import Address, LabelRequest, render_pdf
-from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Label, ReturnCase
@@ -19,6 +18,7 @@ from returns_service.domain.errors import Conflict, NotFound
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, lock_case
+from returns_service.services.fulfilment import queries
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -31,24 +31,19 @@ class LabelFile:
 
 
 async def _ship_from(order_id: int, customer_id: int) -> Address:
-    row = await sql.fetchrow(
-        """SELECT o.shipping_address::text AS address, c.first_name, c.last_name, c.country
-             FROM shop_order o, customer c WHERE o.id = $1 AND c.id = $2""",
-        order_id,
-        customer_id,
-    )
+    row = await queries.ship_from(order_id, customer_id)
     if row is None:
         raise NotFound("the case's order or customer is gone")
-    address = msgspec.json.decode(row["address"]) if row["address"] else {}
+    address = msgspec.json.decode(row.address) if row.address else {}
     address = address if isinstance(address, dict) else {}
     return Address(
-        name=address.get("name") or f"{row['first_name']} {row['last_name']}".strip(),
+        name=address.get("name") or f"{row.first_name} {row.last_name}".strip(),
         line1=address.get("line1", ""),
         line2=address.get("line2") or "",
         city=address.get("city", ""),
         region=address.get("region") or "",
         postal_code=address.get("postal_code", ""),
-        country=address.get("country") or row["country"] or "",
+        country=address.get("country") or row.country or "",
     )
 
 
@@ -88,40 +83,28 @@ async def issue(
 ) -> str:
     """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
     now = rt.clock.now()
-    active = await sql.fetch(
-        """SELECT id, tracking_number FROM label WHERE "case" = $1 AND status = 'active'""",
-        case.id,
-    )
+    active = await queries.active_labels(case.id)
     ship_from = ship_from or await _ship_from(case.order_id, case.customer_id)
     request = _request(case.number, ship_from, rt)
     for _ in range(5):  # a tracking number that exists already: ask for another
         created = await rt.carrier.create_label(request)
-        inserted = await sql.fetchrow(
-            """
-            INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl,
-                               request, created_at)
-            VALUES ($1, $2, $3, $4, 'active', $5, $6, $7::jsonb, $8)
-            ON CONFLICT (tracking_number) DO NOTHING
-            RETURNING id
-            """,
-            case.store_id,
-            case.id,
-            created.carrier,
-            created.tracking_number,
-            created.pdf,
-            created.zpl,
-            msgspec.json.encode(request).decode(),  # what the label shows, to render it later
-            now,
+        inserted = await queries.insert_label(
+            store_id=case.store_id,
+            case_id=case.id,
+            carrier=created.carrier,
+            tracking_number=created.tracking_number,
+            pdf=created.pdf,
+            zpl=created.zpl,
+            request=msgspec.json.encode(request).decode(),  # what it shows, to render it later
+            at=now,
         )
-        if inserted:
+        if inserted is not None:
             break
     else:
         raise Conflict("the carrier kept returning tracking numbers already in use")
     for old in active:
-        await rt.carrier.void_label(old["tracking_number"])
-        await Label.update({Label.status: "voided", Label.voided_at: now}).where(
-            Label.id == old["id"]
-        )
+        await rt.carrier.void_label(old.tracking_number)
+        await Label.update({Label.status: "voided", Label.voided_at: now}).where(Label.id == old.id)
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
@@ -166,24 +149,15 @@ async def label_file(caller: Caller, number: str, kind: str = "pdf") -> LabelFil
     )
     if not case:
         raise NotFound(f"there is no case {number}")
-    label = await sql.fetchrow(
-        """SELECT id, carrier, tracking_number, pdf, zpl, request::text FROM label
-            WHERE "case" = $1 AND status = 'active' ORDER BY id DESC LIMIT 1""",
-        case[0]["id"],
-    )
+    label = await queries.active_label(case[0]["id"])
     if label is None:
         raise NotFound(f"case {number} has no prepaid label")
     if kind == "zpl":
-        return LabelFile(
-            label["tracking_number"], label["zpl"].encode(), "text/plain", f"{number}.zpl"
-        )
-    pdf = label["pdf"]
+        return LabelFile(label.tracking_number, label.zpl.encode(), "text/plain", f"{number}.zpl")
+    pdf = label.pdf
     if pdf is None:  # a built-in label, printed for the first time: render it, keep it
-        request = msgspec.json.decode(label["request"], type=LabelRequest)
-        pdf = await asyncio.to_thread(
-            render_pdf, request, label["tracking_number"], label["carrier"]
-        )
-        await sql.execute(
-            "UPDATE label SET pdf = $1 WHERE id = $2 AND pdf IS NULL", pdf, label["id"]
-        )
-    return LabelFile(label["tracking_number"], bytes(pdf), "application/pdf", f"{number}.pdf")
+        assert label.request is not None  # a built-in label keeps what it shows
+        request = msgspec.json.decode(label.request, type=LabelRequest)
+        pdf = await asyncio.to_thread(render_pdf, request, label.tracking_number, label.carrier)
+        await queries.keep_pdf(label.id, pdf)
+    return LabelFile(label.tracking_number, bytes(pdf), "application/pdf", f"{number}.pdf")

@@ -6,37 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated, Literal
 
 import msgspec
 
 from returns_service.db.engine import DB
-from returns_service.db.tables import Label, Shipment, TrackingEvent
-from returns_service.domain.access import Caller, Role
+from returns_service.db.tables import Label, Shipment
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
-from returns_service.domain.orders import AwareDatetime
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, lock_case
-from returns_service.services.fulfilment import exchanges
+from returns_service.services.fulfilment import exchanges, queries
+from returns_service.services.fulfilment.schemas import CarrierEvent, TrackingResult
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
 CARRIER = Actor("system", None, "carrier")
-
-
-class CarrierEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    tracking_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    status: Literal["in_transit", "delivered"]
-    occurred_at: AwareDatetime
-
-
-class TrackingResult(msgspec.Struct, frozen=True):
-    tracking_number: str
-    status: str
-    applied: bool  # false for a replayed event
-    case_number: str
 
 
 class UnknownTracking(NotFound):
@@ -74,28 +59,22 @@ async def handle_event(
         raise UnknownTracking(f"{carrier} tracking number {event.tracking_number} is not ours")
     number = str((label or shipment)[0]["number"])
     async with DB.transaction():
-        fresh = await TrackingEvent.raw(
-            """
-            INSERT INTO tracking_event (store, carrier, event_id, tracking_number, status,
-                                        occurred_at, received_at)
-            VALUES ({}, {}, {}, {}, {}, {}, {})
-            ON CONFLICT (store, carrier, event_id) DO NOTHING RETURNING id
-            """,
-            store_id,
-            carrier,
-            event.event_id,
-            event.tracking_number,
-            event.status,
-            event.occurred_at,
-            rt.clock.now(),
-        ).run()
+        fresh = await queries.record_tracking_event(
+            store_id=store_id,
+            carrier=carrier,
+            event_id=event.event_id,
+            tracking_number=event.tracking_number,
+            status=event.status,
+            occurred_at=event.occurred_at,
+            received_at=rt.clock.now(),
+        )
         if fresh:
-            case = await lock_case(Caller(Role.LEAD, store_id), number)
+            case = await lock_case(Caller.system(store_id), number)
             if label:
                 await _label_event(case, label[0]["id"], event, rt)
             else:
                 await _shipment_event(case, shipment[0]["id"], event, rt)
-    return TrackingResult(event.tracking_number, event.status, bool(fresh), number)
+    return TrackingResult(event.tracking_number, event.status, fresh, number)
 
 
 async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt: Runtime) -> None:

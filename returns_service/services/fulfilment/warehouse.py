@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-
-from returns_service.db import case_reads
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
@@ -18,17 +15,22 @@ from returns_service.db.tables import (
     Receipt,
     Shipment,
     UnexpectedParcel,
-    Variant,
 )
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
 from returns_service.domain.errors import InvalidRequest, NotFound
-from returns_service.domain.settlement import SETTLES_BY_ITSELF, Condition, Disposition
+from returns_service.domain.settlement import SETTLES_BY_ITSELF, Disposition
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
-from returns_service.services.cases import timeline
+from returns_service.services.cases import timeline, views
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.cases.views import CaseView, case_view, view_of
 from returns_service.services.fulfilment import exchanges
+from returns_service.services.fulfilment.schemas import (
+    ExpectedItem,
+    Inspection,
+    ScanResult,
+    UnexpectedParcelView,
+)
 from returns_service.services.money import refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
@@ -41,38 +43,6 @@ RECEIVABLE = frozenset({CaseStatus.APPROVED, CaseStatus.IN_TRANSIT})
 class UnknownParcel(NotFound):
     code = "unknown-parcel"
     title = "No return matches this barcode"
-
-
-class ExpectedItem(msgspec.Struct, frozen=True):
-    line_id: int
-    sku: str
-    title: str
-    quantity: int
-    reason: str
-    resolution: str
-
-
-class ScanResult(msgspec.Struct, frozen=True):
-    case: CaseView
-    expected_items: list[ExpectedItem]
-    action: str
-
-
-class InspectedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    line_id: Annotated[int, msgspec.Meta(ge=1)]
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
-    condition: Condition
-    disposition: Disposition
-    note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
-
-
-class Inspection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    items: Annotated[list[InspectedItem], msgspec.Meta(min_length=1, max_length=100)]
-
-
-def _system(caller: Caller) -> Caller:
-    # the warehouse receives for the whole store: it reads every case
-    return Caller(Role.LEAD, caller.store_id, station_id=caller.station_id)
 
 
 def _actor(caller: Caller) -> Actor:
@@ -92,10 +62,10 @@ async def _log_unexpected(caller: Caller, barcode: str, note: str, rt: Runtime) 
 
 
 async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[str, Any]:
-    """The case a barcode belongs to, read whole (db/case_reads.py) with whether its parcel
+    """The case a barcode belongs to, read whole (views.find_case) with whether its parcel
     was received; an unknown barcode is logged as an unexpected parcel."""
     if CASE_NUMBER.match(barcode):
-        found = await case_reads.case_row(_system(caller), barcode)
+        found = await views.find_case(caller, barcode)
         if found:
             return found
         await _log_unexpected(caller, barcode, "no case with this number", rt)
@@ -107,7 +77,7 @@ async def _scanned_case(caller: Caller, barcode: str, rt: Runtime) -> Mapping[st
                 f"{barcode} is not a valid tracking number (its check digit is wrong): "
                 "scan it again or type it carefully"
             )
-        found = await case_reads.case_row_by_label(_system(caller), barcode)
+        found = await views.find_case_by_label(caller, barcode)
         if found:
             return found
     await _log_unexpected(caller, barcode, "no label or case matches", rt)
@@ -125,7 +95,9 @@ def _action(status: CaseStatus) -> str:
 
 
 async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
-    """A parcel scanned at a station, by its label's tracking number or its case number."""
+    """A parcel scanned at a station, by its label's tracking number or its case number. A
+    station reads every case of its store (its scope, domain/access.py): any parcel may
+    arrive at the warehouse."""
     code = barcode.strip().upper()
     if not code:
         raise InvalidRequest("the barcode is empty", field="barcode")
@@ -135,15 +107,15 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
     # re-scans, the common case at a busy station, are this one read and change nothing.
     if not row["received"]:
         async with DB.transaction():
-            case = await lock_case(_system(caller), number)
+            case = await lock_case(caller, number)
             received_before = await Receipt.exists().where(Receipt.case == case.id)
             if not received_before and case.status in RECEIVABLE:
                 await _receive(case, caller, code, rt)
             elif not received_before and case.status not in (CaseStatus.REQUESTED,):
                 await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
-        view = await case_view(_system(caller), number)
+        view = await case_view(caller, number)
     else:
-        view = view_of(_system(caller), row)
+        view = view_of(caller, row)
     expected = [
         ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
         for i in view.items
@@ -182,7 +154,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
     """Grade every item of a received case. New and like-new items settle at once (refund,
     store credit, or the waiting replacement ships); others go to the concierge to decide."""
     async with DB.transaction():
-        case = await lock_case(_system(caller), number)
+        case = await lock_case(caller, number)
         items = {r["line"]: r for r in await CaseItem.select().where(CaseItem.case == case.id)}
         seen: set[int] = set()
         for n, graded in enumerate(inspection.items):
@@ -272,28 +244,16 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             await exchanges.ship_waiting(
                 case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
             )
-        # Stock last: every use case locks order lines before variants, never the reverse.
+        # Stock last (db/locks.py: order lines and the customer before variants).
         for sku, quantity in restock:
-            await Variant.raw(
-                "UPDATE variant SET stock = stock + {} WHERE store = {} AND sku = {}",
-                quantity,
-                case.store_id,
-                sku,
-            ).run()
+            await locks.put_back_stock(case.store_id, sku, quantity)
         await resolve_if_settled(case, rt, _actor(caller))
-    return await case_view(_system(caller), number)
+    return await case_view(caller, number)
 
 
 async def _line_sku(line_id: int) -> str:
     rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
     return str(rows[0]["sku"])
-
-
-class UnexpectedParcelView(msgspec.Struct, frozen=True):
-    id: int
-    barcode: str
-    note: str
-    scanned_at: datetime
 
 
 async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:

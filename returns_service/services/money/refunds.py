@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from returns_service.adapters.payments import MoneyRequest, PaymentResult
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
     CaseItem,
-    OrderLine,
     Payment,
     ReturnCase,
     Shipment,
@@ -28,6 +29,7 @@ from returns_service.domain.money import Money
 from returns_service.domain.settlement import LineBalance, allocate_refund
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.money import queries
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 
@@ -60,29 +62,16 @@ async def _order_reference(case: LockedCase) -> str:
     return rows[0]["payment_reference"] or rows[0]["shop_order_id"]
 
 
-async def _balances(items: list[dict[str, object]]) -> list[LineBalance]:
-    line_ids = sorted({int(i["line"]) for i in items})  # type: ignore[call-overload]
-    lines = await OrderLine.raw(
-        "SELECT id, quantity, unit_price_amount FROM order_line WHERE id = ANY({}) "
-        "ORDER BY id FOR UPDATE",
-        line_ids,
-    ).run()
-    refunded = {
-        r["line"]: int(r["total"])
-        for r in await Payment.raw(
-            "SELECT line, sum(amount) AS total FROM payment "
-            "WHERE line = ANY({}) AND kind IN ('refund', 'store_credit') GROUP BY line",
-            line_ids,
-        ).run()
-    }
-    by_line = {r["id"]: r for r in lines}
+async def _balances(items: list[dict[str, Any]]) -> list[LineBalance]:
+    line_ids = sorted({int(i["line"]) for i in items})
+    by_line = {line.id: line for line in await locks.lock_lines(line_ids)}
+    refunded = await queries.refunded_per_line(line_ids)
     return [
         LineBalance(
-            line_id=int(i["line"]),  # type: ignore[call-overload]
-            paid=int(i["unit_price_amount"]) * int(i["quantity"]),  # type: ignore[call-overload]
+            line_id=int(i["line"]),
+            paid=int(i["unit_price_amount"]) * int(i["quantity"]),
             refunded=refunded.get(i["line"], 0),
-            line_paid_total=by_line[i["line"]]["quantity"]
-            * by_line[i["line"]]["unit_price_amount"],
+            line_paid_total=by_line[i["line"]].quantity * by_line[i["line"]].unit_price_amount,
         )
         for i in items
     ]
@@ -211,9 +200,7 @@ async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_i
             )
         )
         credit_id = rows[0]["id"]
-    await StoreCredit.raw(
-        "UPDATE store_credit SET balance = balance + {} WHERE id = {}", amount.amount, credit_id
-    ).run()
+    await queries.add_to_credit(credit_id, amount.amount)
     await StoreCreditMovement.insert(
         StoreCreditMovement(
             store=case.store_id,
@@ -293,21 +280,13 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
 
 async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
     """The original arrived after all: give back what was charged for its replacement."""
-    charges = await Payment.raw(
-        """
-        SELECT p.id, p.amount, p.currency, p.shipment, p.provider_reference FROM payment p
-         WHERE p."case" = {} AND p.kind = 'charge' AND p.status <> 'failed'
-           AND NOT EXISTS (SELECT 1 FROM payment r WHERE r.kind = 'charge_reversal'
-                            AND r.shipment = p.shipment)
-        """,
-        case.id,
-    ).run()
+    charges = await queries.unreversed_charges(case.id)
     reference = await _order_reference(case)
     for charge in charges:
-        key = f"charge-reversal:{case.store_id}:shipment:{charge['shipment']}"
-        amount = Money(charge["amount"], charge["currency"])
+        key = f"charge-reversal:{case.store_id}:shipment:{charge.shipment}"
+        amount = Money(charge.amount, charge.currency)
         # the charge was its own payment (e.g. a Stripe PaymentIntent): refund that one
-        charged = charge["provider_reference"]
+        charged = charge.provider_reference
         source = charged if charged and not charged.startswith("manual:") else reference
         result = await rt.payments.refund(
             MoneyRequest(amount, key, source, f"original for {case.number} arrived")
@@ -320,7 +299,7 @@ async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
             result,
             key,
             rt,
-            shipment_id=charge["shipment"],
+            shipment_id=charge.shipment,
         )
         await timeline.record(
             store_id=case.store_id,

@@ -16,19 +16,13 @@ from datetime import datetime, timedelta
 import msgspec
 
 from returns_service.clock import Clock
-from returns_service.db import sql
 from returns_service.db.tables import ApiToken
 from returns_service.domain.access import STAFF_TOKEN_ROLES, Caller, Role
 from returns_service.domain.errors import InvalidRequest, NotFound
+from returns_service.services.platform import queries
 
 STAFF_TOKEN_PREFIX = "rs_"
 PORTAL_TOKEN_PREFIX = "rsp1."
-
-
-TOKEN_BY_HASH = (
-    "SELECT id, store, role, agent, station FROM api_token"
-    " WHERE token_hash = $1 AND revoked_at IS NULL"
-)
 
 
 def hash_token(token: str) -> str:
@@ -94,16 +88,16 @@ async def list_tokens(store_id: int) -> list[dict[str, object]]:
 async def authenticate_staff(token: str) -> Caller | None:
     if not token.startswith(STAFF_TOKEN_PREFIX):
         return None
-    # every staff request starts here: one plain statement (see db/sql.py)
-    row = await sql.fetchrow(TOKEN_BY_HASH, hash_token(token))
-    if row is None:
+    # every staff request starts here: one plain statement
+    row = await queries.token_by_hash(hash_token(token))
+    if row is None or row.role not in STAFF_TOKEN_ROLES:  # never Role.SYSTEM
         return None
     return Caller(
-        role=Role(row["role"]),
-        store_id=row["store"],
-        token_id=row["id"],
-        agent_id=row["agent"],
-        station_id=row["station"],
+        role=Role(row.role),
+        store_id=row.store_id,
+        token_id=row.id,
+        agent_id=row.agent_id,
+        station_id=row.station_id,
     )
 
 

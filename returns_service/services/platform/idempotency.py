@@ -21,6 +21,7 @@ from returns_service.db.engine import DB
 from returns_service.db.tables import IdempotencyKey
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Conflict, InvalidRequest
+from returns_service.services.platform import queries
 
 KEEP_FOR = timedelta(hours=48)  # at least the 24 hours API.md promises
 ABANDONED_AFTER = timedelta(minutes=5)  # a claim whose process died may be taken over
@@ -65,21 +66,11 @@ async def _claim(
 ) -> int | StoredResponse:
     now = clock.now()
     for _ in range(3):
-        rows = await IdempotencyKey.raw(
-            """
-            INSERT INTO idempotency_key (store, scope, key, fingerprint, state, created_at)
-            VALUES ({}, {}, {}, {}, 'running', {})
-            ON CONFLICT (store, scope, key) DO NOTHING
-            RETURNING id
-            """,
-            store_id,
-            scope,
-            key,
-            fp,
-            now,
-        ).run()
-        if rows:
-            return int(rows[0]["id"])
+        claimed = await queries.claim_key(
+            store_id=store_id, scope=scope, key=key, fingerprint=fp, at=now
+        )
+        if claimed is not None:
+            return claimed
         existing = await IdempotencyKey.select().where(
             (IdempotencyKey.store == store_id)
             & (IdempotencyKey.scope == scope)
@@ -96,18 +87,9 @@ async def _claim(
             return StoredResponse(row["response_status"], row["response_body"].encode(), True)
         if row["created_at"] + ABANDONED_AFTER > now:
             raise IdempotencyKeyInUse("the first request with this key is still being processed")
-        taken = await IdempotencyKey.raw(
-            """
-            UPDATE idempotency_key SET created_at = {}
-             WHERE id = {} AND state = 'running' AND created_at = {}
-            RETURNING id
-            """,
-            now,
-            row["id"],
-            row["created_at"],
-        ).run()
-        if taken:
-            return int(taken[0]["id"])
+        taken = await queries.take_over_key(row["id"], row["created_at"], now)
+        if taken is not None:
+            return taken
         raise IdempotencyKeyInUse("the first request with this key is still being processed")
     raise IdempotencyKeyInUse("the first request with this key is still being processed")
 

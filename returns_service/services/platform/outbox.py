@@ -12,10 +12,10 @@ from email.utils import format_datetime
 
 from returns_service.adapters.mail import Mailer, OutgoingEmail
 from returns_service.clock import Clock
-from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
 from returns_service.domain.emails import EmailTemplate, render_email
+from returns_service.services.platform import queries
 from returns_service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -44,19 +44,16 @@ async def enqueue_email(
     email = render_email(template, Translator(language), **fields)
     event_id = uuid.uuid4()
     now = clock.now()
-    await sql.execute(
-        """INSERT INTO outbox_message (store, event_id, kind, template, "case", recipient,
-                                       language, subject, body, created_at, available_at)
-           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $9)""",
-        store_id,
-        event_id,
-        template.value,
-        case_id,
-        recipient,
-        email.language,
-        email.subject,
-        email.body,
-        now,
+    await queries.insert_email(
+        store_id=store_id,
+        event_id=event_id,
+        template=template.value,
+        case_id=case_id,
+        recipient=recipient,
+        language=email.language,
+        subject=email.subject,
+        body=email.body,
+        at=now,
     )
     return event_id
 
@@ -69,31 +66,13 @@ class DeliveryReport:
 
 async def _claim(
     clock: Clock, limit: int, lock_seconds: int = LOCK_SECONDS
-) -> list[dict[str, object]]:
-    """Take up to `limit` due messages, so that concurrent workers never take the same one."""
+) -> list[queries.ClaimedMessage]:
+    """Take up to `limit` due messages, oldest first, so that concurrent workers never take
+    the same one."""
     now = clock.now()
     async with DB.transaction():
-        rows: list[dict[str, object]] = await OutboxMessage.raw(
-            """
-            UPDATE outbox_message SET locked_until = {}
-             WHERE id IN (
-                   SELECT id FROM outbox_message
-                    WHERE delivered_at IS NULL AND failed_at IS NULL AND available_at <= {}
-                      AND (locked_until IS NULL OR locked_until <= {})
-                    ORDER BY available_at, id
-                    LIMIT {}
-                      FOR UPDATE SKIP LOCKED)
-            RETURNING id, event_id, recipient, subject, body, language, created_at, attempts,
-                      available_at
-            """,
-            now + timedelta(seconds=lock_seconds),
-            now,
-            now,
-            limit,
-        ).run()
-    # RETURNING keeps no order (PostgreSQL may hash the IN list): deliver oldest first, so a
-    # customer never gets a case's later email before its earlier one
-    return sorted(rows, key=lambda row: (row["available_at"], row["id"]))
+        claimed = await queries.claim_due(now, now + timedelta(seconds=lock_seconds), limit)
+    return claimed
 
 
 async def deliver_pending(
@@ -108,19 +87,19 @@ async def deliver_pending(
     delivered = failed = 0
     for row in await _claim(clock, limit, lock_seconds):
         email = OutgoingEmail(
-            event_id=str(row["event_id"]),
+            event_id=str(row.event_id),
             sender=sender,
             sender_name=sender_name,
-            recipient=str(row["recipient"]),
-            subject=str(row["subject"]),
-            body=str(row["body"]),
-            language=str(row["language"]),
-            created_at_rfc2822=format_datetime(row["created_at"]),  # type: ignore[arg-type]
+            recipient=row.recipient,
+            subject=row.subject,
+            body=row.body,
+            language=row.language,
+            created_at_rfc2822=format_datetime(row.created_at),
         )
         try:
             await mailer.send(email)
         except Exception as error:  # any failure of the mail system: retry later
-            attempts = int(row["attempts"]) + 1  # type: ignore[call-overload]
+            attempts = row.attempts + 1
             gave_up = attempts >= MAX_ATTEMPTS
             log.warning("delivery of %s failed (attempt %d): %s", email.event_id, attempts, error)
             await OutboxMessage.update(
@@ -131,15 +110,15 @@ async def deliver_pending(
                     OutboxMessage.locked_until: None,
                     OutboxMessage.failed_at: clock.now() if gave_up else None,
                 }
-            ).where(OutboxMessage.id == row["id"])
+            ).where(OutboxMessage.id == row.id)
             failed += 1
             continue
         await OutboxMessage.update(
             {
                 OutboxMessage.delivered_at: clock.now(),
-                OutboxMessage.attempts: int(row["attempts"]) + 1,  # type: ignore[call-overload]
+                OutboxMessage.attempts: row.attempts + 1,
                 OutboxMessage.locked_until: None,
             }
-        ).where(OutboxMessage.id == row["id"])
+        ).where(OutboxMessage.id == row.id)
         delivered += 1
     return DeliveryReport(delivered=delivered, failed=failed)

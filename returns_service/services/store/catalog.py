@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
-from returns_service.db.tables import Product, Variant
+from returns_service.db.tables import Variant
 from returns_service.domain.access import Caller
 from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.errors import Conflict, InvalidRequest
+from returns_service.services.store import queries
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,22 +26,13 @@ async def put_product(
         raise InvalidRequest(f"SKUs repeated in the document: {', '.join(dupes)}", field="variants")
     now = clock.now()
     async with DB.transaction():
-        rows = await Product.raw(  # one statement: safe when two PUTs race
-            """
-                INSERT INTO product (store, product_key, title, category, updated_at)
-                VALUES ({}, {}, {}, {}, {})
-                ON CONFLICT (store, product_key) DO UPDATE
-                   SET title = EXCLUDED.title, category = EXCLUDED.category,
-                       updated_at = EXCLUDED.updated_at
-                RETURNING id, (xmax = 0) AS created
-                """,
-            caller.store_id,
-            product_key,
-            doc.title,
-            doc.category,
-            now,
-        ).run()
-        product_id, created = rows[0]["id"], rows[0]["created"]
+        product_id, created = await queries.upsert_product(
+            store_id=caller.store_id,
+            product_key=product_key,
+            title=doc.title,
+            category=doc.category,
+            at=now,
+        )
         skus = [v.sku for v in doc.variants]
         taken = await (
             Variant.select(Variant.sku)

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-
-import msgspec
+from datetime import datetime
 
 from returns_service.clock import Clock
-from returns_service.db import sql
-from returns_service.db.scope import order_owner
+from returns_service.db import locks
 from returns_service.domain.access import Caller
-from returns_service.domain.cases import RELEASED_STATUSES
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.domain.policy import (
-    IneligibleReason,
     LineFacts,
     ReturnPolicy,
     evaluate_line,
 )
+from returns_service.services.store import queries
 from returns_service.services.store.policy import get_policy
+from returns_service.services.store.schemas import OrderLineView
 from returns_service.services.store.stores import get_store
-
-
-class OrderLineView(msgspec.Struct, frozen=True):
-    id: int
-    sku: str
-    title: str
-    variant: str
-    category: str
-    quantity: int
-    unit_price: Money
-    final_sale: bool
-    delivered_at: datetime | None
-    returnable_quantity: int
-    return_by: date | None
-    ineligible_reason: IneligibleReason | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,32 +49,6 @@ class EvaluatedOrder:
         return next((line for line in self.lines if line.view.id == line_id), None)
 
 
-# The order and its lines with what cases already hold of each, in one statement: every portal
-# page starts with it. $1 store, $2 order, $3 the customer it must belong to (NULL: staff),
-# $4 the statuses that release what a case held.
-ORDER_WITH_LINES = """
-    SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
-           o.customer, cu.first_name AS customer_first_name,
-           cu.language AS customer_language, cu.email AS customer_email,
-           l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
-           l.final_sale, l.delivered_at, v.title AS variant_title,
-           COALESCE(p.title, pk.title, l.sku) AS title,
-           COALESCE(p.category, pk.category, '') AS category,
-           COALESCE(l.product_key, p.product_key) AS product_key,
-           COALESCE((SELECT sum(ci.quantity) FROM case_item ci
-                     JOIN return_case rc ON rc.id = ci."case"
-                     WHERE ci.line = l.id AND rc.status <> ALL($4::text[])), 0) AS covered
-      FROM shop_order o
-      JOIN customer cu ON cu.id = o.customer
-      LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
-      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-      LEFT JOIN product p ON p.id = v.product
-      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-     WHERE o.store = $1 AND o.id = $2 AND ($3::bigint IS NULL OR o.customer = $3)
-     ORDER BY l.id
-"""
-
-
 async def evaluate_order(
     caller: Caller, order_id: int, clock: Clock, *, lock: bool = False
 ) -> EvaluatedOrder:
@@ -102,21 +58,8 @@ async def evaluate_order(
     at the same moment cannot both claim the same units.
     """
     if lock:  # in its own statement: the read below must see what was committed meanwhile
-        await sql.execute(
-            """SELECT l.id FROM order_line l JOIN shop_order o ON o.id = l."order"
-                WHERE l."order" = $1 AND o.store = $2 AND ($3::bigint IS NULL OR o.customer = $3)
-                ORDER BY l.id FOR UPDATE OF l""",
-            order_id,
-            caller.store_id,
-            order_owner(caller),
-        )
-    rows = await sql.fetch(
-        ORDER_WITH_LINES,
-        caller.store_id,
-        order_id,
-        order_owner(caller),
-        [s.value for s in RELEASED_STATUSES],
-    )
+        await locks.lock_order_lines(caller, order_id)
+    rows = await queries.order_with_lines(caller, order_id)
     if not rows:
         raise NotFound("order not found")
     order = rows[0]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import msgspec
 
 from returns_service.clock import Clock
-from returns_service.db import sql
 from returns_service.db.engine import DB
-from returns_service.db.tables import StorePolicy
 from returns_service.domain.access import Caller
 from returns_service.domain.policy import ReturnPolicy
+from returns_service.services.store import queries
 
 # store id -> (document text, policy): reading the row each time keeps every process current;
 # decoding and checking the document again is needed only when its text changed
@@ -18,30 +17,19 @@ _decoded: dict[int, tuple[str, ReturnPolicy]] = {}
 
 async def get_policy(store_id: int) -> ReturnPolicy:
     """The store's policy; a store that never set one gets the defaults (30 days)."""
-    row = await sql.fetchrow("SELECT document::text FROM store_policy WHERE store = $1", store_id)
-    if row is None:
+    document = await queries.policy_document(store_id)
+    if document is None:
         return ReturnPolicy()
     cached = _decoded.get(store_id)
-    if cached is not None and cached[0] == row["document"]:
+    if cached is not None and cached[0] == document:
         return cached[1]
-    policy = msgspec.json.decode(row["document"], type=ReturnPolicy)
-    _decoded[store_id] = (row["document"], policy)
+    policy = msgspec.json.decode(document, type=ReturnPolicy)
+    _decoded[store_id] = (document, policy)
     return policy
 
 
 async def put_policy(caller: Caller, policy: ReturnPolicy, clock: Clock) -> ReturnPolicy:
     document = msgspec.json.encode(policy).decode()
     async with DB.transaction():
-        await StorePolicy.raw(
-            """
-            INSERT INTO store_policy (store, document, version, updated_at)
-            VALUES ({}, {}::jsonb, 1, {})
-            ON CONFLICT (store) DO UPDATE
-               SET document = EXCLUDED.document, version = store_policy.version + 1,
-                   updated_at = EXCLUDED.updated_at
-            """,
-            caller.store_id,
-            document,
-            clock.now(),
-        ).run()
+        await queries.save_policy(caller.store_id, document, clock.now())
     return policy

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import msgspec
-
 from returns_service.clock import Clock
+from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
@@ -24,29 +23,13 @@ from returns_service.domain.exchanges import Candidate, next_size
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
-from returns_service.services.store.eligibility import OrderLineView, evaluate_order
+from returns_service.services.store import queries
+from returns_service.services.store.eligibility import evaluate_order
+from returns_service.services.store.schemas import ExchangeOption, OrderView
 
 # The same words whether the order number is unknown or the email does not match it, so a
 # caller cannot learn which order numbers exist.
 LOOKUP_FAILED = "We could not find an order with this order number and email address."
-
-
-class OrderView(msgspec.Struct, frozen=True):
-    number: str
-    placed_at: datetime
-    delivered_at: datetime | None
-    currency: str
-    lines: list[OrderLineView]
-
-
-class ExchangeOption(msgspec.Struct, frozen=True):
-    sku: str
-    title: str
-    options: dict[str, str]
-    price: Money
-    in_stock: bool
-    # for a size problem, the size to offer first (next up for too_small, down for too_large)
-    suggested_for: list[str] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +61,7 @@ async def open_session(
     window = timedelta(seconds=limits.window_seconds)
     async with DB.transaction():
         # one lookup per client at a time, so parallel guesses cannot slip past the limit
-        await LookupFailure.raw(
-            "SELECT pg_advisory_xact_lock(hashtext({}))", f"lookup:{store_id}:{client}"
-        ).run()
+        await locks.lock_lookup_client(f"lookup:{store_id}:{client}")
         failure = await (
             LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
             .where((LookupFailure.store == store_id) & (LookupFailure.client == client))
@@ -120,24 +101,7 @@ async def open_session(
 
 
 async def _count_failure(store_id: int, client: str, now: datetime, window: timedelta) -> None:
-    await LookupFailure.raw(
-        """
-        INSERT INTO lookup_failure (store, client, window_started_at, failures)
-        VALUES ({}, {}, {}, 1)
-        ON CONFLICT (store, client) DO UPDATE
-           SET failures = CASE
-                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
-                   THEN lookup_failure.failures + 1 ELSE 1 END,
-               window_started_at = CASE
-                   WHEN lookup_failure.window_started_at + {} > EXCLUDED.window_started_at
-                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
-        """,
-        store_id,
-        client,
-        now,
-        window,
-        window,
-    ).run()
+    await queries.count_lookup_failure(store_id, client, now, window)
 
 
 async def order_view(caller: Caller, clock: Clock) -> OrderView:

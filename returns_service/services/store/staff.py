@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Literal
-
 import asyncpg
-import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import Agent, Station
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Conflict
-from returns_service.domain.orders import Email, Language, normalize_email
+from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import create_staff_token
-
-
-class NewAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    email: Email
-    role: Literal["agent", "lead"] = "agent"
-    languages: Annotated[list[Language], msgspec.Meta(max_length=20)] = msgspec.field(
-        default_factory=lambda: ["en"]
-    )
-    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 20
-    # how customers see them ("Kari"); the full name when not given
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-
-
-class NewStation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-
-
-@dataclass(frozen=True, slots=True)
-class CreatedWithToken:
-    id: int
-    token: str
+from returns_service.services.store.schemas import CreatedWithToken, NewAgent, NewStation
 
 
 async def create_agent(caller: Caller, new: NewAgent, clock: Clock) -> CreatedWithToken:

@@ -109,12 +109,12 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(
     first = claimed[0]
     await mailer.send(
         OutgoingEmail(
-            event_id=str(first["event_id"]),
+            event_id=str(first.event_id),
             sender="r@s.test",
             sender_name="Shop",
-            recipient=str(first["recipient"]),
-            subject=str(first["subject"]),
-            body=str(first["body"]),
+            recipient=first.recipient,
+            subject=first.subject,
+            body=first.body,
             language="ro",
             created_at_rfc2822="Tue, 01 Sep 2026 12:00:00 +0000",
         )
@@ -127,7 +127,7 @@ async def test_a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(
     assert (await run_once(Runtime(clock), config)).delivered == 2
     files = drop(tmp_path)
     assert len(files) == 2
-    assert {f.stem for f in files} == {str(r["event_id"]) for r in claimed}
+    assert {f.stem for f in files} == {str(r.event_id) for r in claimed}
     assert await OutboxMessage.count().where(OutboxMessage.delivered_at.is_null()) == 0
 
 

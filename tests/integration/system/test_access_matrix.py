@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
+import pytest
+
+from returns_service.api.auth import allow
 from returns_service.clock import FrozenClock
+from returns_service.db import sql
 from returns_service.db.tables import (
     CaseEvent,
     CaseMessage,
@@ -19,6 +24,12 @@ from returns_service.db.tables import (
     ReturnCase,
 )
 from returns_service.domain.access import Role
+from returns_service.domain.errors import InvalidRequest
+from returns_service.services.platform.auth import (
+    authenticate_staff,
+    create_staff_token,
+    hash_token,
+)
 from tests.integration.helpers import (
     Client,
     add_agent,
@@ -219,3 +230,39 @@ async def test_an_agent_token_linked_to_no_agent_owns_nothing(
     assert (await client.get("/api/v1/cases", headers=bare)).json()["items"] == []
     assert (await client.get(f"/api/v1/cases/{number}", headers=bare)).status_code == 404
     assert (await client.post(f"/api/v1/cases/{number}/close", headers=bare)).status_code == 404
+
+
+async def test_no_token_or_session_carries_the_system_role(
+    client: Client, clock: FrozenClock
+) -> None:
+    """The system caller (the service acting for the whole store) is never issued: no staff
+    token is made for it, the table refuses one, a row claiming it authenticates nobody, and
+    no route admits it."""
+    store_id = client.app.state.store.id  # type: ignore[attr-defined]
+    with pytest.raises(InvalidRequest):
+        await create_staff_token(store_id, Role.SYSTEM, clock)
+    with pytest.raises(asyncpg.CheckViolationError):
+        await sql.execute(
+            "INSERT INTO api_token (store, token_hash, role, name, created_at)"
+            " VALUES ($1, $2, 'system', '', now())",
+            store_id,
+            hash_token("rs_forged"),
+        )
+    # even if such a row existed (a constraint dropped by hand), it would let nobody in
+    issued = await create_staff_token(store_id, Role.ADMIN, clock)
+    await sql.execute("ALTER TABLE api_token DROP CONSTRAINT api_token_role_known")
+    try:
+        await sql.execute("UPDATE api_token SET role = 'system' WHERE id = $1", issued.id)
+        assert await authenticate_staff(issued.token) is None
+        response = await client.get(
+            "/api/v1/policy", headers={"Authorization": f"Bearer {issued.token}"}
+        )
+        assert response.status_code == 401
+    finally:
+        await sql.execute("DELETE FROM api_token WHERE id = $1", issued.id)
+        await sql.execute(
+            "ALTER TABLE api_token ADD CONSTRAINT api_token_role_known"
+            " CHECK (role IN ('admin', 'agent', 'lead', 'warehouse'))"
+        )
+    with pytest.raises(ValueError):
+        allow(Role.SYSTEM)

@@ -8,12 +8,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from returns_service.db import case_reads, sql
+from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import RELEASED_STATUSES
-from returns_service.services.platform.auth import TOKEN_BY_HASH
-from returns_service.services.store.eligibility import ORDER_WITH_LINES
+from returns_service.services.cases import queries as case_reads
+from returns_service.services.platform.queries import TOKEN_BY_HASH
+from returns_service.services.store.queries import order_with_lines_statement
 
 SEED = [
     "INSERT INTO store (slug, name, timezone, created_at) VALUES ('s', 'S', 'UTC', now())",
@@ -82,7 +82,7 @@ CUSTOMER = Caller(Role.CUSTOMER, 1, customer_id=12345, order_id=12345)
 PAGE: dict[str, Any] = {"unassigned": False, "statuses": None, "after": None, "limit": 51}
 # the service's own statements, with the parameters it sends (db/sql.py runs them)
 SERVICE: dict[str, sql.Statement] = {
-    "order with lines": (ORDER_WITH_LINES, [1, 12345, 12345, [s.value for s in RELEASED_STATUSES]]),
+    "order with lines": order_with_lines_statement(CUSTOMER, 12345),
     "token by hash": (TOKEN_BY_HASH, ["abc"]),
     "scan by tracking number": case_reads.case_row_by_label_statement(LEAD, "RC00000012345"),
     "case page": case_reads.case_row_statement(CUSTOMER, "R-012345"),

@@ -1,13 +1,14 @@
-"""The plain-SQL scopes of the hot paths (db/sql.py) let every caller read exactly what
-`readable` lets them read: the same cases, and through the service's order read the same
-orders, role by role."""
+"""The caller's scope has one implementation (db/scope.py: `terms`), rendered for the query
+builder (`readable`) and for plain SQL (`scope_sql`, the hot paths' db/sql.py): both let every
+caller read exactly the same cases, and through the service's order read the same orders,
+role by role."""
 
 from __future__ import annotations
 
 from returns_service.clock import FrozenClock
-from returns_service.db import sql
+from returns_service.db import scope, sql
 from returns_service.db.engine import DB
-from returns_service.db.scope import case_scope_sql, readable
+from returns_service.db.scope import readable, scope_sql
 from returns_service.db.tables import ReturnCase, ShopOrder
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotFound
@@ -51,6 +52,7 @@ CALLERS = {
     "warehouse": Caller(Role.WAREHOUSE, 1, station_id=1),
     "admin": Caller(Role.ADMIN, 1),
     "admin of the other store": Caller(Role.ADMIN, 2),
+    "the system": Caller.system(1),
 }
 
 
@@ -73,8 +75,8 @@ async def test_plain_sql_scopes_match_readable_for_every_caller(
     plain_cases: dict[str, set[int]] = {}
     plain_orders: dict[str, set[int]] = {}
     for name, caller in CALLERS.items():
-        scope, args = case_scope_sql(caller, "c", first=1)
-        rows = await sql.fetch(f"SELECT c.id FROM return_case c WHERE {scope}", *args)
+        condition, args = scope_sql(caller, "return_case", "c", first=1)
+        rows = await sql.fetch(f"SELECT c.id FROM return_case c WHERE {condition}", *args)
         plain_cases[name] = {r["id"] for r in rows}
         cases = ReturnCase.select(ReturnCase.id).where(readable(caller, ReturnCase))
         assert plain_cases[name] == {r["id"] for r in await cases}, name
@@ -85,3 +87,18 @@ async def test_plain_sql_scopes_match_readable_for_every_caller(
     # and the callers differ: the check is not comparing empty sets
     assert plain_cases["agent 1"] == {1, 3} and plain_cases["lead"] == {1, 2, 3, 4}
     assert plain_orders["customer 1"] == {1, 2} and plain_orders["admin"] == {1, 2, 3, 4}
+    assert plain_cases["the system"] == {1, 2, 3, 4} and plain_cases[
+        "admin of the other store"
+    ] == {5}
+
+
+async def test_both_renderings_come_from_the_one_scope(db: None, monkeypatch: object) -> None:
+    """Change the scope's terms and both the builder's and the plain-SQL condition follow."""
+    for statement in ROWS:
+        await DB.run_ddl(statement)
+    customer = CALLERS["customer 1"]
+    monkeypatch.setattr(scope, "terms", lambda s, table: [("store", 1), ("agent", 2)])  # type: ignore[attr-defined]
+    condition, args = scope_sql(customer, "return_case", "c", first=1)
+    rows = await sql.fetch(f"SELECT c.id FROM return_case c WHERE {condition}", *args)
+    cases = ReturnCase.select(ReturnCase.id).where(readable(customer, ReturnCase))
+    assert {r["id"] for r in rows} == {r["id"] for r in await cases} == {2}

@@ -36,12 +36,14 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.domain.settlement import Condition, Disposition
 from returns_service.services.cases import decisions, opening
 from returns_service.services.fulfilment import exchanges, tracking, warehouse
+from returns_service.services.fulfilment.schemas import InspectedItem, Inspection
 from returns_service.services.money import refunds
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.catalog import put_product
 from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
-from returns_service.services.store.staff import NewAgent, create_agent
+from returns_service.services.store.schemas import NewAgent
+from returns_service.services.store.staff import create_agent
 from returns_service.services.store.stores import ensure_default_store
 from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
 
@@ -211,9 +213,9 @@ class Returns(RuleBasedStateMachine):
                 f"SELECT line, quantity FROM case_item WHERE \"case\" = (SELECT id FROM return_case WHERE number = '{number}')"
             )
         )
-        inspection = warehouse.Inspection(
+        inspection = Inspection(
             items=[
-                warehouse.InspectedItem(
+                InspectedItem(
                     line_id=i["line"],
                     quantity=i["quantity"],
                     condition=condition,

@@ -1,0 +1,224 @@
+"""The cases package's requests and responses, as the API (and the pages) send and receive
+them: cases and queues, the conversation, the team, the decisions' requests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+from returns_service.domain.cases import CaseStatus
+from returns_service.domain.money import Money
+from returns_service.domain.orders import Language
+
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+# ---------------------------------------------------------------------------------------------
+# A case, and lists of cases
+
+
+class AgentRef(msgspec.Struct, frozen=True):
+    id: int
+    display_name: str
+
+
+class CaseItemView(msgspec.Struct, frozen=True):
+    line_id: int
+    sku: str
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+    exchange_sku: str | None
+    condition: str | None
+    disposition: str | None
+    unit_price: Money
+    outside_policy_reason: str | None
+
+
+class LabelView(msgspec.Struct, frozen=True):
+    carrier: str
+    tracking_number: str
+    label_url: str
+
+
+class ExchangeView(msgspec.Struct, frozen=True):
+    sku: str
+    status: str  # waiting | reserved | shipped | delivered | cancelled
+    advance: bool
+    tracking_number: str | None
+    return_deadline: date | None
+
+
+class RefundView(msgspec.Struct, frozen=True):
+    amount: Money
+    method: str
+    status: str
+
+
+class TimelineEntry(msgspec.Struct, frozen=True, omit_defaults=True):
+    at: datetime
+    kind: str
+    params: dict[str, Any]  # what the event is about: amounts, names, codes, dates
+    text: str  # rendered for the reader, from kind and params
+    from_status: str | None = None
+    to_status: str | None = None
+    actor: str | None = None  # agents only
+    detail: str | None = None  # agents only
+
+
+class CaseView(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    order_number: str
+    created_at: datetime
+    updated_at: datetime
+    items: list[CaseItemView]
+    agent: AgentRef | None
+    label: LabelView | None
+    exchange: ExchangeView | None
+    refund: RefundView | None
+    timeline: list[TimelineEntry]
+    comment: str
+    outside_policy: bool
+    approved_as_exception: bool
+    reject_reason: str | None
+
+
+class MessageView(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    author: str  # customer | agent
+    author_name: str
+    body: str
+
+
+class NoteView(msgspec.Struct, frozen=True):
+    id: int
+    at: datetime
+    agent: AgentRef
+    body: str
+
+
+class OrderSummary(msgspec.Struct, frozen=True):
+    number: str
+    placed_at: datetime
+    total: Money
+    lines: int
+
+
+class CaseRef(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    created_at: datetime
+    agent: AgentRef | None
+
+
+class CustomerView(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+    language: str
+    country: str
+    orders: list[OrderSummary]
+    cases: list[CaseRef]
+
+
+class AgentCaseView(CaseView, frozen=True):
+    customer: CustomerView
+    messages: list[MessageView]
+    notes: list[NoteView]
+    awaiting_reply: bool
+
+
+class CustomerRef(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+
+
+class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
+    number: str
+    status: CaseStatus
+    order_number: str
+    created_at: datetime
+    updated_at: datetime
+    items: list[CaseItemView]
+    agent: AgentRef | None
+    exchange: ExchangeView | None
+    awaiting_reply: bool
+    outside_policy: bool
+    customer: CustomerRef | None = None  # in agents' lists
+
+
+class CasePage(msgspec.Struct, frozen=True):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# What agents and customers send
+
+
+class MessageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+
+
+class ReplyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Body | None = None
+    macro_id: int | None = None
+
+
+class NoteIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    body: Body
+
+
+class ApproveIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+class RejectIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+class ReassignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    agent_id: int
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned replies, and the team
+
+
+class MacroIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    body: Body
+
+
+class MacroPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    body: Body | None = None
+
+
+class MacroView(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    body: str
+
+
+class AgentView(msgspec.Struct, frozen=True):
+    id: int
+    name: str
+    display_name: str
+    email: str
+    role: str
+    languages: list[str]
+    capacity: int
+    available: bool
+    open_cases: int
+
+
+class AgentPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    available: bool | None = None
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
+    languages: Annotated[list[Language], msgspec.Meta(max_length=20)] | None = None
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None

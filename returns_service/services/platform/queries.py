@@ -1,0 +1,160 @@
+"""The platform package's SQL, all of it (services/platform/*.py hold none): staff tokens,
+idempotency keys and the outbox. Run through db/sql.py with $n placeholders."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from returns_service.db import sql
+
+# ---------------------------------------------------------------------------------------------
+# Staff tokens: every staff request starts with this one statement
+
+TOKEN_BY_HASH = (
+    "SELECT id, store, role, agent, station FROM api_token"
+    " WHERE token_hash = $1 AND revoked_at IS NULL"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffToken:
+    id: int
+    store_id: int
+    role: str
+    agent_id: int | None
+    station_id: int | None
+
+
+async def token_by_hash(token_hash: str) -> StaffToken | None:
+    """The active (not revoked) token with this hash."""
+    row = await sql.fetchrow(TOKEN_BY_HASH, token_hash)
+    if row is None:
+        return None
+    return StaffToken(row["id"], row["store"], row["role"], row["agent"], row["station"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Idempotency keys (each statement its own short transaction: a concurrent request sees it)
+
+
+async def claim_key(
+    *, store_id: int, scope: str, key: str, fingerprint: str, at: datetime
+) -> int | None:
+    """Claim a key as running; None when it exists already."""
+    row = await sql.fetchrow(
+        """
+        INSERT INTO idempotency_key (store, scope, key, fingerprint, state, created_at)
+        VALUES ($1, $2, $3, $4, 'running', $5)
+        ON CONFLICT (store, scope, key) DO NOTHING
+        RETURNING id
+        """,
+        store_id,
+        scope,
+        key,
+        fingerprint,
+        at,
+    )
+    return int(row["id"]) if row else None
+
+
+async def take_over_key(key_id: int, claimed_at: datetime, at: datetime) -> int | None:
+    """Take over a running claim made at `claimed_at` (its process died); None when it was
+    finished or taken over by someone else meanwhile."""
+    row = await sql.fetchrow(
+        """
+        UPDATE idempotency_key SET created_at = $1
+         WHERE id = $2 AND state = 'running' AND created_at = $3
+        RETURNING id
+        """,
+        at,
+        key_id,
+        claimed_at,
+    )
+    return int(row["id"]) if row else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The outbox
+
+
+async def insert_email(
+    *,
+    store_id: int,
+    event_id: uuid.UUID,
+    template: str,
+    case_id: int | None,
+    recipient: str,
+    language: str,
+    subject: str,
+    body: str,
+    at: datetime,
+) -> None:
+    """A rendered email, due at once (in the transaction of the change that causes it)."""
+    await sql.execute(
+        """INSERT INTO outbox_message (store, event_id, kind, template, "case", recipient,
+                                       language, subject, body, created_at, available_at)
+           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $9)""",
+        store_id,
+        event_id,
+        template,
+        case_id,
+        recipient,
+        language,
+        subject,
+        body,
+        at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: int
+    event_id: uuid.UUID
+    recipient: str
+    subject: str
+    body: str
+    language: str
+    created_at: datetime
+    attempts: int
+    available_at: datetime
+
+
+async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[ClaimedMessage]:
+    """Take up to `limit` messages due by `now` and not claimed (or whose claim ran out) until
+    `locked_until`, oldest first; concurrent workers never take the same one (SKIP LOCKED)."""
+    rows = await sql.fetch(
+        """
+        UPDATE outbox_message SET locked_until = $1
+         WHERE id IN (
+               SELECT id FROM outbox_message
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND available_at <= $2
+                  AND (locked_until IS NULL OR locked_until <= $2)
+                ORDER BY available_at, id
+                LIMIT $3
+                  FOR UPDATE SKIP LOCKED)
+        RETURNING id, event_id, recipient, subject, body, language, created_at, attempts,
+                  available_at
+        """,
+        locked_until,
+        now,
+        limit,
+    )
+    messages = [
+        ClaimedMessage(
+            r["id"],
+            r["event_id"],
+            r["recipient"],
+            r["subject"],
+            r["body"],
+            r["language"],
+            r["created_at"],
+            r["attempts"],
+            r["available_at"],
+        )
+        for r in rows
+    ]
+    # RETURNING keeps no order (PostgreSQL may hash the IN list): oldest first, so a customer
+    # never gets a case's later email before its earlier one
+    return sorted(messages, key=lambda m: (m.available_at, m.id))

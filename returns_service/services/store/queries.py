@@ -1,0 +1,272 @@
+"""The store package's SQL, all of it (services/store/*.py hold none): orders and their
+lines as the portal reads them, orders, products and the policy coming in from the shop, the
+sign-in failure counter. Run through db/sql.py with $n placeholders; row locks are taken
+through db/locks.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeAlias
+
+from returns_service.db import sql
+from returns_service.db.scope import scope_sql
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import RELEASED_STATUSES
+
+# ---------------------------------------------------------------------------------------------
+# The order read of every portal page
+
+# The order and its lines with what cases already hold of each, in one statement: every portal
+# page starts with it. $1 the order, $2 the statuses that release what a case held, then the
+# caller's scope on the order (db/scope.py).
+_ORDER_WITH_LINES = """
+    SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
+           o.customer, cu.first_name AS customer_first_name,
+           cu.language AS customer_language, cu.email AS customer_email,
+           l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
+           l.final_sale, l.delivered_at, v.title AS variant_title,
+           COALESCE(p.title, pk.title, l.sku) AS title,
+           COALESCE(p.category, pk.category, '') AS category,
+           COALESCE(l.product_key, p.product_key) AS product_key,
+           COALESCE((SELECT sum(ci.quantity) FROM case_item ci
+                     JOIN return_case rc ON rc.id = ci."case"
+                     WHERE ci.line = l.id AND rc.status <> ALL($2::text[])), 0) AS covered
+      FROM shop_order o
+      JOIN customer cu ON cu.id = o.customer
+      LEFT JOIN order_line l ON l.store = o.store AND l."order" = o.id
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+     WHERE o.id = $1 AND {scope}
+     ORDER BY l.id
+"""
+
+
+_RELEASED = [s.value for s in RELEASED_STATUSES]
+
+
+def order_with_lines_statement(caller: Caller, order_id: int) -> sql.Statement:
+    scope, args = scope_sql(caller, "shop_order", "o", first=3)
+    return (
+        _ORDER_WITH_LINES.format(scope=scope),
+        [order_id, _RELEASED, *args],
+    )
+
+
+# One row per line (a single row with id None for an order without lines): the order's
+# order_id, number, placed_at, order_currency, customer and the customer's first name,
+# language and email; the line's id, sku, quantity, unit_price_amount, currency, final_sale,
+# delivered_at, variant_title, title, category, product_key, and `covered`, what open cases
+# hold of it. A hot path (every portal page): read as it comes, without a copy.
+OrderLineRow: TypeAlias = sql.Row
+
+
+async def order_with_lines(caller: Caller, order_id: int) -> list[OrderLineRow]:
+    """The order (if the caller may read it) and its lines; empty when not."""
+    return await sql.fetch_all(order_with_lines_statement(caller, order_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Orders from the shop (db/locks.py: the customer's row is locked before the order's lines)
+
+
+async def upsert_customer(
+    *,
+    store_id: int,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    country: str,
+    at: datetime,
+) -> int:
+    """The customer with this email, made or brought up to date (an empty country keeps the
+    one known). Returns their id."""
+    row = await sql.fetchrow(
+        """
+        INSERT INTO customer (store, email, first_name, last_name, language, country,
+                              created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (store, email) DO UPDATE
+           SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+               language = EXCLUDED.language,
+               country = COALESCE(NULLIF(EXCLUDED.country, ''), customer.country)
+        RETURNING id
+        """,
+        store_id,
+        email,
+        first_name,
+        last_name,
+        language,
+        country,
+        at,
+    )
+    assert row is not None  # an upsert always returns its row
+    return int(row["id"])
+
+
+async def upsert_order(
+    *,
+    store_id: int,
+    shop_order_id: str,
+    number: str,
+    customer_id: int,
+    placed_at: datetime,
+    currency: str,
+    shipping_address: str,
+    payment_reference: str,
+    at: datetime,
+) -> tuple[int, bool]:
+    """The order with this shop order id, made or replaced (`shipping_address` as JSON).
+    Returns its id and whether it was made now."""
+    row = await sql.fetchrow(
+        """
+        INSERT INTO shop_order (store, shop_order_id, number, customer, placed_at, currency,
+                                shipping_address, payment_reference, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (store, shop_order_id) DO UPDATE
+           SET number = EXCLUDED.number, customer = EXCLUDED.customer,
+               placed_at = EXCLUDED.placed_at, currency = EXCLUDED.currency,
+               shipping_address = EXCLUDED.shipping_address,
+               payment_reference = EXCLUDED.payment_reference,
+               updated_at = EXCLUDED.updated_at
+        RETURNING id, (xmax = 0) AS created
+        """,
+        store_id,
+        shop_order_id,
+        number,
+        customer_id,
+        placed_at,
+        currency,
+        shipping_address,
+        payment_reference,
+        at,
+        at,
+    )
+    assert row is not None  # an upsert always returns its row
+    return int(row["id"]), bool(row["created"])
+
+
+async def upsert_order_line(
+    *,
+    store_id: int,
+    order_id: int,
+    shop_line_id: str,
+    sku: str,
+    product_key: str | None,
+    quantity: int,
+    unit_price_amount: int,
+    currency: str,
+    final_sale: bool,
+    delivered_at: datetime | None,
+) -> None:
+    """The order's line with this shop line id, made or brought up to date; once a return
+    covers it, what was paid (quantity, price, currency) stays as it was."""
+    await sql.execute(
+        """
+        INSERT INTO order_line (store, "order", shop_line_id, sku, product_key, quantity,
+                                unit_price_amount, currency, final_sale, delivered_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT ("order", shop_line_id) DO UPDATE
+           SET sku = EXCLUDED.sku, product_key = EXCLUDED.product_key,
+               final_sale = EXCLUDED.final_sale, delivered_at = EXCLUDED.delivered_at,
+               -- once a return covers the line, what was paid is fixed: refunds are
+               -- capped by it
+               quantity = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                            WHERE ci.line = order_line.id)
+                               THEN order_line.quantity ELSE EXCLUDED.quantity END,
+               unit_price_amount = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                                     WHERE ci.line = order_line.id)
+                               THEN order_line.unit_price_amount
+                               ELSE EXCLUDED.unit_price_amount END,
+               currency = CASE WHEN EXISTS (SELECT 1 FROM case_item ci
+                                            WHERE ci.line = order_line.id)
+                               THEN order_line.currency ELSE EXCLUDED.currency END
+        """,
+        store_id,
+        order_id,
+        shop_line_id,
+        sku,
+        product_key,
+        quantity,
+        unit_price_amount,
+        currency,
+        final_sale,
+        delivered_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue and the policy
+
+
+async def upsert_product(
+    *, store_id: int, product_key: str, title: str, category: str, at: datetime
+) -> tuple[int, bool]:
+    """The product made or replaced in one statement (safe when two PUTs race). Returns its
+    id and whether it was made now."""
+    row = await sql.fetchrow(
+        """
+        INSERT INTO product (store, product_key, title, category, updated_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (store, product_key) DO UPDATE
+           SET title = EXCLUDED.title, category = EXCLUDED.category,
+               updated_at = EXCLUDED.updated_at
+        RETURNING id, (xmax = 0) AS created
+        """,
+        store_id,
+        product_key,
+        title,
+        category,
+        at,
+    )
+    assert row is not None  # an upsert always returns its row
+    return int(row["id"]), bool(row["created"])
+
+
+async def policy_document(store_id: int) -> str | None:
+    """The store's policy as JSON text; None when it never set one."""
+    row = await sql.fetchrow("SELECT document::text FROM store_policy WHERE store = $1", store_id)
+    return row["document"] if row else None
+
+
+async def save_policy(store_id: int, document: str, at: datetime) -> None:
+    """Replace the store's policy (JSON text) whole; its version counts the changes."""
+    await sql.execute(
+        """
+        INSERT INTO store_policy (store, document, version, updated_at)
+        VALUES ($1, $2::jsonb, 1, $3)
+        ON CONFLICT (store) DO UPDATE
+           SET document = EXCLUDED.document, version = store_policy.version + 1,
+               updated_at = EXCLUDED.updated_at
+        """,
+        store_id,
+        document,
+        at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in failures (counted per client, under db/locks.lock_lookup_client)
+
+
+async def count_lookup_failure(store_id: int, client: str, at: datetime, window: timedelta) -> None:
+    """One more failure for this client: counted in the current window, or starting a new
+    window when the last one has passed."""
+    await sql.execute(
+        """
+        INSERT INTO lookup_failure (store, client, window_started_at, failures)
+        VALUES ($1, $2, $3, 1)
+        ON CONFLICT (store, client) DO UPDATE
+           SET failures = CASE
+                   WHEN lookup_failure.window_started_at + $4 > EXCLUDED.window_started_at
+                   THEN lookup_failure.failures + 1 ELSE 1 END,
+               window_started_at = CASE
+                   WHEN lookup_failure.window_started_at + $4 > EXCLUDED.window_started_at
+                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
+        """,
+        store_id,
+        client,
+        at,
+        window,
+    )

@@ -1,0 +1,96 @@
+"""The store package's requests and responses: the portal's sign-in and order, the shop's
+orders and products coming in, the people and stations that work returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from returns_service.domain.money import Money
+from returns_service.domain.orders import Email, Language
+from returns_service.domain.policy import IneligibleReason
+
+# ---------------------------------------------------------------------------------------------
+# The portal
+
+
+class SessionRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    order_number: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+
+
+class OrderLineView(msgspec.Struct, frozen=True):
+    id: int
+    sku: str
+    title: str
+    variant: str
+    category: str
+    quantity: int
+    unit_price: Money
+    final_sale: bool
+    delivered_at: datetime | None
+    returnable_quantity: int
+    return_by: date | None
+    ineligible_reason: IneligibleReason | None
+
+
+class OrderView(msgspec.Struct, frozen=True):
+    number: str
+    placed_at: datetime
+    delivered_at: datetime | None
+    currency: str
+    lines: list[OrderLineView]
+
+
+class ExchangeOption(msgspec.Struct, frozen=True):
+    sku: str
+    title: str
+    options: dict[str, str]
+    price: Money
+    in_stock: bool
+    # for a size problem, the size to offer first (next up for too_small, down for too_large)
+    suggested_for: list[str] = msgspec.field(default_factory=list)
+
+
+class SessionResponse(msgspec.Struct, frozen=True):
+    token: str
+    expires_at: datetime
+    order: OrderView
+
+
+# ---------------------------------------------------------------------------------------------
+# From the shop, and the admin
+
+
+class OrderUpserted(msgspec.Struct, frozen=True):
+    id: int
+    number: str
+    created: bool
+
+
+class ProductPut(msgspec.Struct, frozen=True):
+    product_id: str
+    created: bool
+
+
+class NewAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Email
+    role: Literal["agent", "lead"] = "agent"
+    languages: Annotated[list[Language], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=lambda: ["en"]
+    )
+    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 20
+    # how customers see them ("Kari"); the full name when not given
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class NewStation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class CreatedWithToken(msgspec.Struct, frozen=True):
+    id: int
+    token: str
