@@ -15,7 +15,8 @@ from returns_service.clock import Clock
 from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
-from returns_service.domain.emails import EmailTemplate, render_email
+from returns_service.domain.emails import EmailTemplate, Facts, render_email
+from returns_service.emails.html import Brand, render_html
 from returns_service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,21 @@ async def enqueue_email(
     recipient: str,
     language: str,
     clock: Clock,
+    brand: Brand | None = None,
+    facts: Facts | None = None,
     **fields: object,
 ) -> uuid.UUID:
-    """Render the email now (it says what was true at the moment of the change) and queue it.
-    Call inside the transaction of that change."""
-    email = render_email(template, Translator(language), **fields)
+    """Render the email now, both parts (it says what was true at the moment of the change),
+    and queue it. Call inside the transaction of that change."""
+    t = Translator(language)
+    email = render_email(template, t, facts, **fields)
     event_id = uuid.uuid4()
     now = clock.now()
     await sql.execute(
         """INSERT INTO outbox_message (store, event_id, kind, template, "case", recipient,
-                                       language, subject, body, created_at, available_at)
-           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $9)""",
+                                       language, subject, body, html, created_at,
+                                       available_at)
+           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $10, $10)""",
         store_id,
         event_id,
         template.value,
@@ -56,6 +61,7 @@ async def enqueue_email(
         email.language,
         email.subject,
         email.body,
+        render_html(email, brand or Brand(str(fields.get("store", ""))), t.rtl),
         now,
     )
     return event_id
@@ -83,8 +89,8 @@ async def _claim(
                     ORDER BY available_at, id
                     LIMIT {}
                       FOR UPDATE SKIP LOCKED)
-            RETURNING id, event_id, recipient, subject, body, language, created_at, attempts,
-                      available_at
+            RETURNING id, event_id, recipient, subject, body, html, language, created_at,
+                      attempts, available_at
             """,
             now + timedelta(seconds=lock_seconds),
             now,
@@ -114,6 +120,7 @@ async def deliver_pending(
             recipient=str(row["recipient"]),
             subject=str(row["subject"]),
             body=str(row["body"]),
+            html=str(row["html"] or ""),
             language=str(row["language"]),
             created_at_rfc2822=format_datetime(row["created_at"]),  # type: ignore[arg-type]
         )
