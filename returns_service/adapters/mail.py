@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -32,7 +33,7 @@ def header_value(value: str) -> str:
     """A header value with no line break: CR/LF in a name or subject would either let text
     inject headers or make every retry of the message fail, so they become spaces here, at
     the last layer before the wire, whatever the layers above let through."""
-    return " ".join(value.replace("\r", "\n").split("\n")).strip()
+    return re.sub(r"[\r\n]+", " ", value).strip()
 
 
 class Mailer(Protocol):

@@ -75,6 +75,8 @@ class RenderedEmail:
         facts = [line for line in (*self.amounts, self.deadline) if line]
         if self.label:
             facts.append(f"{self.label[0]}: {self.label[1]}")
+        if self.button and not any(self.button[1] in p for p in self.paragraphs):
+            facts.append(f"{self.button[0]}: {self.button[1]}")  # the HTML part's button
         blocks = [
             self.greeting,
             self.reference,
