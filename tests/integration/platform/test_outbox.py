@@ -76,6 +76,16 @@ async def test_each_email_lands_once_in_the_mail_drop(
     assert "Sam" in text and "Sam" in html  # signed by the concierge
     assert '<html lang="ro" dir="ltr">' in html
     assert text.count("Bună, Ana,") == 1 and html.count("Bună, Ana,") == 1
+    # the items come from the case, in both parts, the branded button links to the portal
+    texts = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        .get_body(preferencelist=("plain",))
+        .get_content()
+        for f in files
+    ]
+    assert any("Active silicone ring (Size 8 / Black) \u00d7 1" in t for t in texts)
+    assert any("Genesis chronograph (41 mm / Black) \u00d7 1" in t for t in texts)
+    assert "\u00d7 1" in html and 'class="button" style=' in html
     again = await run_once(Runtime(clock), config)
     assert again.delivered == 0 and len(drop(tmp_path)) == 2
     assert await OutboxMessage.count().where(OutboxMessage.delivered_at.is_null()) == 0
