@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,19 @@ def _path(raw: str) -> Path:
 
 def _url(raw: str) -> str:
     return raw.rstrip("/")
+
+
+def _colour(raw: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", raw):
+        raise ValueError(f"must be a colour written #rrggbb, got {raw!r}")
+    return raw.lower()
+
+
+def _image_url(raw: str) -> str:
+    # an email client fetches the logo itself: only an absolute web address can work there
+    if not re.fullmatch(r"https?://[^\s\"'<>]+", raw):
+        raise ValueError(f"must be an http(s) address, got {raw!r}")
+    return raw
 
 
 def _one_of(*choices: str) -> Callable[[str], str]:
@@ -173,6 +187,12 @@ class ServerSettings:
 class StoreSettings:
     name: str = env("RETURNS_STORE_NAME", "Demo Store", doc="the store made on first start")
     timezone: str = env("RETURNS_STORE_TIMEZONE", "UTC", doc="return windows count in it")
+    brand_colour: str = env(
+        "RETURNS_BRAND_COLOUR", "#1f2937", _colour, "emails' header and button colour, #rrggbb"
+    )
+    brand_logo_url: str = env(
+        "RETURNS_BRAND_LOGO_URL", "", _image_url, "logo in emails; unset: the store's name"
+    )
     shopify_webhook_secret: str = env(
         "SHOPIFY_WEBHOOK_SECRET", "", doc="verifies the Shopify order webhook", secret=True
     )

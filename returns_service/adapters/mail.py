@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -22,9 +23,17 @@ class OutgoingEmail:
     sender_name: str
     recipient: str
     subject: str
-    body: str
+    body: str  # the text/plain part
     language: str
     created_at_rfc2822: str
+    html: str = ""  # the text/html alternative; '' sends the text part alone
+
+
+def header_value(value: str) -> str:
+    """A header value with no line break: CR/LF in a name or subject would either let text
+    inject headers or make every retry of the message fail, so they become spaces here, at
+    the last layer before the wire, whatever the layers above let through."""
+    return re.sub(r"[\r\n]+", " ", value).strip()
 
 
 class Mailer(Protocol):
@@ -35,12 +44,15 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     message = EmailMessage()
     message["Message-ID"] = f"<{email.event_id}@returns-concierge>"
     message["Date"] = email.created_at_rfc2822
-    message["From"] = formataddr((email.sender_name, email.sender))
-    message["To"] = email.recipient
-    message["Subject"] = email.subject
+    message["From"] = formataddr((header_value(email.sender_name), header_value(email.sender)))
+    message["To"] = header_value(email.recipient)
+    message["Subject"] = header_value(email.subject)
     message["X-Event-Id"] = email.event_id
+    # multipart/alternative: text first, HTML last (clients show the last part they can)
     message.set_content(email.body)
-    message["Content-Language"] = email.language  # after set_content, which resets Content-*
+    if email.html:
+        message.add_alternative(email.html, subtype="html")
+    message["Content-Language"] = header_value(email.language)  # set_content resets Content-*
     return message
 
 

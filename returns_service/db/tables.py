@@ -307,6 +307,7 @@ class OutboxMessage(Table, tablename="outbox_message", db=DB):
     language = Varchar(length=16, default="en")
     subject = Text()
     body = Text()
+    html = Text(default="")  # the HTML alternative; '' for rows queued before it existed
     created_at = Timestamptz()
     available_at = Timestamptz()
     locked_until = Timestamptz(null=True, default=None)

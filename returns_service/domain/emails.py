@@ -4,9 +4,13 @@ holds the texts is passed in."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
+
+from returns_service.domain.money import Money
 
 
 class EmailTemplate(StrEnum):
@@ -24,10 +28,64 @@ class EmailTemplate(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class EmailItem:
+    """One returned line as the email lists it."""
+
+    title: str
+    variant: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What an email shows beside its sentences: the items, the money it is about (kind:
+    refund, store_credit or charge), the label to print and the date the original is due."""
+
+    items: tuple[EmailItem, ...] = ()
+    amounts: tuple[tuple[str, Money], ...] = ()
+    label_url: str = ""
+    deadline: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedEmail:
+    """Both parts of an email come from this one rendering: `body` is the text part; the
+    pieces below are what the HTML part lays out (already in the reader's words)."""
+
     subject: str
     body: str
     language: str
+    greeting: str = ""
+    reference: str = ""  # "Return R-…", for texts that do not name the case themselves
+    paragraphs: tuple[str, ...] = ()
+    signature: str = ""
+    items_heading: str = ""
+    items: tuple[tuple[str, str, str], ...] = ()  # title, variant, quantity
+    amounts: tuple[str, ...] = ()
+    deadline: str = ""
+    label: tuple[str, str] | None = None  # link text, url
+    button: tuple[str, str] | None = None  # link text, url
+
+    def with_text_part(self) -> RenderedEmail:
+        """`body` from the pieces: greeting, text, summary, signature, blank-line apart."""
+        items = [
+            f"- {title}" + (f" ({variant})" if variant else "") + f" {count}"
+            for title, variant, count in self.items
+        ]
+        facts = [line for line in (*self.amounts, self.deadline) if line]
+        if self.label:
+            facts.append(f"{self.label[0]}: {self.label[1]}")
+        if self.button and not any(self.button[1] in p for p in self.paragraphs):
+            facts.append(f"{self.button[0]}: {self.button[1]}")  # the HTML part's button
+        blocks = [
+            self.greeting,
+            self.reference,
+            *self.paragraphs,
+            "\n".join([self.items_heading, *items]) if items else "",
+            "\n".join(facts),
+            self.signature,
+        ]
+        return replace(self, body="\n\n".join(block for block in blocks if block))
 
 
 class Translate(Protocol):
@@ -36,6 +94,8 @@ class Translate(Protocol):
     language: str
 
     def __call__(self, key: str, **values: Any) -> str: ...
+
+    def show(self, value: Any) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +123,46 @@ FIELDS = (
 )
 
 
-def render_email(template: EmailTemplate, t: Translate, **fields: object) -> RenderedEmail:
-    """The email in the translator's language (English where a text is not translated)."""
+def render_email(
+    template: EmailTemplate, t: Translate, facts: Facts | None = None, **fields: object
+) -> RenderedEmail:
+    """The email in the translator's language (English where a text is not translated).
+
+    By convention every body's first paragraph is the greeting and its last the signature;
+    the summary (items, amounts, deadline, label) goes between the text and the signature."""
+    facts = facts or Facts()
     values = {key: fields.get(key, "") for key in FIELDS}
+    body = t(f"email.{template.value}.body", **values)
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]  # an empty {extra} too
+    greeting, signature = paragraphs[0], paragraphs[-1]
+    if template is EmailTemplate.CONCIERGE_MESSAGE and greets(
+        str(values["message"]), str(values["first_name"])
+    ):
+        greeting = ""  # the agent's own words already say hello: once is enough
+    link = str(values["link"])
+    number = str(values["case_number"])
     return RenderedEmail(
-        t(f"email.{template.value}.subject", **values),
-        t(f"email.{template.value}.body", **values),
-        t.language,
-    )
+        subject=t(f"email.{template.value}.subject", **values),
+        body="",
+        language=t.language,
+        greeting=greeting,
+        reference=t("email.case_reference", case_number=number) if number not in body else "",
+        paragraphs=tuple(paragraphs[1:-1]),
+        signature=signature,
+        items_heading=t("email.items") if facts.items else "",
+        items=tuple((i.title, i.variant, f"× {i.quantity}") for i in facts.items),
+        amounts=tuple(t(f"email.amount.{kind}", amount=money) for kind, money in facts.amounts),
+        deadline=t("email.send_original_by", date=facts.deadline) if facts.deadline else "",
+        label=(t("email.label"), facts.label_url) if facts.label_url else None,
+        button=(t("email.button"), link) if link else None,
+    ).with_text_part()
+
+
+def greets(message: str, first_name: str) -> bool:
+    """Whether an agent's message opens by greeting the customer by name ("Hi Ana," "Szia
+    Ana!" "مرحباً آنا،"): its first clause is short and names them."""
+    if not first_name:
+        return False
+    opening = re.split(r"[,.!?:;،\n]", message.strip(), maxsplit=1)[0]
+    named = re.search(rf"(?<!\w){re.escape(first_name)}(?!\w)", opening, re.IGNORECASE)
+    return named is not None and len(opening) <= 40

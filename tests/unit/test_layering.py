@@ -31,6 +31,7 @@ RANK = {
     "translation": 1,  # the message catalogues and Babel formatting: files and pure code
     "db": 2,
     "adapters": 2,
+    "emails": 2,  # the HTML part of customer emails (templates, inlined CSS): rendering only
     "services": 3,
     "api": 4,
     # the pages use the API's request plumbing (typed dependencies, Idempotency-Key); the API

@@ -25,6 +25,8 @@ EVERY_VARIABLE = {
     "RETURNS_BENCH": ("yes", ("server", "bench")),
     "RETURNS_STORE_NAME": ("Harbor Outfitters", ("store", "name")),
     "RETURNS_STORE_TIMEZONE": ("Europe/Berlin", ("store", "timezone")),
+    "RETURNS_BRAND_COLOUR": ("#0E7C66", ("store", "brand_colour")),
+    "RETURNS_BRAND_LOGO_URL": ("https://cdn.shop.example/logo.png", ("store", "brand_logo_url")),
     "SHOPIFY_WEBHOOK_SECRET": ("shpss", ("store", "shopify_webhook_secret")),
     "RETURNS_PORTAL_SESSION_TTL_MINUTES": ("30", ("portal", "session_ttl_minutes")),
     "RETURNS_LOOKUP_FAILURES_ALLOWED": ("3", ("portal", "lookup_failures_allowed")),
@@ -63,6 +65,8 @@ EXPECTED = {
     "RETURNS_BENCH": True,
     "RETURNS_STORE_NAME": "Harbor Outfitters",
     "RETURNS_STORE_TIMEZONE": "Europe/Berlin",
+    "RETURNS_BRAND_COLOUR": "#0e7c66",
+    "RETURNS_BRAND_LOGO_URL": "https://cdn.shop.example/logo.png",
     "SHOPIFY_WEBHOOK_SECRET": "shpss",
     "RETURNS_PORTAL_SESSION_TTL_MINUTES": 30,
     "RETURNS_LOOKUP_FAILURES_ALLOWED": 3,
@@ -107,6 +111,7 @@ def test_unset_variables_take_the_readme_defaults(tmp_path: Path) -> None:
     assert settings.server.public_url == "http://127.0.0.1:8000"
     assert settings.server.max_body_bytes == 1_000_000
     assert settings.store.name == "Demo Store" and settings.store.timezone == "UTC"
+    assert (settings.store.brand_colour, settings.store.brand_logo_url) == ("#1f2937", "")
     assert settings.portal.session_ttl_minutes == 120
     assert settings.portal.lookup_failures_allowed == 5
     assert settings.portal.lookup_failure_window_seconds == 900
@@ -140,6 +145,11 @@ def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> 
         ("RETURNS_WORKER_INTERVAL_SECONDS", "soon"),
         ("RETURNS_SMTP_TLS", "ssl"),
         ("RETURNS_PAYMENTS", "paypal"),
+        ("RETURNS_BRAND_COLOUR", "teal"),
+        ("RETURNS_BRAND_COLOUR", "#0e7c6"),
+        ("RETURNS_BRAND_COLOUR", "#0e7c66; background:url(x)"),
+        ("RETURNS_BRAND_LOGO_URL", "logo.png"),
+        ("RETURNS_BRAND_LOGO_URL", 'https://x.example/a.png" onerror="x'),
     ],
 )
 def test_an_invalid_value_is_refused_naming_its_variable(

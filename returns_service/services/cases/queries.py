@@ -9,10 +9,11 @@ Who may read which case is decided by `scope.scope_sql`, which renders the same 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from returns_service.db import sql
@@ -463,3 +464,36 @@ def insert_event_with(along_with: Sequence[tuple[str, tuple[Any, ...]]]) -> sql.
         changes.append(f"change{n} AS ({_shifted(change, INSERT_EVENT_PARAMS + len(extra))})")
         extra.extend(args)
     return f"WITH {', '.join(changes)}\n{INSERT_EVENT}", extra
+
+
+@dataclass(frozen=True, slots=True)
+class EmailFacts:
+    items: list[tuple[str, str, int]]  # title, variant, quantity
+    has_label: bool  # an active label to print
+    deadline: date | None  # when an advance exchange's original is due back
+
+
+async def email_facts(case_id: int) -> EmailFacts:
+    """What a customer email lists and links beside its text (`records.email_facts`), in one
+    round trip: emails are queued inside the transactions of busy use cases."""
+    row = await sql.fetchrow(
+        """
+        SELECT (SELECT COALESCE(json_agg(json_build_array(
+                          COALESCE(p.title, l.sku), COALESCE(v.title, ''), ci.quantity)
+                          ORDER BY ci.id), '[]')
+                  FROM case_item ci
+                  JOIN order_line l ON l.id = ci.line
+                  LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+                  LEFT JOIN product p ON p.id = v.product
+                 WHERE ci."case" = $1) AS items,
+               EXISTS (SELECT 1 FROM label WHERE "case" = $1 AND status = 'active') AS has_label,
+               (SELECT min(return_deadline) FROM shipment
+                 WHERE "case" = $1 AND advance AND original_received_at IS NULL) AS deadline
+        """,
+        case_id,
+    )
+    assert row is not None  # a SELECT without FROM always answers one row
+    items = json.loads(row["items"]) if isinstance(row["items"], str) else row["items"]
+    return EmailFacts(
+        [(str(t), str(v), int(q)) for t, v, q in items], row["has_label"], row["deadline"]
+    )

@@ -3,12 +3,16 @@ timeline need; and the small steps several use cases share."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from returns_service.db import locks
 from returns_service.db.tables import Agent, CaseItem, Customer
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import SYSTEM, Actor
-from returns_service.domain.emails import EmailTemplate, Message
+from returns_service.domain.emails import EmailItem, EmailTemplate, Facts, Message
 from returns_service.domain.errors import NotFound
+from returns_service.domain.money import Money
+from returns_service.emails.html import Brand
 from returns_service.services.cases import queries
 from returns_service.services.cases.queries import LockedCase
 from returns_service.services.platform.outbox import enqueue_email
@@ -29,8 +33,14 @@ async def lock_case(caller: Caller, number: str) -> LockedCase:
 
 
 async def email_customer(
-    case: LockedCase, template: EmailTemplate, rt: Runtime, **fields: object
+    case: LockedCase,
+    template: EmailTemplate,
+    rt: Runtime,
+    **fields: object,
 ) -> None:
+    """Queue a branded email to the case's customer. The field `amounts` is the money it is
+    about: (("refund" | "store_credit" | "charge", Money), ...)."""
+    amounts = cast(tuple[tuple[str, Money], ...], fields.pop("amounts", ()))
     await enqueue_email(
         store_id=case.store_id,
         case_id=case.id,
@@ -38,12 +48,31 @@ async def email_customer(
         recipient=case.customer_email,
         language=case.language,
         clock=rt.clock,
+        brand=Brand(case.store_name, rt.brand_colour, rt.brand_logo_url),
+        facts=await email_facts(case, rt, amounts),
         first_name=case.first_name,
         case_number=case.number,
         agent=case.agent_name or Message("email.team", {"store": case.store_name}),
         store=case.store_name,
         link=rt.case_link(case.number),
         **fields,
+    )
+
+
+async def email_facts(
+    case: LockedCase, rt: Runtime, amounts: tuple[tuple[str, Money], ...] = ()
+) -> Facts:
+    """The items, the label to print and the date an advance exchange's original is due."""
+    facts = await queries.email_facts(case.id)
+    return Facts(
+        items=tuple(
+            EmailItem(title, variant, quantity) for title, variant, quantity in facts.items
+        ),
+        amounts=amounts,
+        label_url=(
+            f"{rt.public_url}/portal/returns/{case.number}/label.pdf" if facts.has_label else ""
+        ),
+        deadline=facts.deadline,
     )
 
 

@@ -143,7 +143,11 @@ async def settle_money_items(
             at=rt.clock.now(),
         )
         await email_customer(
-            case, EmailTemplate.REFUND_ISSUED, rt, detail=Money(refunded, currency)
+            case,
+            EmailTemplate.REFUND_ISSUED,
+            rt,
+            amounts=(("refund", Money(refunded, currency)),),
+            detail=Money(refunded, currency),
         )
     return Settled(refunded, credited, currency)
 
@@ -233,6 +237,7 @@ async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_i
         case,
         EmailTemplate.STORE_CREDIT_ISSUED,
         rt,
+        amounts=(("store_credit", amount),),
         detail=Message("email.credit_detail", {"amount": amount, "code": code}),
     )
 

@@ -14,7 +14,8 @@ from returns_service.adapters.mail import Mailer, OutgoingEmail
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
-from returns_service.domain.emails import EmailTemplate, render_email
+from returns_service.domain.emails import EmailTemplate, Facts, render_email
+from returns_service.emails.html import Brand, render_html
 from returns_service.services.platform import queries
 from returns_service.translation import Translator
 
@@ -37,11 +38,14 @@ async def enqueue_email(
     recipient: str,
     language: str,
     clock: Clock,
+    brand: Brand | None = None,
+    facts: Facts | None = None,
     **fields: object,
 ) -> uuid.UUID:
-    """Render the email now (it says what was true at the moment of the change) and queue it.
-    Call inside the transaction of that change."""
-    email = render_email(template, Translator(language), **fields)
+    """Render the email now, both parts (it says what was true at the moment of the change),
+    and queue it. Call inside the transaction of that change."""
+    t = Translator(language)
+    email = render_email(template, t, facts, **fields)
     event_id = uuid.uuid4()
     now = clock.now()
     await queries.insert_email(
@@ -53,6 +57,7 @@ async def enqueue_email(
         language=email.language,
         subject=email.subject,
         body=email.body,
+        html=render_html(email, brand or Brand(str(fields.get("store", ""))), t.rtl),
         at=now,
     )
     return event_id
@@ -93,6 +98,7 @@ async def deliver_pending(
             recipient=row.recipient,
             subject=row.subject,
             body=row.body,
+            html=row.html,
             language=row.language,
             created_at_rfc2822=format_datetime(row.created_at),
         )

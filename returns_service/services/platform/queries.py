@@ -89,13 +89,15 @@ async def insert_email(
     language: str,
     subject: str,
     body: str,
+    html: str,
     at: datetime,
 ) -> None:
-    """A rendered email, due at once (in the transaction of the change that causes it)."""
+    """A rendered email (its text and HTML parts), due at once (in the transaction of the
+    change that causes it)."""
     await sql.execute(
         """INSERT INTO outbox_message (store, event_id, kind, template, "case", recipient,
-                                       language, subject, body, created_at, available_at)
-           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $9)""",
+                                       language, subject, body, html, created_at, available_at)
+           VALUES ($1, $2, 'email', $3, $4, $5, $6, $7, $8, $9, $10, $10)""",
         store_id,
         event_id,
         template,
@@ -104,6 +106,7 @@ async def insert_email(
         language,
         subject,
         body,
+        html,
         at,
     )
 
@@ -115,6 +118,7 @@ class ClaimedMessage:
     recipient: str
     subject: str
     body: str
+    html: str  # '' for messages queued before emails had an HTML part
     language: str
     created_at: datetime
     attempts: int
@@ -134,8 +138,8 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
                 ORDER BY available_at, id
                 LIMIT $3
                   FOR UPDATE SKIP LOCKED)
-        RETURNING id, event_id, recipient, subject, body, language, created_at, attempts,
-                  available_at
+        RETURNING id, event_id, recipient, subject, body, html, language, created_at,
+                  attempts, available_at
         """,
         locked_until,
         now,
@@ -148,6 +152,7 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
             r["recipient"],
             r["subject"],
             r["body"],
+            r["html"] or "",
             r["language"],
             r["created_at"],
             r["attempts"],

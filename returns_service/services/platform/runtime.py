@@ -44,6 +44,8 @@ class Runtime:
     follow_up_days: int = 3
     auto_close_days: int = 14
     expire_after_days: int = 30
+    brand_colour: str = "#1f2937"  # emails' header and button
+    brand_logo_url: str = ""  # '': emails show the store's name instead
 
     def case_link(self, number: str) -> str:
         """Where a customer follows their case (the portal asks them to sign in first)."""
@@ -62,4 +64,6 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         follow_up_days=settings.cases.follow_up_days,
         auto_close_days=settings.cases.auto_close_days,
         expire_after_days=settings.cases.expire_after_days,
+        brand_colour=settings.store.brand_colour,
+        brand_logo_url=settings.store.brand_logo_url,
     )

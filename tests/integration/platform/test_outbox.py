@@ -4,6 +4,7 @@ exactly once into the mail drop, through failures, retries and a crash mid-deliv
 from __future__ import annotations
 
 import email
+import email.policy
 from pathlib import Path
 
 from returns_service.adapters.mail import MailDropMailer, OutgoingEmail
@@ -62,11 +63,29 @@ async def test_each_email_lands_once_in_the_mail_drop(
     files = drop(tmp_path)
     events = {str(r["event_id"]) for r in await OutboxMessage.select(OutboxMessage.event_id)}
     assert {f.stem for f in files} == events
-    message = email.message_from_bytes(files[0].read_bytes())
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == "ana@example.com"
     assert message["Message-ID"] == f"<{files[0].stem}@returns-concierge>"
+    assert message["X-Event-Id"] == files[0].stem
     assert message["Content-Language"] == "ro"
-    assert "Sam" in message.get_payload(decode=True).decode()  # signed by the concierge
+    # multipart/alternative: the text part first, the branded HTML part last
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Sam" in text and "Sam" in html  # signed by the concierge
+    assert '<html lang="ro" dir="ltr">' in html
+    assert text.count("Bună, Ana,") == 1 and html.count("Bună, Ana,") == 1
+    # the items come from the case, in both parts, the branded button links to the portal
+    texts = [
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+        .get_body(preferencelist=("plain",))
+        .get_content()
+        for f in files
+    ]
+    assert any("Active silicone ring (Size 8 / Black) \u00d7 1" in t for t in texts)
+    assert any("Genesis chronograph (41 mm / Black) \u00d7 1" in t for t in texts)
+    assert "\u00d7 1" in html and 'class="button" style=' in html
     again = await run_once(Runtime(clock), config)
     assert again.delivered == 0 and len(drop(tmp_path)) == 2
     assert await OutboxMessage.count().where(OutboxMessage.delivered_at.is_null()) == 0
