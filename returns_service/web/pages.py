@@ -379,14 +379,14 @@ async def _order_page(
     error: str | None = None,
 ) -> Template:
     order = await portal.order_view(caller, clock)
-    page = await lists.case_page(caller, assignee="any", limit=100)
+    returns = await lists.order_returns(caller, caller.order_id) if caller.order_id else []
     return render_page(
         request,
         "portal/order.html",
         t,
         200,
         order=order,
-        cases=page.items,
+        cases=returns,
         reasons=[r.value for r in Reason],
         error=error,
     )

@@ -13,7 +13,7 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.services.cases import queries
-from returns_service.services.cases.schemas import CasePage, CaseSummary, CustomerRef
+from returns_service.services.cases.schemas import CasePage, CaseRef, CaseSummary, CustomerRef
 from returns_service.services.cases.views import (
     agent_ref,
     case_items,
@@ -115,3 +115,17 @@ async def case_page(
     last = rows[-1] if rows else None
     next_cursor = _encode_cursor(last["created_at"], last["id"]) if more and last else None
     return CasePage(items=summaries, next_cursor=next_cursor)
+
+
+async def order_returns(caller: Caller, order_id: int, *, limit: int = 20) -> list[CaseRef]:
+    """The newest returns of one order, as a list on the order page shows them."""
+    rows = await queries.order_cases(caller, order_id, limit)
+    return [
+        CaseRef(
+            number=r["number"],
+            status=CaseStatus(r["status"]),
+            created_at=r["created_at"],
+            agent=None,
+        )
+        for r in rows
+    ]

@@ -432,6 +432,21 @@ async def customer_orders(store_id: int, customer_id: int) -> list[OrderTotal]:
     ]
 
 
+async def order_cases(caller: Caller, order_id: int, limit: int) -> list[sql.Row]:
+    """The newest `limit` cases of one order the caller may read: number, status, created_at.
+    Only what a list shows, so the order page costs the same with 3 returns or 300."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
+    return await sql.fetch(
+        f"""SELECT rc.number, rc.status, rc.created_at FROM return_case rc
+             WHERE rc."order" = $1 AND {scope}
+             ORDER BY rc.created_at DESC, rc.id DESC
+             LIMIT $2""",
+        order_id,
+        limit,
+        *args,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The timeline
 
