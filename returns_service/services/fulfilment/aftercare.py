@@ -13,7 +13,12 @@ from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
 from returns_service.services.cases import timeline
-from returns_service.services.cases.records import email_customer, lock_case, release_reservations
+from returns_service.services.cases.records import (
+    email_customer,
+    lock_case,
+    money_moved,
+    release_reservations,
+)
 from returns_service.services.fulfilment import labels, queries
 from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.money import refunds
@@ -112,13 +117,31 @@ async def close_resolved(rt: Runtime) -> int:
 
 async def expire_unsent(rt: Runtime) -> int:
     """Approved returns whose parcel never left within the expiry period expire: the units
-    held for an exchange go back on the shelf and the label is voided."""
+    held for an exchange go back on the shelf and the label is voided. A case where money
+    already moved or the replacement left is not released (the customer would keep both):
+    it goes to its concierge instead, once."""
     due = rt.clock.now() - timedelta(days=rt.expire_after_days)
     rows = await queries.approved_and_unsent(due)
     for store_id, number in rows:
         async with DB.transaction():
             case = await lock_case(Caller.system(store_id), number)
             if case.status is not CaseStatus.APPROVED:
+                continue
+            if why := await money_moved(case.id):
+                await timeline.record(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    actor=SYSTEM,
+                    kind="expiry_held",
+                    params={"days": rt.expire_after_days},
+                    detail=f"not expired: {why}; reach out to the customer",
+                    at=rt.clock.now(),
+                    customer_visible=False,
+                )
+                # the queue's "needs a person" flag (as a low rating sets it)
+                await ReturnCase.update(
+                    {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
+                ).where(ReturnCase.id == case.id)
                 continue
             await timeline.move(
                 store_id=case.store_id,

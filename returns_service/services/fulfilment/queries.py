@@ -240,12 +240,13 @@ async def delivered_without_follow_up(delivered_by: datetime) -> list[CaseShipme
 
 async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
     """(store, number) of the cases approved by then and still approved (their parcel never
-    left), with no replacement shipped."""
+    left), not yet handed to their concierge by an earlier pass (`expiry_held`)."""
     rows = await sql.fetch(
         """
         SELECT c.store, c.number FROM return_case c
          WHERE c.status = 'approved'
-           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
+           AND NOT EXISTS (SELECT 1 FROM case_event h
+                            WHERE h."case" = c.id AND h.kind = 'expiry_held')
            AND (SELECT max(e.at) FROM case_event e
                  WHERE e."case" = c.id AND e.to_status = 'approved') <= $1
         """,
