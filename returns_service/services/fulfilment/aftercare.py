@@ -12,6 +12,7 @@ from returns_service.db.tables import CaseMessage, ReturnCase, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import (
     email_customer,
@@ -158,17 +159,23 @@ async def expire_unsent(rt: Runtime) -> int:
 
 
 async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None:
-    """The customer's answer to "did it fit?". Three or less goes straight to a person: the
-    conversation reopens with the same concierge."""
+    """The customer's answer to "did it fit?", once, after the replacement was delivered.
+    Three or less goes straight to a person: the conversation reopens with the same
+    concierge (once: a second rating would re-flag the case each time)."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        await queries.save_rating(
+        if not await Shipment.exists().where(
+            (Shipment.case == case.id) & Shipment.delivered_at.is_not_null()
+        ):
+            raise Conflict("only an exchange whose replacement was delivered can be rated")
+        if not await queries.save_rating(
             store_id=case.store_id,
             case_id=case.id,
             rating=rating.rating,
             comment=rating.comment or "",
             at=rt.clock.now(),
-        )
+        ):
+            raise Conflict(f"{case.number} was rated already")
         low = rating.rating <= 3
         await timeline.record(
             store_id=case.store_id,

@@ -257,13 +257,12 @@ async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
 
 async def save_rating(
     *, store_id: int, case_id: int, rating: int, comment: str, at: datetime
-) -> None:
-    """The customer's rating of an exchange; a second one replaces the first."""
-    await sql.execute(
+) -> bool:
+    """The customer's rating of an exchange, once: False when the case was rated already."""
+    row = await sql.fetchrow(
         """
         INSERT INTO follow_up (store, "case", rating, comment, at) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT ("case") DO UPDATE SET rating = EXCLUDED.rating,
-               comment = EXCLUDED.comment, at = EXCLUDED.at
+        ON CONFLICT ("case") DO NOTHING RETURNING id
         """,
         store_id,
         case_id,
@@ -271,3 +270,4 @@ async def save_rating(
         comment,
         at,
     )
+    return row is not None
