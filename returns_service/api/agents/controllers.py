@@ -248,7 +248,7 @@ class CasesController(Controller):
 class MacrosController(Controller):
     path = "/api/v1/macros"
     tags = ["cases"]
-    guards = [allow(Role.AGENT, Role.LEAD)]
+    guards = [allow(Role.AGENT, Role.LEAD, Role.ADMIN)]
 
     @get("/", summary="Canned replies")
     async def list_macros(self, caller: NamedDependency[Caller]) -> list[MacroView]:
