@@ -54,11 +54,25 @@ class PortalReturnsController(Controller):
     async def get_return(self, caller: NamedDependency[Caller], number: CaseNumber) -> CaseView:
         return await views.case_view(caller, number)
 
-    @get("/{number:str}/messages", summary="The conversation with the concierge")
+    @get(
+        "/{number:str}/messages",
+        summary="The conversation with the concierge: the latest messages, oldest first; "
+        'older ones from the Link header\'s rel="next" (?cursor=)',
+    )
     async def get_messages(
-        self, caller: NamedDependency[Caller], number: CaseNumber
-    ) -> list[MessageView]:
-        return await views.messages(caller, number)
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Limit = 50,
+    ) -> Response[list[MessageView]]:
+        # the array stays the body (clients read it); the next page is a standard Link
+        page = await views.message_page(caller, number, cursor, limit)
+        headers = {}
+        if page.next_cursor:
+            url = f"/api/v1/portal/returns/{number}/messages?cursor={page.next_cursor}"
+            headers["Link"] = f'<{url}&limit={limit}>; rel="next"'
+        return Response(page.items, headers=headers)
 
     @post("/{number:str}/messages", summary="Write to the concierge", status_code=201)
     async def post_message(

@@ -12,7 +12,12 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from returns_service.domain.macros import check_macro, render
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
-from returns_service.services.cases.schemas import MacroIn, MacroPatch, MacroView
+from returns_service.services.cases.schemas import (
+    MESSAGE_MAX_LENGTH,
+    MacroIn,
+    MacroPatch,
+    MacroView,
+)
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -54,6 +59,10 @@ async def agent_replies(
         text = body.strip()
         if not text:
             raise InvalidRequest("the message is empty", field="body")
+        if len(text) > MESSAGE_MAX_LENGTH:  # a macro's placeholders can make it longer
+            raise InvalidRequest(
+                f"the message is longer than {MESSAGE_MAX_LENGTH} characters", field="body"
+            )
         await CaseMessage.insert(
             CaseMessage(
                 store=case.store_id,

@@ -13,6 +13,10 @@ from returns_service.domain.money import Money
 from returns_service.domain.orders import Language
 
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+# What a customer or an agent writes in the conversation: a long letter fits; a flood of 10 kB
+# messages made the agent's case view megabytes.
+MESSAGE_MAX_LENGTH = 5_000
+MessageBody = Annotated[str, msgspec.Meta(min_length=1, max_length=MESSAGE_MAX_LENGTH)]
 
 # ---------------------------------------------------------------------------------------------
 # A case, and lists of cases
@@ -94,6 +98,13 @@ class MessageView(msgspec.Struct, frozen=True):
     body: str
 
 
+class MessagePage(msgspec.Struct, frozen=True):
+    """Messages oldest first; `next_cursor` reads the page of older ones."""
+
+    items: list[MessageView]
+    next_cursor: str | None
+
+
 class NoteView(msgspec.Struct, frozen=True):
     id: int
     at: datetime
@@ -129,6 +140,8 @@ class AgentCaseView(CaseView, frozen=True):
     messages: list[MessageView]
     notes: list[NoteView]
     awaiting_reply: bool
+    # `messages` are the latest ones; this reads older ones from GET .../messages?cursor=
+    messages_next_cursor: str | None
 
 
 class CustomerRef(msgspec.Struct, frozen=True):
@@ -160,11 +173,11 @@ class CasePage(msgspec.Struct, frozen=True):
 
 
 class MessageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    body: MessageBody
 
 
 class ReplyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Body | None = None
+    body: MessageBody | None = None
     macro_id: int | None = None
 
 

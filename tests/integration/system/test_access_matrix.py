@@ -70,6 +70,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/cases/{number}/approve"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/reject"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/close"): (frozenset({AGENT, LEAD}), "agent"),
+    ("GET", "/api/v1/cases/{number}/messages"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/messages"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/notes"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/label"): (frozenset({AGENT, LEAD}), "agent"),
