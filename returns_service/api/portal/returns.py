@@ -16,6 +16,8 @@ from returns_service.services.cases import conversation, decisions, lists, openi
 from returns_service.services.cases.schemas import CasePage, CaseView, MessageIn, MessageView
 from returns_service.services.fulfilment import aftercare, labels
 from returns_service.services.fulfilment.schemas import Rating
+from returns_service.services.money import amounts
+from returns_service.services.money.schemas import Preview
 from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -40,6 +42,20 @@ class PortalReturnsController(Controller):
             return await views.case_view(caller, number)
 
         return await idempotency.respond(work)
+
+    @post(
+        "/preview",
+        summary="What a return would get (each line, fees, bonus credit, totals, the price "
+        "difference of exchanges); changes nothing",
+        status_code=200,
+    )
+    async def preview_return(
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ReturnRequest],
+        runtime: NamedDependency[Runtime],
+    ) -> Preview:
+        return await amounts.preview(caller, data, runtime)
 
     @get("/", summary="This customer's returns")
     async def list_returns(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from returns_service.domain.amounts import Amounts, SignedMoney
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Language
@@ -39,6 +40,7 @@ class CaseItemView(msgspec.Struct, frozen=True):
     disposition: str | None
     unit_price: Money
     outside_policy_reason: str | None
+    price_difference: int = 0  # exchanges, in unit_price's currency: + they pay, - refunded
 
 
 class LabelView(msgspec.Struct, frozen=True):
@@ -53,6 +55,7 @@ class ExchangeView(msgspec.Struct, frozen=True):
     advance: bool
     tracking_number: str | None
     return_deadline: date | None
+    price_difference: SignedMoney | None = None  # positive: the customer pays it
 
 
 class RefundView(msgspec.Struct, frozen=True):
@@ -88,6 +91,7 @@ class CaseView(msgspec.Struct, frozen=True):
     outside_policy: bool
     approved_as_exception: bool
     reject_reason: str | None
+    amounts: Amounts
 
 
 class MessageView(msgspec.Struct, frozen=True):

@@ -17,6 +17,7 @@ from returns_service.db.tables import (
     ReturnCase,
 )
 from returns_service.domain.access import Caller, Role
+from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amounts_of
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
@@ -63,6 +64,17 @@ def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
     return msgspec.json.decode(row["items"], type=_ItemList)
 
 
+def amounts(items: list[CaseItemView]) -> Amounts:
+    currency = items[0].unit_price.currency if items else "USD"
+    return amounts_of(
+        currency,
+        [
+            LineAmount(i.resolution, i.unit_price.amount, i.quantity, i.price_difference)
+            for i in items
+        ],
+    )
+
+
 def exchange_of(
     row: Mapping[str, Any], status: CaseStatus, items: list[CaseItemView]
 ) -> ExchangeView | None:
@@ -71,6 +83,8 @@ def exchange_of(
     for item in items:
         if item.resolution != "exchange" or not item.exchange_sku:
             continue
+        difference = sum(i.price_difference for i in items if i.resolution == "exchange")
+        price_difference = SignedMoney(difference, item.unit_price.currency)
         if row["shipment_sku"] is not None:
             return ExchangeView(
                 row["shipment_sku"],
@@ -78,6 +92,7 @@ def exchange_of(
                 row["shipment_advance"],
                 row["shipment_tracking_number"],
                 row["shipment_return_deadline"],
+                price_difference,
             )
         if item.exchange_sku in row["reserved_skus"]:
             state = "reserved"
@@ -85,7 +100,7 @@ def exchange_of(
             state = "cancelled"
         else:
             state = "waiting"
-        return ExchangeView(item.exchange_sku, state, False, None, None)
+        return ExchangeView(item.exchange_sku, state, False, None, None, price_difference)
     return None
 
 
@@ -170,6 +185,7 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
         outside_policy=row["outside_policy"],
         approved_as_exception=row["approved_as_exception"],
         reject_reason=row["reject_reason"],
+        amounts=amounts(items),
     )
 
 

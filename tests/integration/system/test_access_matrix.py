@@ -59,6 +59,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ),
     ("GET", "/api/v1/portal/returns"): (frozenset({CUSTOMER}), None),
     ("POST", "/api/v1/portal/returns"): (frozenset({CUSTOMER}), None),
+    ("POST", "/api/v1/portal/returns/preview"): (frozenset({CUSTOMER}), None),
     ("GET", "/api/v1/portal/returns/{number}"): (frozenset({CUSTOMER}), "customer"),
     ("GET", "/api/v1/portal/returns/{number}/messages"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/messages"): (frozenset({CUSTOMER}), "customer"),
