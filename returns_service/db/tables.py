@@ -213,6 +213,9 @@ class CaseItem(Table, tablename="case_item", db=DB):
     exchange_reserved = Boolean(default=False)  # a unit of exchange_sku is held for this item
     outside_policy_reason = Varchar(length=32, null=True, default=None)
     unit_price_amount = BigInt(default=0)  # what the customer paid per unit
+    # an exchange's replacement minus the original, for the quantity, as the customer saw it
+    # before confirming: positive they pay it, negative it is refunded (0: same price/absorbed)
+    price_difference = BigInt(default=0)
     settled = Boolean(default=False)  # refunded, credited or its replacement shipped
     currency = Varchar(length=3, default="USD")
     condition = Varchar(length=16, null=True, default=None)
@@ -270,6 +273,9 @@ class Macro(Table, tablename="macro", db=DB):
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     name = Varchar(length=200)
     body = Text()
+    # who wrote it: an agent changes only their own (None: a lead, an admin or before owners
+    # were kept, so only a lead or an admin)
+    created_by = ForeignKey(Agent, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
@@ -384,7 +390,8 @@ class Payment(Table, tablename="payment", db=DB):
     case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
     line = ForeignKey(OrderLine, on_delete=OnDelete.restrict, null=True, index=True)
     shipment = ForeignKey(Shipment, on_delete=OnDelete.restrict, null=True)
-    kind = Varchar(length=24)  # refund | store_credit | charge | charge_reversal
+    # refund | store_credit | charge | charge_reversal | difference_charge | difference_refund
+    kind = Varchar(length=24)
     amount = BigInt()
     currency = Varchar(length=3)
     provider = Varchar(length=24)  # manual | stripe | ledger

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from returns_service.domain.amounts import PriceDifferenceMode
 from returns_service.domain.money import Money
 from returns_service.domain.text import COUNTRY
 
@@ -60,6 +61,9 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     advance_exchange_return_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 21
     advance_exchange_max_open: Money = Money(100000, "USD")
     auto_approve: bool = True
+    # what an exchange for a variant of another price does; the safe default for a store
+    # that has not decided is to refuse it (domain/amounts.py)
+    exchange_price_difference: PriceDifferenceMode = "same_price_only"
 
 
 class LineFacts(msgspec.Struct, frozen=True):

@@ -32,6 +32,7 @@ from returns_service.services.cases.schemas import (
     MacroIn,
     MacroPatch,
     MacroView,
+    MessagePage,
     NoteIn,
     ReassignIn,
     RejectIn,
@@ -92,6 +93,16 @@ class CasesController(Controller):
         # timeline texts are in English for agents unless `?lang=` names another of the
         # customers' languages (e.g. to quote one to the customer); anything else is English
         return await views.agent_case_view(caller, number, lang)
+
+    @get("/{number:str}/messages", summary="The conversation, a page at a time (older: cursor)")
+    async def get_messages(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> MessagePage:
+        return await views.message_page(caller, number, cursor, limit)
 
     @post(
         "/{number:str}/messages", summary="Reply to the customer (text or macro)", status_code=201
@@ -248,7 +259,7 @@ class CasesController(Controller):
 class MacrosController(Controller):
     path = "/api/v1/macros"
     tags = ["cases"]
-    guards = [allow(Role.AGENT, Role.LEAD)]
+    guards = [allow(Role.AGENT, Role.LEAD, Role.ADMIN)]
 
     @get("/", summary="Canned replies")
     async def list_macros(self, caller: NamedDependency[Caller]) -> list[MacroView]:

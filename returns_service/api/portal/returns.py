@@ -16,6 +16,8 @@ from returns_service.services.cases import conversation, decisions, lists, openi
 from returns_service.services.cases.schemas import CasePage, CaseView, MessageIn, MessageView
 from returns_service.services.fulfilment import aftercare, labels
 from returns_service.services.fulfilment.schemas import Rating
+from returns_service.services.money import amounts
+from returns_service.services.money.schemas import Preview
 from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -41,6 +43,20 @@ class PortalReturnsController(Controller):
 
         return await idempotency.respond(work)
 
+    @post(
+        "/preview",
+        summary="What a return would get (each line, fees, bonus credit, totals, the price "
+        "difference of exchanges); changes nothing",
+        status_code=200,
+    )
+    async def preview_return(
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ReturnRequest],
+        runtime: NamedDependency[Runtime],
+    ) -> Preview:
+        return await amounts.preview(caller, data, runtime)
+
     @get("/", summary="This customer's returns")
     async def list_returns(
         self,
@@ -54,11 +70,25 @@ class PortalReturnsController(Controller):
     async def get_return(self, caller: NamedDependency[Caller], number: CaseNumber) -> CaseView:
         return await views.case_view(caller, number)
 
-    @get("/{number:str}/messages", summary="The conversation with the concierge")
+    @get(
+        "/{number:str}/messages",
+        summary="The conversation with the concierge: the latest messages, oldest first; "
+        'older ones from the Link header\'s rel="next" (?cursor=)',
+    )
     async def get_messages(
-        self, caller: NamedDependency[Caller], number: CaseNumber
-    ) -> list[MessageView]:
-        return await views.messages(caller, number)
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Limit = 50,
+    ) -> Response[list[MessageView]]:
+        # the array stays the body (clients read it); the next page is a standard Link
+        page = await views.message_page(caller, number, cursor, limit)
+        headers = {}
+        if page.next_cursor:
+            url = f"/api/v1/portal/returns/{number}/messages?cursor={page.next_cursor}"
+            headers["Link"] = f'<{url}&limit={limit}>; rel="next"'
+        return Response(page.items, headers=headers)
 
     @post("/{number:str}/messages", summary="Write to the concierge", status_code=201)
     async def post_message(

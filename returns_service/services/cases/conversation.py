@@ -12,7 +12,12 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from returns_service.domain.macros import check_macro, render
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
-from returns_service.services.cases.schemas import MacroIn, MacroPatch, MacroView
+from returns_service.services.cases.schemas import (
+    MESSAGE_MAX_LENGTH,
+    MacroIn,
+    MacroPatch,
+    MacroView,
+)
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -54,6 +59,10 @@ async def agent_replies(
         text = body.strip()
         if not text:
             raise InvalidRequest("the message is empty", field="body")
+        if len(text) > MESSAGE_MAX_LENGTH:  # a macro's placeholders can make it longer
+            raise InvalidRequest(
+                f"the message is longer than {MESSAGE_MAX_LENGTH} characters", field="body"
+            )
         await CaseMessage.insert(
             CaseMessage(
                 store=case.store_id,
@@ -126,6 +135,7 @@ async def create_macro(caller: Caller, data: MacroIn, rt: Runtime) -> MacroView:
                 store=caller.store_id,
                 name=data.name.strip(),
                 body=data.body,
+                created_by=caller.agent_id,
                 created_at=rt.clock.now(),
                 updated_at=rt.clock.now(),
             )
@@ -135,9 +145,24 @@ async def create_macro(caller: Caller, data: MacroIn, rt: Runtime) -> MacroView:
     return MacroView(rows[0]["id"], data.name.strip(), data.body)
 
 
+async def _check_may_change(caller: Caller, macro_id: int) -> None:
+    """An agent changes only the macros they wrote; a lead or an admin any (a lead's reply
+    rewritten by anyone reaches every customer it is sent to)."""
+    rows = await Macro.select(Macro.created_by).where(
+        (Macro.store == caller.store_id) & (Macro.id == macro_id)
+    )
+    if not rows:
+        raise NotFound(f"there is no macro {macro_id}")
+    if caller.role is Role.AGENT and (
+        caller.agent_id is None or rows[0]["created_by"] != caller.agent_id
+    ):
+        raise Forbidden("an agent changes only their own macros; ask a lead")
+
+
 async def update_macro(caller: Caller, macro_id: int, data: MacroPatch, rt: Runtime) -> MacroView:
     if data.body is not None:
         check_macro(data.body)
+    await _check_may_change(caller, macro_id)
     values: dict[object, object] = {Macro.updated_at: rt.clock.now()}
     if data.name is not None:
         values[Macro.name] = data.name.strip()
@@ -157,6 +182,7 @@ async def update_macro(caller: Caller, macro_id: int, data: MacroPatch, rt: Runt
 
 
 async def delete_macro(caller: Caller, macro_id: int) -> None:
+    await _check_may_change(caller, macro_id)
     rows = await (
         Macro.delete()
         .where((Macro.store == caller.store_id) & (Macro.id == macro_id))

@@ -7,7 +7,7 @@ the customer's email, all in one transaction.
 from __future__ import annotations
 
 from returns_service.db.engine import DB
-from returns_service.db.tables import Agent, ReturnCase, Shipment
+from returns_service.db.tables import Agent, ReturnCase
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import (
     CANCELLABLE_STATUSES,
@@ -23,6 +23,7 @@ from returns_service.services.cases.records import (
     actor_for,
     email_customer,
     lock_case,
+    money_moved,
     release_reservations,
 )
 from returns_service.services.fulfilment import labels
@@ -76,12 +77,8 @@ async def _end(
     voided, the customer is told; then the freed capacity takes on waiting cases."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        if target is CaseStatus.CANCELLED and await Shipment.exists().where(
-            Shipment.case == case.id
-        ):
-            raise Conflict(
-                "the replacement has already been sent: this return can no longer be cancelled"
-            )
+        if target is CaseStatus.CANCELLED and (why := await money_moved(case.id)):
+            raise Conflict(f"{why}: this return can no longer be cancelled")
         if allowed_from is not None and case.status not in allowed_from:
             raise Conflict(
                 f"a return that is {case.status.value} can no longer become {target.value}",

@@ -10,6 +10,7 @@ from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import Variant
 from returns_service.domain.access import Caller, Role
+from returns_service.domain.amounts import price_difference
 from returns_service.domain.cases import (
     EXCEPTION_REQUESTABLE,
     SYSTEM,
@@ -22,6 +23,7 @@ from returns_service.domain.cases import (
 )
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
+from returns_service.domain.money import Money
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.cases import assignment, queries, timeline
 from returns_service.services.cases.records import (
@@ -60,7 +62,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                     f"line {item.line_id} is not part of order {order.number}",
                     field=f"items[{n}].line_id",
                 )
-            outside_reason = _check_quantity(item, line, n)
+            outside_reason = check_quantity(item, line, n)
             outside_policy = outside_policy or outside_reason is not None
             checked.append((item, line, outside_reason))
         language = order.customer_language or "en"
@@ -68,9 +70,11 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             caller, order.id, language, request.comment or "", outside_policy, now
         )
         for n, (item, line, outside_reason) in enumerate(checked):
-            reserved = False
+            reserved, difference = False, 0
             if item.resolution is Resolution.EXCHANGE and item.exchange_sku:
-                await _reserve_exchange_unit(caller.store_id, line, item, n)
+                difference = await _reserve_exchange_unit(
+                    caller.store_id, line, item, n, order.policy
+                )
                 reserved = True
             await queries.insert_case_item(
                 store_id=caller.store_id,
@@ -84,6 +88,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 outside_policy_reason=outside_reason,
                 unit_price_amount=line.view.unit_price.amount,
                 currency=line.view.unit_price.currency,
+                price_difference=difference,
             )
         actor = Actor("customer", caller.customer_id, order.customer_first_name)
         await timeline.record(
@@ -163,7 +168,7 @@ async def announce_approval(
     await exchanges.on_event(case, "approved", policy, rt, actor)
 
 
-def _check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:
+def check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:
     """Check the quantity against the policy; return why the item is outside it, if it is."""
     field = f"items[{n}].quantity"
     reason = line.view.ineligible_reason
@@ -208,22 +213,42 @@ async def _insert_case(
     raise RuntimeError("could not find a free case number")
 
 
-async def _reserve_exchange_unit(
-    store_id: int, line: EvaluatedLine, item: RequestedItem, n: int
-) -> None:
-    """Hold `item.quantity` units of the replacement (db/locks.py: never below zero)."""
+async def exchange_difference(
+    store_id: int, line: EvaluatedLine, item: RequestedItem, n: int, policy: ReturnPolicy
+) -> tuple[int, int]:
+    """Check the replacement of an exchange item; (its variant id, the price difference the
+    customer pays (+) or gets back (-) under the policy's `exchange_price_difference`)."""
     field = f"items[{n}].exchange_sku"
     own = await Variant.select(Variant.product).where(
         (Variant.store == store_id) & (Variant.sku == line.view.sku)
     )
-    target = await Variant.select(Variant.id, Variant.product).where(
-        (Variant.store == store_id) & (Variant.sku == item.exchange_sku)
-    )
+    target = await Variant.select(
+        Variant.id, Variant.product, Variant.price_amount, Variant.currency
+    ).where((Variant.store == store_id) & (Variant.sku == item.exchange_sku))
     if not own or not target or own[0]["product"] != target[0]["product"]:
         raise InvalidRequest(
             f"{item.exchange_sku} is not another variant of {line.view.title}", field=field
         )
     if item.exchange_sku == line.view.sku:
         raise InvalidRequest("an exchange needs a different variant", field=field)
-    if not await locks.take_stock_of(target[0]["id"], item.quantity):
+    replacement = Money(target[0]["price_amount"], target[0]["currency"])
+    difference = price_difference(
+        policy.exchange_price_difference,
+        line.view.unit_price,
+        replacement,
+        item.quantity,
+        field=field,
+    )
+    return target[0]["id"], difference
+
+
+async def _reserve_exchange_unit(
+    store_id: int, line: EvaluatedLine, item: RequestedItem, n: int, policy: ReturnPolicy
+) -> int:
+    """Hold `item.quantity` units of the replacement (db/locks.py: never below zero); the
+    price difference it settles."""
+    field = f"items[{n}].exchange_sku"
+    variant_id, difference = await exchange_difference(store_id, line, item, n, policy)
+    if not await locks.take_stock_of(variant_id, item.quantity):
         raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)
+    return difference

@@ -41,7 +41,8 @@ items AS (
              'disposition', ci.disposition,
              'unit_price', json_build_object('amount', ci.unit_price_amount,
                                              'currency', ci.currency),
-             'outside_policy_reason', ci.outside_policy_reason) ORDER BY ci.id)::text AS items,
+             'outside_policy_reason', ci.outside_policy_reason,
+             'price_difference', ci.price_difference) ORDER BY ci.id)::text AS items,
          array_agg(ci.exchange_sku) FILTER (WHERE ci.exchange_reserved) AS reserved_skus
     FROM cases JOIN case_item ci ON ci."case" = cases.id
     JOIN order_line l ON l.id = ci.line
@@ -292,12 +293,13 @@ async def insert_case_item(
     outside_policy_reason: str | None,
     unit_price_amount: int,
     currency: str,
+    price_difference: int = 0,
 ) -> None:
     await sql.execute(
         """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
                                   exchange_sku, exchange_reserved, outside_policy_reason,
-                                  unit_price_amount, currency, settled)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false)""",
+                                  unit_price_amount, currency, settled, price_difference)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12)""",
         store_id,
         case_id,
         line_id,
@@ -309,6 +311,7 @@ async def insert_case_item(
         outside_policy_reason,
         unit_price_amount,
         currency,
+        price_difference,
     )
 
 

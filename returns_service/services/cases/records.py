@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from returns_service.db import locks
-from returns_service.db.tables import Agent, CaseItem, Customer
+from returns_service.db.tables import Agent, CaseItem, Customer, Payment, Shipment
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import SYSTEM, Actor
 from returns_service.domain.emails import EmailItem, EmailTemplate, Facts, Message
@@ -18,7 +18,14 @@ from returns_service.services.cases.queries import LockedCase
 from returns_service.services.platform.outbox import enqueue_email
 from returns_service.services.platform.runtime import Runtime
 
-__all__ = ["LockedCase", "actor_for", "email_customer", "lock_case", "release_reservations"]
+__all__ = [
+    "LockedCase",
+    "actor_for",
+    "email_customer",
+    "lock_case",
+    "money_moved",
+    "release_reservations",
+]
 
 
 async def lock_case(caller: Caller, number: str) -> LockedCase:
@@ -104,3 +111,13 @@ async def release_reservations(case_id: int) -> None:
     for item in items:
         await locks.put_back_stock(item["store"], item["exchange_sku"], item["quantity"])
         await CaseItem.update({CaseItem.exchange_reserved: False}).where(CaseItem.id == item["id"])
+
+
+async def money_moved(case_id: int) -> str | None:
+    """Why the case can no longer be undone, or None: money went to (or came from) the
+    customer, or a replacement left. Ending such a case would let the customer keep both."""
+    if await Shipment.exists().where(Shipment.case == case_id):
+        return "the replacement has already been sent"
+    if await Payment.exists().where((Payment.case == case_id) & (Payment.status != "failed")):
+        return "money has already been refunded, credited or charged"
+    return None

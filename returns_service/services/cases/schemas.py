@@ -8,11 +8,16 @@ from typing import Annotated, Any
 
 import msgspec
 
+from returns_service.domain.amounts import Amounts, SignedMoney
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Language
 
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+# What a customer or an agent writes in the conversation: a long letter fits; a flood of 10 kB
+# messages made the agent's case view megabytes.
+MESSAGE_MAX_LENGTH = 5_000
+MessageBody = Annotated[str, msgspec.Meta(min_length=1, max_length=MESSAGE_MAX_LENGTH)]
 
 # ---------------------------------------------------------------------------------------------
 # A case, and lists of cases
@@ -35,6 +40,7 @@ class CaseItemView(msgspec.Struct, frozen=True):
     disposition: str | None
     unit_price: Money
     outside_policy_reason: str | None
+    price_difference: int = 0  # exchanges, in unit_price's currency: + they pay, - refunded
 
 
 class LabelView(msgspec.Struct, frozen=True):
@@ -49,6 +55,7 @@ class ExchangeView(msgspec.Struct, frozen=True):
     advance: bool
     tracking_number: str | None
     return_deadline: date | None
+    price_difference: SignedMoney | None = None  # positive: the customer pays it
 
 
 class RefundView(msgspec.Struct, frozen=True):
@@ -84,6 +91,7 @@ class CaseView(msgspec.Struct, frozen=True):
     outside_policy: bool
     approved_as_exception: bool
     reject_reason: str | None
+    amounts: Amounts
 
 
 class MessageView(msgspec.Struct, frozen=True):
@@ -92,6 +100,13 @@ class MessageView(msgspec.Struct, frozen=True):
     author: str  # customer | agent
     author_name: str
     body: str
+
+
+class MessagePage(msgspec.Struct, frozen=True):
+    """Messages oldest first; `next_cursor` reads the page of older ones."""
+
+    items: list[MessageView]
+    next_cursor: str | None
 
 
 class NoteView(msgspec.Struct, frozen=True):
@@ -129,6 +144,8 @@ class AgentCaseView(CaseView, frozen=True):
     messages: list[MessageView]
     notes: list[NoteView]
     awaiting_reply: bool
+    # `messages` are the latest ones; this reads older ones from GET .../messages?cursor=
+    messages_next_cursor: str | None
 
 
 class CustomerRef(msgspec.Struct, frozen=True):
@@ -160,11 +177,11 @@ class CasePage(msgspec.Struct, frozen=True):
 
 
 class MessageIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    body: MessageBody
 
 
 class ReplyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    body: Body | None = None
+    body: MessageBody | None = None
     macro_id: int | None = None
 
 

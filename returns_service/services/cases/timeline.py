@@ -42,6 +42,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
         "event.replacement_shipped.advance" if p.get("return_by") else "event.replacement_shipped"
     ),
     "rating": lambda p: "event.rating.low" if p.get("low") else "event.rating",
+    "expiry_held": "event.expiry_held",
+    "price_difference_charged": "event.price_difference_charged",
+    "price_difference_refunded": "event.price_difference_refunded",
     "delivered_to_warehouse": "event.delivered_to_warehouse",
     "replacement_delivered": "event.replacement_delivered",
     "ship_yourself": "event.ship_yourself",

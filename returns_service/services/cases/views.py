@@ -3,6 +3,7 @@ history. The lists (queues, boards) are in `case_lists.py`."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,8 +17,9 @@ from returns_service.db.tables import (
     ReturnCase,
 )
 from returns_service.domain.access import Caller, Role
+from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amounts_of
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
-from returns_service.domain.errors import NotFound
+from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
 from returns_service.services.cases import queries, timeline
 from returns_service.services.cases.queries import CaseRow
@@ -30,6 +32,7 @@ from returns_service.services.cases.schemas import (
     CustomerView,
     ExchangeView,
     LabelView,
+    MessagePage,
     MessageView,
     NoteView,
     OrderSummary,
@@ -61,6 +64,17 @@ def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
     return msgspec.json.decode(row["items"], type=_ItemList)
 
 
+def amounts(items: list[CaseItemView]) -> Amounts:
+    currency = items[0].unit_price.currency if items else "USD"
+    return amounts_of(
+        currency,
+        [
+            LineAmount(i.resolution, i.unit_price.amount, i.quantity, i.price_difference)
+            for i in items
+        ],
+    )
+
+
 def exchange_of(
     row: Mapping[str, Any], status: CaseStatus, items: list[CaseItemView]
 ) -> ExchangeView | None:
@@ -69,6 +83,8 @@ def exchange_of(
     for item in items:
         if item.resolution != "exchange" or not item.exchange_sku:
             continue
+        difference = sum(i.price_difference for i in items if i.resolution == "exchange")
+        price_difference = SignedMoney(difference, item.unit_price.currency)
         if row["shipment_sku"] is not None:
             return ExchangeView(
                 row["shipment_sku"],
@@ -76,6 +92,7 @@ def exchange_of(
                 row["shipment_advance"],
                 row["shipment_tracking_number"],
                 row["shipment_return_deadline"],
+                price_difference,
             )
         if item.exchange_sku in row["reserved_skus"]:
             state = "reserved"
@@ -83,7 +100,7 @@ def exchange_of(
             state = "cancelled"
         else:
             state = "waiting"
-        return ExchangeView(item.exchange_sku, state, False, None, None)
+        return ExchangeView(item.exchange_sku, state, False, None, None, price_difference)
     return None
 
 
@@ -168,6 +185,7 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
         outside_policy=row["outside_policy"],
         approved_as_exception=row["approved_as_exception"],
         reject_reason=row["reject_reason"],
+        amounts=amounts(items),
     )
 
 
@@ -180,9 +198,10 @@ async def agent_case_view(
     return AgentCaseView(
         **msgspec.structs.asdict(base),
         customer=await _customer_view(caller.store_id, row["customer"]),
-        messages=await _messages(caller, row["id"]),
+        messages=(page := await _messages(caller, row["id"])).items,
         notes=await _notes(row["id"]),
         awaiting_reply=row["awaiting_reply"],
+        messages_next_cursor=page.next_cursor,
     )
 
 
@@ -227,11 +246,44 @@ async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
     )
 
 
+MESSAGES_SHOWN = 50  # the latest messages a case view carries; older ones are paged
+
+
 async def messages(caller: Caller, number: str) -> list[MessageView]:
-    return await _messages(caller, (await _case_row(caller, number))["id"])
+    """The latest messages, oldest first."""
+    return (await message_page(caller, number)).items
 
 
-async def _messages(caller: Caller, case_id: int) -> list[MessageView]:
+async def message_page(
+    caller: Caller, number: str, cursor: str | None = None, limit: int = MESSAGES_SHOWN
+) -> MessagePage:
+    """A page of the conversation: the latest `limit` messages before `cursor`, oldest first."""
+    return await _messages(caller, (await _case_row(caller, number))["id"], cursor, limit)
+
+
+def _encode_message_cursor(message_id: int) -> str:
+    return base64.urlsafe_b64encode(f"m{message_id}".encode()).decode().rstrip("=")
+
+
+def _decode_message_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if raw[:1] != "m":
+            raise ValueError(raw)
+        return int(raw[1:])
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise InvalidRequest(
+            "the cursor is not one this service gave out", field="cursor"
+        ) from error
+
+
+async def _messages(
+    caller: Caller, case_id: int, cursor: str | None = None, limit: int = MESSAGES_SHOWN
+) -> MessagePage:
+    where = readable(caller, CaseMessage) & (CaseMessage.case == case_id)
+    if cursor:
+        where &= CaseMessage.id < _decode_message_cursor(cursor)
+    # newest first to take the latest page, shown oldest first (ids follow the writing order)
     rows = await (
         CaseMessage.select(
             CaseMessage.id,
@@ -242,12 +294,14 @@ async def _messages(caller: Caller, case_id: int) -> list[MessageView]:
             CaseMessage.agent.display_name.as_alias("agent_display_name"),
             CaseMessage.case.customer.first_name.as_alias("customer_name"),  # type: ignore[union-attr]
         )
-        .where(readable(caller, CaseMessage) & (CaseMessage.case == case_id))
-        .order_by(CaseMessage.at)
-        .order_by(CaseMessage.id)
+        .where(where)
+        .order_by(CaseMessage.id, ascending=False)
+        .limit(limit + 1)
         .run()
     )
-    return [
+    more = len(rows) > limit
+    rows = rows[:limit][::-1]
+    items = [
         MessageView(
             id=r["id"],
             at=r["at"],
@@ -259,6 +313,7 @@ async def _messages(caller: Caller, case_id: int) -> list[MessageView]:
         )
         for r in rows
     ]
+    return MessagePage(items, _encode_message_cursor(rows[0]["id"]) if more else None)
 
 
 async def _notes(case_id: int) -> list[NoteView]:

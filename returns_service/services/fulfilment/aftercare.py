@@ -12,8 +12,14 @@ from returns_service.db.tables import CaseMessage, ReturnCase, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM, CaseStatus
 from returns_service.domain.emails import EmailTemplate
+from returns_service.domain.errors import Conflict
 from returns_service.services.cases import timeline
-from returns_service.services.cases.records import email_customer, lock_case, release_reservations
+from returns_service.services.cases.records import (
+    email_customer,
+    lock_case,
+    money_moved,
+    release_reservations,
+)
 from returns_service.services.fulfilment import labels, queries
 from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.money import refunds
@@ -112,13 +118,31 @@ async def close_resolved(rt: Runtime) -> int:
 
 async def expire_unsent(rt: Runtime) -> int:
     """Approved returns whose parcel never left within the expiry period expire: the units
-    held for an exchange go back on the shelf and the label is voided."""
+    held for an exchange go back on the shelf and the label is voided. A case where money
+    already moved or the replacement left is not released (the customer would keep both):
+    it goes to its concierge instead, once."""
     due = rt.clock.now() - timedelta(days=rt.expire_after_days)
     rows = await queries.approved_and_unsent(due)
     for store_id, number in rows:
         async with DB.transaction():
             case = await lock_case(Caller.system(store_id), number)
             if case.status is not CaseStatus.APPROVED:
+                continue
+            if why := await money_moved(case.id):
+                await timeline.record(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    actor=SYSTEM,
+                    kind="expiry_held",
+                    params={"days": rt.expire_after_days},
+                    detail=f"not expired: {why}; reach out to the customer",
+                    at=rt.clock.now(),
+                    customer_visible=False,
+                )
+                # the queue's "needs a person" flag (as a low rating sets it)
+                await ReturnCase.update(
+                    {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
+                ).where(ReturnCase.id == case.id)
                 continue
             await timeline.move(
                 store_id=case.store_id,
@@ -135,17 +159,23 @@ async def expire_unsent(rt: Runtime) -> int:
 
 
 async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None:
-    """The customer's answer to "did it fit?". Three or less goes straight to a person: the
-    conversation reopens with the same concierge."""
+    """The customer's answer to "did it fit?", once, after the replacement was delivered.
+    Three or less goes straight to a person: the conversation reopens with the same
+    concierge (once: a second rating would re-flag the case each time)."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        await queries.save_rating(
+        if not await Shipment.exists().where(
+            (Shipment.case == case.id) & Shipment.delivered_at.is_not_null()
+        ):
+            raise Conflict("only an exchange whose replacement was delivered can be rated")
+        if not await queries.save_rating(
             store_id=case.store_id,
             case_id=case.id,
             rating=rating.rating,
             comment=rating.comment or "",
             at=rt.clock.now(),
-        )
+        ):
+            raise Conflict(f"{case.number} was rated already")
         low = rating.rating <= 3
         await timeline.record(
             store_id=case.store_id,

@@ -21,6 +21,7 @@ from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
 from returns_service.services.fulfilment import queries
+from returns_service.services.money import differences
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -128,6 +129,29 @@ async def ship_waiting(
                     customer_visible=True,
                 )
                 continue
+        if item["price_difference"] > 0 and not await differences.charge(
+            case,
+            item["id"],
+            Money(item["price_difference"], item["paid_currency"]),
+            item["exchange_sku"],
+            rt,
+            actor,
+        ):
+            # the unit taken above stays held for this item until the charge goes through
+            await CaseItem.update({CaseItem.exchange_reserved: True}).where(
+                CaseItem.id == item["id"]
+            )
+            why = f"{item['exchange_sku']} waits: the price difference could not be charged"
+            held.append(why)
+            await timeline.record(
+                store_id=case.store_id,
+                case_id=case.id,
+                actor=actor,
+                kind="exchange_waits",
+                detail=why,
+                at=now,
+            )
+            continue
         tracking = new_tracking_number(OUTBOUND_PREFIX)
         deadline = None
         if advance:

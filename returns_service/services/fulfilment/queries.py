@@ -135,7 +135,7 @@ async def unshipped_exchange_items(case_id: int) -> list[sql.Row]:
     return await sql.fetch(
         """
         SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
-               v.currency
+               v.currency, ci.price_difference, ci.currency AS paid_currency
           FROM case_item ci
           LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
          WHERE ci."case" = $1 AND ci.resolution = 'exchange' AND NOT ci.settled
@@ -240,12 +240,13 @@ async def delivered_without_follow_up(delivered_by: datetime) -> list[CaseShipme
 
 async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
     """(store, number) of the cases approved by then and still approved (their parcel never
-    left), with no replacement shipped."""
+    left), not yet handed to their concierge by an earlier pass (`expiry_held`)."""
     rows = await sql.fetch(
         """
         SELECT c.store, c.number FROM return_case c
          WHERE c.status = 'approved'
-           AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
+           AND NOT EXISTS (SELECT 1 FROM case_event h
+                            WHERE h."case" = c.id AND h.kind = 'expiry_held')
            AND (SELECT max(e.at) FROM case_event e
                  WHERE e."case" = c.id AND e.to_status = 'approved') <= $1
         """,
@@ -256,13 +257,12 @@ async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
 
 async def save_rating(
     *, store_id: int, case_id: int, rating: int, comment: str, at: datetime
-) -> None:
-    """The customer's rating of an exchange; a second one replaces the first."""
-    await sql.execute(
+) -> bool:
+    """The customer's rating of an exchange, once: False when the case was rated already."""
+    row = await sql.fetchrow(
         """
         INSERT INTO follow_up (store, "case", rating, comment, at) VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT ("case") DO UPDATE SET rating = EXCLUDED.rating,
-               comment = EXCLUDED.comment, at = EXCLUDED.at
+        ON CONFLICT ("case") DO NOTHING RETURNING id
         """,
         store_id,
         case_id,
@@ -270,3 +270,4 @@ async def save_rating(
         comment,
         at,
     )
+    return row is not None

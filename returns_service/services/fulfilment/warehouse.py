@@ -31,7 +31,7 @@ from returns_service.services.fulfilment.schemas import (
     ScanResult,
     UnexpectedParcelView,
 )
-from returns_service.services.money import refunds
+from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -244,6 +244,8 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             await exchanges.ship_waiting(
                 case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
             )
+            # the original is back and graded: a cheaper replacement's difference goes back
+            await differences.refund_due(case, rt, _actor(caller))
         # Stock last (db/locks.py: order lines and the customer before variants).
         for sku, quantity in restock:
             await locks.put_back_stock(case.store_id, sku, quantity)

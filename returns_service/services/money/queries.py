@@ -48,3 +48,28 @@ async def unreversed_charges(case_id: int) -> list[Charge]:
         Charge(r["id"], r["amount"], r["currency"], r["shipment"], r["provider_reference"])
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class DifferenceDue:
+    id: int
+    price_difference: int
+    currency: str
+
+
+async def differences_to_refund(case_id: int) -> list[DifferenceDue]:
+    """Exchange items of the case whose cheaper replacement shipped and whose difference was
+    not refunded yet."""
+    rows = await sql.fetch(
+        """
+        SELECT ci.id, ci.price_difference, ci.currency FROM case_item ci
+         WHERE ci."case" = $1 AND ci.resolution = 'exchange' AND ci.price_difference < 0
+           AND EXISTS (SELECT 1 FROM shipment s WHERE s.item = ci.id)
+           AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.kind = 'difference_refund'
+                            AND p."case" = ci."case"
+                            AND p.idempotency_key = 'difference:' || ci.store || ':' || ci.id)
+         ORDER BY ci.id
+        """,
+        case_id,
+    )
+    return [DifferenceDue(r["id"], r["price_difference"], r["currency"]) for r in rows]

@@ -6,6 +6,27 @@ from typing import Annotated
 
 import msgspec
 
+from returns_service.domain.amounts import Amounts, SignedMoney
+from returns_service.domain.money import Money
+
 
 class RefundIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     amount: Annotated[int, msgspec.Meta(ge=1, le=10**12)] | None = None  # minor units
+
+
+class PreviewItem(msgspec.Struct, frozen=True):
+    """What one requested line would get: `total` goes back (refund or store credit) for the
+    price paid; an exchange settles only `price_difference` (positive: the customer pays)."""
+
+    line_id: int
+    quantity: int
+    resolution: str
+    exchange_sku: str | None
+    unit_price: Money
+    total: Money
+    price_difference: SignedMoney | None
+
+
+class Preview(msgspec.Struct, frozen=True):
+    items: list[PreviewItem]
+    amounts: Amounts

@@ -1,0 +1,60 @@
+"""What a return would be worth before the customer confirms it: the same checks as opening
+it (eligibility, quantities, the replacement and its price difference), nothing written."""
+
+from __future__ import annotations
+
+from returns_service.db.engine import DB
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.amounts import LineAmount, SignedMoney, amounts_of
+from returns_service.domain.cases import Resolution, ReturnRequest
+from returns_service.domain.errors import Forbidden, InvalidRequest
+from returns_service.domain.money import Money
+from returns_service.services.cases.opening import check_quantity, exchange_difference
+from returns_service.services.money.schemas import Preview, PreviewItem
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.eligibility import evaluate_order
+
+
+async def preview(caller: Caller, request: ReturnRequest, rt: Runtime) -> Preview:
+    """The amounts a return would have, refused as opening it would be refused."""
+    if caller.role is not Role.CUSTOMER or caller.order_id is None:
+        raise Forbidden("only a customer signed in to an order previews a return")
+    request.check()
+    async with DB.transaction():  # one snapshot of the order and the catalogue
+        order = await evaluate_order(caller, caller.order_id, rt.clock)
+        items: list[PreviewItem] = []
+        lines: list[LineAmount] = []
+        for n, item in enumerate(request.items):
+            line = order.line(item.line_id)
+            if line is None:
+                raise InvalidRequest(
+                    f"line {item.line_id} is not part of order {order.number}",
+                    field=f"items[{n}].line_id",
+                )
+            check_quantity(item, line, n)
+            paid = line.view.unit_price
+            difference: SignedMoney | None = None
+            if item.resolution is Resolution.EXCHANGE:
+                _, amount = await exchange_difference(caller.store_id, line, item, n, order.policy)
+                difference = SignedMoney(amount, paid.currency)
+            total = 0 if difference is not None else paid.amount * item.quantity
+            items.append(
+                PreviewItem(
+                    line_id=item.line_id,
+                    quantity=item.quantity,
+                    resolution=item.resolution.value,
+                    exchange_sku=item.exchange_sku,
+                    unit_price=paid,
+                    total=Money(total, paid.currency),
+                    price_difference=difference,
+                )
+            )
+            lines.append(
+                LineAmount(
+                    item.resolution.value,
+                    paid.amount,
+                    item.quantity,
+                    difference.amount if difference else 0,
+                )
+            )
+    return Preview(items, amounts_of(order.currency, lines))

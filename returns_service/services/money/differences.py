@@ -1,0 +1,73 @@
+"""The price difference of an exchange (policy `exchange_price_difference: charge_or_refund`):
+charged through the payment adapter when a dearer replacement ships, refunded when the return
+of a cheaper one settles (the original inspected). One payment row per case item, keyed, so a
+retry never charges or refunds twice."""
+
+from __future__ import annotations
+
+from returns_service.adapters.payments import MoneyRequest
+from returns_service.db.tables import Payment
+from returns_service.domain.cases import Actor
+from returns_service.domain.money import Money
+from returns_service.services.cases import timeline
+from returns_service.services.cases.records import LockedCase
+from returns_service.services.money import queries
+from returns_service.services.money.refunds import PaymentFailed, _order_reference, _record
+from returns_service.services.platform.runtime import Runtime
+
+
+def _key(case: LockedCase, item_id: int) -> str:
+    return f"difference:{case.store_id}:{item_id}"
+
+
+async def charge(
+    case: LockedCase, item_id: int, amount: Money, sku: str, rt: Runtime, actor: Actor
+) -> bool:
+    """Charge what a dearer replacement costs more, once. False when the provider refused
+    (nothing recorded: the replacement waits and the agent is told)."""
+    key = _key(case, item_id)
+    if await Payment.exists().where(Payment.idempotency_key == key):
+        return True
+    result = await rt.payments.charge(
+        MoneyRequest(amount, key, await _order_reference(case), f"price difference for {sku}")
+    )
+    if result.status == "failed":
+        return False
+    await _record(case, "difference_charge", amount.amount, amount.currency, result, key, rt)
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=actor,
+        kind="price_difference_charged",
+        params={"amount": {"amount": amount.amount, "currency": amount.currency}},
+        detail=f"via {result.provider} ({result.status})",
+        at=rt.clock.now(),
+    )
+    return True
+
+
+async def refund_due(case: LockedCase, rt: Runtime, actor: Actor) -> int:
+    """Refund the difference of cheaper replacements that shipped, once each."""
+    refunded = 0
+    for item in await queries.differences_to_refund(case.id):
+        amount = Money(-item.price_difference, item.currency)
+        key = _key(case, item.id)
+        result = await rt.payments.refund(
+            MoneyRequest(
+                amount, key, await _order_reference(case), f"price difference {case.number}"
+            )
+        )
+        if result.status == "failed":  # nothing moved: the agent retries the inspection's money
+            raise PaymentFailed(f"{result.provider} refused the refund of the price difference")
+        await _record(case, "difference_refund", amount.amount, amount.currency, result, key, rt)
+        await timeline.record(
+            store_id=case.store_id,
+            case_id=case.id,
+            actor=actor,
+            kind="price_difference_refunded",
+            params={"amount": {"amount": amount.amount, "currency": amount.currency}},
+            detail=f"via {result.provider} ({result.status})",
+            at=rt.clock.now(),
+        )
+        refunded += amount.amount
+    return refunded
