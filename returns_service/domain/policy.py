@@ -50,6 +50,23 @@ class PolicyRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_d
     returnable: bool | None = None
 
 
+class PostalAddress(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: CountryCode
+    line2: str = ""
+    region: str = ""
+
+
+class ReturnAddress(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where parcels from these countries go back to (e.g. an EU hub for EU customers)."""
+
+    countries: tuple[CountryCode, ...]
+    address: PostalAddress
+
+
 class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     window_days: WindowDays = 30
     window_starts: Literal["delivery", "order"] = "delivery"
@@ -60,6 +77,11 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     advance_exchange_return_days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 21
     advance_exchange_max_open: Money = Money(100000, "USD")
     auto_approve: bool = True
+    return_addresses: tuple[ReturnAddress, ...] = ()
+
+    def return_address(self, country: str) -> PostalAddress | None:
+        """The first return address serving the customer's country; None: the warehouse."""
+        return next((r.address for r in self.return_addresses if country in r.countries), None)
 
 
 class LineFacts(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, N
 from returns_service.domain.macros import check_macro, render
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
 from returns_service.services.cases.schemas import MacroIn, MacroPatch, MacroView
+from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -86,7 +87,7 @@ async def _placeholder_values(case: LockedCase, rt: Runtime) -> dict[str, str]:
         "customer.email": case.customer_email,
         "case.number": case.number,
         "case.status": row["status"],
-        "case.url": rt.case_link(case.number),
+        "case.url": case_link(case.store_id, case.number, rt),
         "order.number": row["order_number"],
         "agent.display_name": case.agent_name or "",
         "store.name": case.store_name,

@@ -246,6 +246,7 @@ async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
         SELECT c.store, c.number FROM return_case c
          WHERE c.status = 'approved'
            AND NOT EXISTS (SELECT 1 FROM shipment s WHERE s."case" = c.id)
+           AND NOT EXISTS (SELECT 1 FROM customer_tracking t WHERE t."case" = c.id)
            AND (SELECT max(e.at) FROM case_event e
                  WHERE e."case" = c.id AND e.to_status = 'approved') <= $1
         """,
