@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller
 from returns_service.domain.errors import DomainError, InvalidRequest, TooManyAttempts
-from returns_service.services.cases import contact, views
+from returns_service.services.cases import contact
 from returns_service.services.fulfilment import self_ship
 from returns_service.services.fulfilment.schemas import OwnTracking
 from returns_service.services.platform import links
@@ -153,17 +153,6 @@ class PortalCaseSteps(Controller):
         except DomainError as error:
             return await _case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#how-to-send", status_code=303)
-
-    @get("/returns/{number:str}/cancel")
-    async def confirm_cancel(
-        self,
-        request: Request[Any, Any, Any],
-        caller: NamedDependency[Caller],
-        t: NamedDependency[Translator],
-        number: FromPath[str],
-    ) -> Template:
-        view = await views.case_view(caller, number, t.language)  # 404 for another's case
-        return render_page(request, "portal/cancel.html", t, case=view)
 
     @post("/contact")
     async def write_to_store(

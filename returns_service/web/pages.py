@@ -340,6 +340,18 @@ class PortalPages(Controller):
                 return await _case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#messages", status_code=303)
 
+    @get("/returns/{number:str}/cancel")
+    async def confirm_cancel(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        number: FromPath[str],
+    ) -> Template:
+        """The second step of cancelling: what it means, and the button that does it."""
+        view = await views.case_view(caller, number, t.language)  # 404 for another's case
+        return render_page(request, "portal/cancel.html", t, case=view)
+
     @post("/returns/{number:str}/cancel")
     async def cancel(
         self,
