@@ -38,8 +38,12 @@ from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
-from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
-from returns_service.api.portal.returns import PortalReturnsController
+from returns_service.api.portal.controllers import (
+    PortalLinksController,
+    PortalOrderController,
+    PortalSessionController,
+)
+from returns_service.api.portal.returns import PortalContactController, PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.api.warehouse import WarehouseController
@@ -49,10 +53,13 @@ from returns_service.services.platform.runtime import runtime_from_settings
 from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
+from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.station import StationPages
 
-LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
+LOOKUP_PATHS = frozenset(
+    {"/api/v1/portal/sessions", "/portal", "/api/v1/portal/links", "/portal/link"}
+)
 
 
 # async although it awaits nothing: Litestar runs a plain function here in a worker thread,
@@ -106,6 +113,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalSessionController,
             PortalOrderController,
             PortalReturnsController,
+            PortalLinksController,
+            PortalContactController,
             CasesController,
             MacrosController,
             AgentsController,
@@ -118,6 +127,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             WarehouseController,
             PortalSignInPages,
             PortalPages,
+            PortalLinkPages,
+            PortalCaseSteps,
             StationPages,
             static_files,
         ],

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import os
 import signal
 import sys
 import threading
@@ -62,9 +64,12 @@ def cmd_i18n(settings: Settings | None, args: argparse.Namespace) -> int:
 
 def _print_demo(settings: Settings, public_url: str) -> None:
     from returns_service.demo import DemoReport, load_demo
+    from returns_service.services.platform.runtime import runtime_from_settings
 
-    async def work() -> DemoReport:
-        return await load_demo(await _default_store_id(settings), SystemClock())
+    async def work() -> DemoReport:  # the demo's emails carry links signed with our secret
+        clock = SystemClock()
+        rt = runtime_from_settings(settings, clock)
+        return await load_demo(await _default_store_id(settings), clock, rt)
 
     report = _with_database(settings, work)
     state = "loaded" if report.loaded else "already loaded, kept as it was"
@@ -94,13 +99,27 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_url(host: str, port: int) -> str:
+    """`RETURNS_PUBLIC_URL` by default: where `serve` listens (a wildcard host means this
+    machine, which a browser reaches as 127.0.0.1)."""
+    host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     asyncio.run(migrate())
-    public_url = f"http://{args.host}:{args.port}"
+    if "RETURNS_PUBLIC_URL" not in os.environ:
+        public_url = serve_url(args.host, args.port)
+        # links in emails and labels lead where this server listens; the app (and every
+        # uvicorn worker process) reads its settings from the environment
+        os.environ["RETURNS_PUBLIC_URL"] = public_url
+        settings = dataclasses.replace(
+            settings, server=dataclasses.replace(settings.server, public_url=public_url)
+        )
     if args.demo:
-        _print_demo(settings, public_url)
+        _print_demo(settings, settings.server.public_url)
     supervise_embedded(settings.database.postgres_dir, settings.database.embedded_check_seconds)
     uvicorn.run(
         "returns_service.asgi:create",

@@ -232,10 +232,10 @@ def demo_orders(clock: Clock) -> list[OrderDocument]:
     return orders
 
 
-async def open_demo_cases(store_id: int, clock: Clock) -> None:
+async def open_demo_cases(store_id: int, clock: Clock, rt: Runtime | None = None) -> None:
     """A few cases so the agents' queues are not empty: size exchanges and refunds inside the
     policy (approved at once), and a late return waiting for a person's decision."""
-    rt = Runtime(clock)
+    rt = rt or Runtime(clock)
     orders = await ShopOrder.select(ShopOrder.id, ShopOrder.number, ShopOrder.customer).where(
         (ShopOrder.store == store_id)
         & ShopOrder.number.is_in(["1044", "1042", "1040", "1038", "1033"])
@@ -307,7 +307,7 @@ class DemoReport:
     orders: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-async def load_demo(store_id: int, clock: Clock) -> DemoReport:
+async def load_demo(store_id: int, clock: Clock, rt: Runtime | None = None) -> DemoReport:
     """Load the demo store once; on later runs only hand out fresh demo tokens."""
     admin = Caller(role=Role.ADMIN, store_id=store_id)
     already = await ShopOrder.exists().where(
@@ -323,7 +323,7 @@ async def load_demo(store_id: int, clock: Clock) -> DemoReport:
         for new_agent in AGENTS:
             await create_agent(admin, new_agent, clock)
         await create_station(admin, NewStation(name=DEMO_STATION), clock)
-        await open_demo_cases(store_id, clock)
+        await open_demo_cases(store_id, clock, rt)
     # Tokens are shown once; every run revokes the demo's earlier tokens (including those
     # made with the demo agents and station, never shown) and prints new ones.
     async with DB.transaction():

@@ -174,7 +174,7 @@ class ServerSettings:
         "RETURNS_SECRET_KEY", "", doc="signs portal sessions and CSRF tokens", secret=True
     )
     public_url: str = env(
-        "RETURNS_PUBLIC_URL", "http://127.0.0.1:8000", _url, "the address in links in emails"
+        "RETURNS_PUBLIC_URL", "http://127.0.0.1:8000", _url, "links in emails, labels and pages"
     )
     max_body_bytes: int = env(
         "RETURNS_MAX_BODY_BYTES", 1_000_000, _positive_integer, "larger bodies get 413"

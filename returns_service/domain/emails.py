@@ -25,6 +25,9 @@ class EmailTemplate(StrEnum):
     REFUND_ISSUED = "refund_issued"
     STORE_CREDIT_ISSUED = "store_credit_issued"
     FOLLOW_UP = "follow_up"
+    CASE_CANCELLED = "case_cancelled"
+    PARCEL_RECEIVED = "parcel_received"
+    SIGN_IN_LINK = "sign_in_link"  # "email me a link": `detail` is the order number
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,23 @@ class PolicyRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_d
     returnable: bool | None = None
 
 
+class PostalAddress(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: CountryCode
+    line2: str = ""
+    region: str = ""
+
+
+class ReturnAddress(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where parcels from these countries go back to (e.g. an EU hub for EU customers)."""
+
+    countries: tuple[CountryCode, ...]
+    address: PostalAddress
+
+
 class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     window_days: WindowDays = 30
     window_starts: Literal["delivery", "order"] = "delivery"
@@ -64,6 +81,11 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # what an exchange for a variant of another price does; the safe default for a store
     # that has not decided is to refuse it (domain/amounts.py)
     exchange_price_difference: PriceDifferenceMode = "same_price_only"
+    return_addresses: tuple[ReturnAddress, ...] = ()
+
+    def return_address(self, country: str) -> PostalAddress | None:
+        """The first return address serving the customer's country; None: the warehouse."""
+        return next((r.address for r in self.return_addresses if country in r.countries), None)
 
 
 class LineFacts(msgspec.Struct, frozen=True):

@@ -31,8 +31,9 @@ from returns_service.domain.cases import (
 )
 from returns_service.domain.errors import DomainError, TooManyAttempts
 from returns_service.services.cases import conversation, decisions, lists, opening, views
-from returns_service.services.fulfilment import labels
+from returns_service.services.fulfilment import labels, self_ship
 from returns_service.services.platform.idempotency import fingerprint
+from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import portal
 from returns_service.services.store.policy import get_policy
@@ -339,6 +340,18 @@ class PortalPages(Controller):
                 return await _case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#messages", status_code=303)
 
+    @get("/returns/{number:str}/cancel")
+    async def confirm_cancel(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        number: FromPath[str],
+    ) -> Template:
+        """The second step of cancelling: what it means, and the button that does it."""
+        view = await views.case_view(caller, number, t.language)  # 404 for another's case
+        return render_page(request, "portal/cancel.html", t, case=view)
+
     @post("/returns/{number:str}/cancel")
     async def cancel(
         self,
@@ -348,6 +361,8 @@ class PortalPages(Controller):
         runtime: NamedDependency[Runtime],
         number: FromPath[str],
     ) -> Response[Any]:
+        if (await request.form()).get("confirm") != "yes":  # the button that says what it does
+            return Redirect(f"/portal/returns/{number}/cancel", status_code=303)
         try:
             await decisions.cancel(caller, number, runtime)
         except DomainError as error:
@@ -402,10 +417,11 @@ async def _case_page(
 ) -> Template:
     view = await views.case_view(caller, number, t.language)
     policy = await get_policy(caller.store_id)
+    sending = await self_ship.sending_card(caller, view, runtime)
     steps = []
     if view.status == "requested":
         steps.append(t("case.next_requested"))
-    elif view.status in ("approved", "in_transit"):
+    elif view.status in ("approved", "in_transit") and not sending:  # the card says it all
         steps.append(t("case.next_label") if view.label else t("case.next_self"))
     if view.exchange and view.status not in ("cancelled", "rejected", "closed"):
         if view.exchange.status in ("shipped", "delivered"):
@@ -433,5 +449,6 @@ async def _case_page(
         # once a replacement has left, the return can no longer be cancelled
         cancellable=view.status in CANCELLABLE_STATUSES
         and not (view.exchange and view.exchange.status in ("shipped", "delivered")),
-        qr_svg=qr_svg(runtime.case_link(number)) if view.label else "",
+        qr_svg=qr_svg(case_link(caller.store_id, number, runtime)) if view.label else "",
+        sending=sending,
     )

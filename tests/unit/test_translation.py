@@ -42,6 +42,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "delivered_to_warehouse": {},
     "replacement_delivered": {},
     "ship_yourself": {"address": {**ADDRESS, "country": "RO"}, "case_number": "R-ABC234"},
+    "own_tracking": {"carrier": "dhl", "tracking_number": "JD0146000012345"},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

@@ -11,10 +11,12 @@ from litestar.params import FromPath, JSONBody, SkipValidation
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
-from returns_service.services.store import portal
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store import portal, sign_in_links
 from returns_service.services.store.portal import LookupLimits
 from returns_service.services.store.schemas import (
     ExchangeOption,
+    LinkRequested,
     OrderView,
     SessionRequest,
     SessionResponse,
@@ -52,6 +54,30 @@ class PortalSessionController(Controller):
         return SessionResponse(
             token=session.token, expires_at=session.expires_at, order=session.order
         )
+
+
+class PortalLinksController(Controller):
+    path = "/api/v1/portal/links"
+    tags = ["portal"]
+
+    @post(
+        "/",
+        opt=PUBLIC,
+        status_code=202,
+        summary="Email me a link: a sign-in link to the order, if the pair matches",
+    )
+    async def email_me_a_link(
+        self,
+        data: JSONBody[SessionRequest],
+        request: Request[Any, Any, Any],
+        store: NamedDependency[StoreInfo],
+        runtime: NamedDependency[Runtime],
+    ) -> LinkRequested:
+        client = request.client.host if request.client else "unknown"
+        await sign_in_links.email_sign_in_link(
+            store.id, data.order_number, data.email, client, runtime
+        )
+        return LinkRequested()
 
 
 class PortalOrderController(Controller):

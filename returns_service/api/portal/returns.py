@@ -12,10 +12,16 @@ from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
-from returns_service.services.cases import conversation, decisions, lists, opening, views
-from returns_service.services.cases.schemas import CasePage, CaseView, MessageIn, MessageView
-from returns_service.services.fulfilment import aftercare, labels
-from returns_service.services.fulfilment.schemas import Rating
+from returns_service.services.cases import contact, conversation, decisions, lists, opening, views
+from returns_service.services.cases.schemas import (
+    CasePage,
+    CaseView,
+    ContactIn,
+    MessageIn,
+    MessageView,
+)
+from returns_service.services.fulfilment import aftercare, labels, self_ship
+from returns_service.services.fulfilment.schemas import OwnTracking, Rating
 from returns_service.services.money import amounts
 from returns_service.services.money.schemas import Preview
 from returns_service.services.platform.runtime import Runtime
@@ -112,6 +118,21 @@ class PortalReturnsController(Controller):
         await decisions.cancel(caller, number, runtime)
         return await views.case_view(caller, number)
 
+    @post(
+        "/{number:str}/tracking",
+        summary="The customer's own tracking number, for a parcel sent without our label",
+        status_code=201,
+    )
+    async def own_tracking(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[OwnTracking],
+        runtime: NamedDependency[Runtime],
+    ) -> CaseView:
+        await self_ship.add_tracking(caller, number, data, runtime)
+        return await views.case_view(caller, number)
+
     @get(
         "/{number:str}/label.pdf",
         summary="The prepaid return label (PDF); 404 if none",
@@ -138,4 +159,24 @@ class PortalReturnsController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> CaseView:
         await aftercare.rate(caller, number, data, runtime)
+        return await views.case_view(caller, number)
+
+
+class PortalContactController(Controller):
+    path = "/api/v1/portal/contact"
+    tags = ["portal"]
+    guards = [allow(Role.CUSTOMER)]
+
+    @post(
+        "/",
+        summary="Write to us about an item whose return window closed (a concierge decides)",
+        status_code=201,
+    )
+    async def write_to_store(
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[ContactIn],
+        runtime: NamedDependency[Runtime],
+    ) -> CaseView:
+        number = await contact.write_to_store(caller, data.body, data.line_id, runtime)
         return await views.case_view(caller, number)

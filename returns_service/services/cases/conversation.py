@@ -18,6 +18,7 @@ from returns_service.services.cases.schemas import (
     MacroPatch,
     MacroView,
 )
+from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -95,7 +96,7 @@ async def _placeholder_values(case: LockedCase, rt: Runtime) -> dict[str, str]:
         "customer.email": case.customer_email,
         "case.number": case.number,
         "case.status": row["status"],
-        "case.url": rt.case_link(case.number),
+        "case.url": case_link(case.store_id, case.number, rt),
         "order.number": row["order_number"],
         "agent.display_name": case.agent_name or "",
         "store.name": case.store_name,

@@ -134,6 +134,7 @@ async def cancel(caller: Caller, number: str, rt: Runtime) -> None:
         number,
         rt,
         target=CaseStatus.CANCELLED,
+        template=EmailTemplate.CASE_CANCELLED,
         allowed_from=CANCELLABLE_STATUSES,
     )
 

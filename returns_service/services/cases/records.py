@@ -15,6 +15,7 @@ from returns_service.domain.money import Money
 from returns_service.emails.html import Brand
 from returns_service.services.cases import queries
 from returns_service.services.cases.queries import LockedCase
+from returns_service.services.platform.links import case_link
 from returns_service.services.platform.outbox import enqueue_email
 from returns_service.services.platform.runtime import Runtime
 
@@ -61,7 +62,7 @@ async def email_customer(
         case_number=case.number,
         agent=case.agent_name or Message("email.team", {"store": case.store_name}),
         store=case.store_name,
-        link=rt.case_link(case.number),
+        link=case_link(case.store_id, case.number, rt),
         **fields,
     )
 

@@ -239,3 +239,10 @@ class AgentPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
     languages: Annotated[list[Language], msgspec.Meta(max_length=20)] | None = None
     display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """ "Write to us" about a line whose return window has closed."""
+
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    line_id: Annotated[int, msgspec.Meta(ge=1)]

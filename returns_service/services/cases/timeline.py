@@ -48,6 +48,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "delivered_to_warehouse": "event.delivered_to_warehouse",
     "replacement_delivered": "event.replacement_delivered",
     "ship_yourself": "event.ship_yourself",
+    "own_tracking": "event.own_tracking",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

@@ -19,7 +19,9 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, lock_case
 from returns_service.services.fulfilment import queries
+from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store.policy import get_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,8 @@ class LabelFile:
     filename: str
 
 
-async def _ship_from(order_id: int, customer_id: int) -> Address:
+async def customer_address(order_id: int, customer_id: int) -> Address:
+    """The customer's address, where their parcel leaves from."""
     row = await queries.ship_from(order_id, customer_id)
     if row is None:
         raise NotFound("the case's order or customer is gone")
@@ -47,19 +50,27 @@ async def _ship_from(order_id: int, customer_id: int) -> Address:
     )
 
 
-def _request(number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
+def return_address(policy: ReturnPolicy, country: str, rt: Runtime) -> Address:
+    """Where the customer's parcel goes: the policy's address for their country, else the
+    warehouse (`RETURNS_WAREHOUSE_ADDRESS`)."""
+    chosen = policy.return_address(country)
+    return Address(**msgspec.structs.asdict(chosen)) if chosen else rt.warehouse
+
+
+async def _request(store_id: int, number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
+    policy = await get_policy(store_id)
     return LabelRequest(
         case_number=number,
         ship_from=ship_from,
-        ship_to=rt.warehouse,
-        portal_url=rt.case_link(number),
+        ship_to=return_address(policy, ship_from.country, rt),
+        portal_url=case_link(store_id, number, rt),  # the QR code opens the case
     )
 
 
 async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
     """Right after approval: a prepaid label where the customer's country is covered,
     otherwise instructions to send the parcel themselves. Returns whether a label was made."""
-    ship_from = await _ship_from(case.order_id, case.customer_id)
+    ship_from = await customer_address(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
         await issue(case, rt, actor=Actor("system", None, "system"), ship_from=ship_from)
         return True
@@ -68,7 +79,10 @@ async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime)
         case_id=case.id,
         actor=Actor("system", None, "system"),
         kind="ship_yourself",
-        params={"address": asdict(rt.warehouse), "case_number": case.number},
+        params={
+            "address": asdict(return_address(policy, ship_from.country, rt)),
+            "case_number": case.number,
+        },
         detail=f"no prepaid label for {ship_from.country or 'an unknown country'}",
         at=rt.clock.now(),
     )
@@ -84,8 +98,8 @@ async def issue(
     """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
     now = rt.clock.now()
     active = await queries.active_labels(case.id)
-    ship_from = ship_from or await _ship_from(case.order_id, case.customer_id)
-    request = _request(case.number, ship_from, rt)
+    ship_from = ship_from or await customer_address(case.order_id, case.customer_id)
+    request = await _request(case.store_id, case.number, ship_from, rt)
     for _ in range(5):  # a tracking number that exists already: ask for another
         created = await rt.carrier.create_label(request)
         inserted = await queries.insert_label(

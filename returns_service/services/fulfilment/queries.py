@@ -247,6 +247,7 @@ async def approved_and_unsent(approved_by: datetime) -> list[tuple[int, str]]:
          WHERE c.status = 'approved'
            AND NOT EXISTS (SELECT 1 FROM case_event h
                             WHERE h."case" = c.id AND h.kind = 'expiry_held')
+           AND NOT EXISTS (SELECT 1 FROM customer_tracking t WHERE t."case" = c.id)
            AND (SELECT max(e.at) FROM case_event e
                  WHERE e."case" = c.id AND e.to_status = 'approved') <= $1
         """,

@@ -76,3 +76,22 @@ class TrackingResult(msgspec.Struct, frozen=True):
 class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending the parcel without our label
+
+
+class OwnTracking(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The customer's own tracking number. A carrier is a short name as its webhooks are
+    addressed (`ups`, `dhl-express`); a tracking number is letters, digits and dashes (spaces
+    are taken out, letters upper-cased: "1z 999 aa1" is 1Z999AA1)."""
+
+    carrier: Annotated[str, msgspec.Meta(min_length=2, max_length=32)]
+    tracking_number: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+
+
+class OwnTrackingView(msgspec.Struct, frozen=True):
+    carrier: str
+    tracking_number: str
+    in_transit: bool

@@ -10,7 +10,7 @@ import hmac
 import msgspec
 
 from returns_service.db.engine import DB
-from returns_service.db.tables import Label, Shipment
+from returns_service.db.tables import CustomerTracking, Label, Shipment
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
@@ -52,12 +52,20 @@ async def handle_event(
         & (Label.tracking_number == event.tracking_number)
         & (Label.carrier == carrier)
     )
+    # the customer's own tracking number (sent without our label) is followed like a label's
+    own = await CustomerTracking.select(
+        CustomerTracking.id, CustomerTracking.case.number.as_alias("number")
+    ).where(
+        (CustomerTracking.store == store_id)
+        & (CustomerTracking.tracking_number == event.tracking_number)
+        & (CustomerTracking.carrier == carrier)
+    )
     shipment = await Shipment.select(Shipment.id, Shipment.case.number.as_alias("number")).where(
         (Shipment.store == store_id) & (Shipment.tracking_number == event.tracking_number)
     )
-    if not label and not shipment:
+    if not label and not own and not shipment:
         raise UnknownTracking(f"{carrier} tracking number {event.tracking_number} is not ours")
-    number = str((label or shipment)[0]["number"])
+    number = str((label or own or shipment)[0]["number"])
     async with DB.transaction():
         fresh = await queries.record_tracking_event(
             store_id=store_id,
@@ -71,16 +79,25 @@ async def handle_event(
         if fresh:
             case = await lock_case(Caller.system(store_id), number)
             if label:
-                await _label_event(case, label[0]["id"], event, rt)
+                await _inbound_event(case, Label, label[0]["id"], event, rt)
+            elif own:
+                await _inbound_event(case, CustomerTracking, own[0]["id"], event, rt)
             else:
                 await _shipment_event(case, shipment[0]["id"], event, rt)
     return TrackingResult(event.tracking_number, event.status, fresh, number)
 
 
-async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt: Runtime) -> None:
+async def _inbound_event(
+    case: LockedCase,
+    parcel: type[Label] | type[CustomerTracking],
+    parcel_id: int,
+    event: CarrierEvent,
+    rt: Runtime,
+) -> None:
+    """The returned parcel (under our label or the customer's own tracking) moved."""
     if event.status == "in_transit":
-        await Label.update({Label.in_transit_at: event.occurred_at}).where(
-            (Label.id == label_id) & Label.in_transit_at.is_null()
+        await parcel.update({parcel.in_transit_at: event.occurred_at}).where(
+            (parcel.id == parcel_id) & parcel.in_transit_at.is_null()
         )
         if case.status is CaseStatus.APPROVED:
             await timeline.move(
@@ -96,8 +113,8 @@ async def _label_event(case: LockedCase, label_id: int, event: CarrierEvent, rt:
             policy = await get_policy(case.store_id)
             await exchanges.on_event(case, "in_transit", policy, rt, CARRIER)
     else:
-        await Label.update({Label.delivered_at: event.occurred_at}).where(
-            (Label.id == label_id) & Label.delivered_at.is_null()
+        await parcel.update({parcel.delivered_at: event.occurred_at}).where(
+            (parcel.id == parcel_id) & parcel.delivered_at.is_null()
         )
         await timeline.record(
             store_id=case.store_id,

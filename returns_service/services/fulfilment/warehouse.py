@@ -18,11 +18,12 @@ from returns_service.db.tables import (
 )
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import Actor, CaseStatus, check_transition
+from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.settlement import SETTLES_BY_ITSELF, Disposition
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
 from returns_service.services.cases import timeline, views
-from returns_service.services.cases.records import LockedCase, lock_case
+from returns_service.services.cases.records import LockedCase, email_customer, lock_case
 from returns_service.services.cases.views import CaseView, case_view, view_of
 from returns_service.services.fulfilment import exchanges
 from returns_service.services.fulfilment.schemas import (
@@ -143,6 +144,7 @@ async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) 
         at=now,
     )
     case.status = CaseStatus.RECEIVED
+    await email_customer(case, EmailTemplate.PARCEL_RECEIVED, rt)
     # the original is back: an advance replacement is no longer open exposure
     await Shipment.update({Shipment.original_received_at: now}).where(
         (Shipment.case == case.id) & Shipment.original_received_at.is_null()

@@ -46,10 +46,7 @@ class Runtime:
     expire_after_days: int = 30
     brand_colour: str = "#1f2937"  # emails' header and button
     brand_logo_url: str = ""  # '': emails show the store's name instead
-
-    def case_link(self, number: str) -> str:
-        """Where a customer follows their case (the portal asks them to sign in first)."""
-        return f"{self.public_url}/portal"
+    secret_key: str = ""  # signs the deep links in emails and on labels (platform/links.py)
 
 
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
@@ -66,4 +63,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         expire_after_days=settings.cases.expire_after_days,
         brand_colour=settings.store.brand_colour,
         brand_logo_url=settings.store.brand_logo_url,
+        secret_key=settings.server.secret_key,
     )

@@ -94,3 +94,12 @@ class NewStation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class CreatedWithToken(msgspec.Struct, frozen=True):
     id: int
     token: str
+
+
+class LinkRequested(msgspec.Struct, frozen=True):
+    """The answer to "email me a link": the same whether or not the order exists."""
+
+    detail: str = (
+        "If the order number and email match an order, a sign-in link is on its way to that "
+        "address. It works for one hour."
+    )

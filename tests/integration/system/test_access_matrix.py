@@ -50,6 +50,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/health/live"): (frozenset({PUBLIC}), None),
     ("GET", "/health/ready"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/portal/sessions"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/portal/links"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/shopify/orders"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/carrier/{carrier}"): (frozenset({PUBLIC}), None),
     ("GET", "/api/v1/portal/order"): (frozenset({CUSTOMER}), None),
@@ -66,6 +67,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/portal/returns/{number}/cancel"): (frozenset({CUSTOMER}), "customer"),
     ("GET", "/api/v1/portal/returns/{number}/label.pdf"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/rating"): (frozenset({CUSTOMER}), "customer"),
+    ("POST", "/api/v1/portal/returns/{number}/tracking"): (frozenset({CUSTOMER}), "customer"),
+    ("POST", "/api/v1/portal/contact"): (frozenset({CUSTOMER}), None),
     ("GET", "/api/v1/cases"): (frozenset({AGENT, LEAD}), None),
     ("GET", "/api/v1/cases/{number}"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/approve"): (frozenset({AGENT, LEAD}), "agent"),
@@ -100,6 +103,11 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/portal/returns/{number}/messages"): {"body": "hello"},
     ("POST", "/api/v1/portal/returns/{number}/rating"): {"rating": 5},
+    ("POST", "/api/v1/portal/returns/{number}/tracking"): {
+        "carrier": "dhl",
+        "tracking_number": "JD0146000012345",
+    },
+    ("POST", "/api/v1/portal/contact"): {"body": "hello", "line_id": 1},
     ("POST", "/api/v1/cases/{number}/reject"): {"reason": "no"},
     ("POST", "/api/v1/cases/{number}/messages"): {"body": "hello"},
     ("POST", "/api/v1/cases/{number}/notes"): {"body": "hello"},
