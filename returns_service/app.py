@@ -50,6 +50,7 @@ from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
+from returns_service.web.portal_photos import PortalPhotoPages
 from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset({"/api/v1/portal/sessions", "/portal"})
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             WarehouseController,
             PortalSignInPages,
             PortalPages,
+            PortalPhotoPages,
             StationPages,
             static_files,
         ],

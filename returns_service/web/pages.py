@@ -22,15 +22,16 @@ from returns_service.api.dependencies import settings_of, store_of
 from returns_service.api.idempotency import Idempotency
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller
-from returns_service.domain.cases import (
-    CANCELLABLE_STATUSES,
-    Reason,
-    RequestedItem,
-    Resolution,
-    ReturnRequest,
-)
+from returns_service.domain.cases import CANCELLABLE_STATUSES, ReturnRequest
 from returns_service.domain.errors import DomainError, TooManyAttempts
-from returns_service.services.cases import conversation, decisions, lists, opening, views
+from returns_service.services.cases import (
+    conversation,
+    decisions,
+    lists,
+    opening,
+    photos,
+    views,
+)
 from returns_service.services.fulfilment import labels
 from returns_service.services.platform.idempotency import fingerprint
 from returns_service.services.platform.runtime import Runtime
@@ -38,7 +39,9 @@ from returns_service.services.store import portal
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
+from returns_service.web import portal_returns as returns_form
 from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
+from returns_service.web.portal_returns import form_int
 from returns_service.web.sessions import (
     PORTAL_COOKIE,
     STATION_COOKIE,
@@ -49,7 +52,8 @@ from returns_service.web.sessions import (
 )
 
 WEB_DIR = Path(__file__).parent
-__all__ = ["PORTAL_COOKIE", "STATION_COOKIE"]  # where the station page finds its cookie
+# where the station page finds its cookie and form helper
+__all__ = ["PORTAL_COOKIE", "STATION_COOKIE", "form_int"]
 LANG_COOKIE = "rs_lang"
 PUBLIC = {"public": True}  # pages authenticate by cookie, not by bearer token
 
@@ -229,31 +233,12 @@ class PortalPages(Controller):
     ) -> Response[Any]:
         form = await request.form()
         order = await portal.order_view(caller, clock)
-        chosen = []
-        for line in order.lines:
-            quantity = form_int(form.get(f"qty_{line.id}"))
-            if quantity <= 0 or line.returnable_quantity <= 0:
-                continue
-            reason = str(form.get(f"reason_{line.id}", "other"))
-            if reason not in Reason.__members__.values():
-                reason = "other"
-            options = [o for o in await portal.exchange_options(caller, line.id) if o.in_stock]
-            # the service already knows the next size up or down for a size problem
-            suggestion = next((o for o in options if reason in o.suggested_for), None)
-            chosen.append(
-                {
-                    "line": line,
-                    "quantity": min(quantity, line.returnable_quantity),
-                    "reason": reason,
-                    "options": options,
-                    "suggestion": suggestion,
-                }
+        chosen, error = await returns_form.picked_lines(caller, order, form, t)
+        if error or not chosen:
+            return await _order_page(
+                request, caller, t, clock, error=error or t("order.pick_one"), form=form
             )
-        if not chosen:
-            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
-        return render_page(
-            request, "portal/review.html", t, items=chosen, idempotency_key=uuid.uuid4().hex
-        )
+        return _review_page(request, t, order.currency, chosen, uuid.uuid4().hex)
 
     @post("/returns")
     async def create(
@@ -265,33 +250,19 @@ class PortalPages(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         form = await request.form()
-        items = []
-        for key, value in form.items():
-            if not key.startswith("qty_"):
-                continue
-            line_id = form_int(key.removeprefix("qty_"))
-            resolution = str(form.get(f"resolution_{line_id}", "refund"))
-            sku = None
-            if resolution.startswith("exchange:"):
-                resolution, sku = "exchange", resolution.removeprefix("exchange:")
-            try:
-                items.append(
-                    RequestedItem(
-                        line_id=line_id,
-                        quantity=form_int(value),
-                        reason=Reason(str(form.get(f"reason_{line_id}", "other"))),
-                        resolution=Resolution(resolution),
-                        exchange_sku=sku,
-                    )
-                )
-            except (ValueError, msgspec.ValidationError):
-                continue
-        comment = str(form.get("comment", "")).strip()[:4000] or None
-        request_doc = ReturnRequest(items=items, comment=comment) if items else None
-        if request_doc is None:
-            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
+        order = await portal.order_view(caller, clock)
+        chosen, error = await returns_form.picked_lines(caller, order, form, t)
+        if error or not chosen:
+            return await _order_page(
+                request, caller, t, clock, error=error or t("order.pick_one"), form=form
+            )
         # the review page's hidden key: a double-clicked "send" opens one case, not two
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
+        items, error = returns_form.requested_items(chosen, t)
+        if error:
+            return _review_page(request, t, order.currency, chosen, key, error)
+        comment = str(form.get("comment", "")).strip()[:4000] or None
+        request_doc = ReturnRequest(items=items, comment=comment)
         once = Idempotency(
             caller=caller,
             key=f"page:{key}",
@@ -305,9 +276,9 @@ class PortalPages(Controller):
 
         try:
             stored = await once.run(work, str.encode)
-        except DomainError as error:
+        except DomainError as refused:
             return await _order_page(
-                request, caller, t, clock, error=t("error.generic", detail=error.detail)
+                request, caller, t, clock, error=t("error.generic", detail=refused.detail)
             )
         return Redirect(f"/portal/returns/{stored.body.decode()}?created=1", status_code=303)
 
@@ -364,19 +335,13 @@ class PortalPages(Controller):
         )
 
 
-def form_int(value: Any) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return 0
-
-
 async def _order_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,
     clock: Clock,
     error: str | None = None,
+    form: Any = None,
 ) -> Template:
     order = await portal.order_view(caller, clock)
     page = await lists.case_page(caller, assignee="any", limit=100)
@@ -387,7 +352,27 @@ async def _order_page(
         200,
         order=order,
         cases=page.items,
-        reasons=[r.value for r in Reason],
+        reasons=returns_form.REASONS,
+        error=error,
+        picked=form or {},
+    )
+
+
+def _review_page(
+    request: Request[Any, Any, Any],
+    t: Translator,
+    currency: str,
+    chosen: list[returns_form.ReviewLine],
+    idempotency_key: str,
+    error: str | None = None,
+) -> Template:
+    return render_page(
+        request,
+        "portal/review.html",
+        t,
+        items=chosen,
+        amounts=returns_form.shown_amounts(currency, chosen),
+        idempotency_key=idempotency_key,
         error=error,
     )
 
@@ -414,12 +399,12 @@ async def _case_page(
             steps.append(t("case.next_advance_scan"))
         else:
             steps.append(t("case.next_after_receipt"))
-    if any(i.resolution in ("refund", "store_credit") for i in view.items) and view.status in (
-        "approved",
-        "in_transit",
-        "received",
-    ):
-        steps.append(t("case.next_refund"))
+    if view.status in ("approved", "in_transit", "received"):
+        # store credit is not "the price you paid back": each says what it will get
+        if any(i.resolution == "refund" for i in view.items):
+            steps.append(t("case.next_refund"))
+        if any(i.resolution == "store_credit" for i in view.items):
+            steps.append(t("case.next_credit"))
     return render_page(
         request,
         "portal/case.html",
@@ -429,9 +414,13 @@ async def _case_page(
         messages=await views.messages(caller, number),
         next_steps=steps,
         created=request.query_params.get("created") == "1",
+        photo_added=request.query_params.get("photo") == "1",
         error=error,
         # once a replacement has left, the return can no longer be cancelled
         cancellable=view.status in CANCELLABLE_STATUSES
         and not (view.exchange and view.exchange.status in ("shipped", "delivered")),
         qr_svg=qr_svg(runtime.case_link(number)) if view.label else "",
+        amounts=returns_form.case_amounts(view),
+        photos=await photos.list_photos(caller, number),
+        photo_wanted=any(i.reason in returns_form.PHOTO_REASONS for i in view.items),
     )

@@ -124,11 +124,21 @@ class CustomerView(msgspec.Struct, frozen=True):
     cases: list[CaseRef]
 
 
+class PhotoView(msgspec.Struct, frozen=True):
+    """An evidence photo; `url` is where the reader fetches it (their own route)."""
+
+    id: int
+    url: str
+    source: str  # customer | warehouse
+    at: datetime
+
+
 class AgentCaseView(CaseView, frozen=True):
     customer: CustomerView
     messages: list[MessageView]
     notes: list[NoteView]
     awaiting_reply: bool
+    photos: list[PhotoView] = msgspec.field(default_factory=list)
 
 
 class CustomerRef(msgspec.Struct, frozen=True):

@@ -19,7 +19,7 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import queries, timeline
+from returns_service.services.cases import photos, queries, timeline
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
     AgentCaseView,
@@ -183,6 +183,7 @@ async def agent_case_view(
         messages=await _messages(caller, row["id"]),
         notes=await _notes(row["id"]),
         awaiting_reply=row["awaiting_reply"],
+        photos=await photos.list_photos(caller, number),
     )
 
 

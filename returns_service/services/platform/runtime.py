@@ -15,6 +15,7 @@ from returns_service.adapters.carriers import (
     carrier_from_name,
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
+from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
 from returns_service.settings import Settings
 
@@ -46,6 +47,10 @@ class Runtime:
     expire_after_days: int = 30
     brand_colour: str = "#1f2937"  # emails' header and button
     brand_logo_url: str = ""  # '': emails show the store's name instead
+    # evidence photos: on disk under the data directory
+    photos: PhotoStorage = field(
+        default_factory=lambda: DiskPhotoStorage(Settings().database.data_dir / "photos")
+    )
 
     def case_link(self, number: str) -> str:
         """Where a customer follows their case (the portal asks them to sign in first)."""
@@ -66,4 +71,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         expire_after_days=settings.cases.expire_after_days,
         brand_colour=settings.store.brand_colour,
         brand_logo_url=settings.store.brand_logo_url,
+        photos=DiskPhotoStorage(settings.database.data_dir / "photos"),
     )

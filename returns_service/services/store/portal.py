@@ -19,7 +19,7 @@ from returns_service.db.tables import (
 )
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotFound, TooManyAttempts
-from returns_service.domain.exchanges import Candidate, next_size
+from returns_service.domain.exchanges import Candidate, Picker, next_size, picker
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
@@ -121,6 +121,22 @@ async def order_view(caller: Caller, clock: Clock) -> OrderView:
 
 async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]:
     """The other variants of the line's product, with whether each is in stock."""
+    return (await _exchange_variants(caller, line_id))[1]
+
+
+async def exchange_picker(
+    caller: Caller, line_id: int, reason: str
+) -> tuple[Picker, dict[str, str], list[ExchangeOption]]:
+    """What the line could be exchanged for, as separate size and colour choices, with the
+    options the customer has now (to resolve a choice back to a variant)."""
+    current, options = await _exchange_variants(caller, line_id)
+    candidates = [Candidate(o.sku, o.options, o.in_stock) for o in options]
+    return picker(current, reason, candidates), current, options
+
+
+async def _exchange_variants(
+    caller: Caller, line_id: int
+) -> tuple[dict[str, str], list[ExchangeOption]]:
     line = await (
         OrderLine.select(OrderLine.sku, OrderLine.product_key)
         .where(
@@ -151,8 +167,9 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
             .run()
         )
         product_id = product["id"] if product else None
+    current = own["options"] if own else {}
     if product_id is None:
-        return []
+        return current, []
     variants = await (
         Variant.select()
         .where(
@@ -165,12 +182,11 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
         .run()
     )
     candidates = [Candidate(v["sku"], v["options"], v["stock"] > 0) for v in variants]
-    current = own["options"] if own else {}
     suggestions: dict[str, list[str]] = {}
     for reason in ("too_small", "too_large"):
         if found := next_size(current, reason, candidates):
             suggestions.setdefault(found.sku, []).append(reason)
-    return [
+    return current, [
         ExchangeOption(
             sku=v["sku"],
             title=v["title"],
