@@ -36,6 +36,7 @@ from returns_service.services.fulfilment import labels
 from returns_service.services.platform.idempotency import fingerprint
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import portal
+from returns_service.services.store.catalog import translated_titles
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
@@ -119,8 +120,14 @@ def render_page(  # form errors re-render with 200: the message is in the page, 
 async def _customer_translator(
     request: Request[Any, Any, Any], caller: NamedDependency[Caller]
 ) -> Translator:
-    """The signed-in customer's language, unless the page was asked for in another."""
-    return _translator(request, await portal.customer_language(caller))
+    """The signed-in customer's language; a language the shopper picked on the switcher (now
+    or before signing in) wins and becomes their stored one, emails included."""
+    stored = await portal.customer_language(caller)
+    picked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if picked in LANGUAGES and picked != stored:
+        await portal.remember_language(caller, picked)
+        stored = picked
+    return _translator(request, stored)
 
 
 class PortalSignInPages(Controller):
@@ -232,7 +239,7 @@ class PortalPages(Controller):
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[Any]:
         form = await request.form()
-        order = await portal.order_view(caller, clock)
+        order = await portal.order_view(caller, clock, t.language)
         chosen, error = await returns_form.picked_lines(caller, order, form, t)
         if error or not chosen:
             return await _order_page(
@@ -250,7 +257,7 @@ class PortalPages(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         form = await request.form()
-        order = await portal.order_view(caller, clock)
+        order = await portal.order_view(caller, clock, t.language)
         chosen, error = await returns_form.picked_lines(caller, order, form, t)
         if error or not chosen:
             return await _order_page(
@@ -343,7 +350,7 @@ async def _order_page(
     error: str | None = None,
     form: Any = None,
 ) -> Template:
-    order = await portal.order_view(caller, clock)
+    order = await portal.order_view(caller, clock, t.language)
     page = await lists.case_page(caller, assignee="any", limit=100)
     return render_page(
         request,
@@ -386,6 +393,15 @@ async def _case_page(
     error: str | None = None,
 ) -> Template:
     view = await views.case_view(caller, number, t.language)
+    titles = await translated_titles(caller.store_id, [i.sku for i in view.items], t.language)
+    if titles:  # the catalogue's title in the reader's language, where it has one
+        items = [
+            msgspec.structs.replace(i, title=titles[i.sku].product or i.title)
+            if i.sku in titles
+            else i
+            for i in view.items
+        ]
+        view = msgspec.structs.replace(view, items=items)
     policy = await get_policy(caller.store_id)
     steps = []
     if view.status == "requested":

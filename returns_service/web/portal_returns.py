@@ -64,7 +64,7 @@ async def picked_lines(
         reason = str(form.get(f"reason_{line.id}", ""))
         if reason not in REASONS:
             return [], t("order.reason_missing", item=line.title)
-        picker, current, options = await portal.exchange_picker(caller, line.id, reason)
+        picker, current, options = await portal.exchange_picker(caller, line.id, reason, t.language)
         review = ReviewLine(
             line, min(quantity, line.returnable_quantity), reason, picker, current, options
         )

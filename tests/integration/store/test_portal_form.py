@@ -9,10 +9,18 @@ import re
 import pytest
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import ReturnCase
+from returns_service.db.tables import Customer, OutboxMessage, ReturnCase
 from returns_service.domain.access import Role
 from returns_service.web.sessions import PORTAL_COOKIE
-from tests.integration.helpers import Client, portal_headers, seed_store, staff_headers
+from tests.integration.helpers import (
+    Client,
+    open_return,
+    portal_headers,
+    refund_item,
+    ring_product,
+    seed_store,
+    staff_headers,
+)
 
 
 async def signed_in(client: Client, clock: FrozenClock) -> dict[str, int]:
@@ -140,3 +148,60 @@ async def test_a_store_credit_return_is_not_promised_the_price_paid(
     totals = re.search(r'<dl class="totals" id="amounts">.*?</dl>', page, re.S)
     assert totals is not None and "Store credit" in totals.group(0)
     assert "$395.00" in totals.group(0)
+
+
+async def test_the_language_picked_before_sign_in_stays_and_becomes_the_emails_language(
+    client: Client, clock: FrozenClock
+) -> None:
+    await seed_store(client, await staff_headers(client, Role.ADMIN, clock))  # Ana reads ro
+    customer = await portal_headers(client)
+    order = (await client.get("/api/v1/portal/order", headers=customer)).json()
+    watch = next(line["id"] for line in order["lines"] if line["sku"] == "WATCH-41-BLK")
+    case = await open_return(client, customer, refund_item(watch))
+    # the shopper picks Magyar on the switcher, then signs in with the form
+    find = await client.get("/portal?lang=hu")
+    assert '<html lang="hu"' in find.text
+    response = await client.post(
+        "/portal",
+        data={"order_number": "1001", "email": "ana@example.com"},
+        headers={"x-csrftoken": find.cookies["csrftoken"]},
+    )
+    assert response.status_code == 303
+    page = await client.get("/portal/order")
+    assert '<html lang="hu"' in page.text  # not switched back to the stored Romanian
+    assert await Customer.select(Customer.language) == [{"language": "hu"}]
+    assert await ReturnCase.select(ReturnCase.language) == [{"language": "hu"}]
+    # and the next email about the return is written in it
+    lead = await staff_headers(client, Role.LEAD, clock)
+    sent = await client.post(
+        f"/api/v1/cases/{case['number']}/messages", json={"body": "Hello"}, headers=lead
+    )
+    assert sent.status_code == 201, sent.text
+    last = await OutboxMessage.select(OutboxMessage.language).order_by(
+        OutboxMessage.id, ascending=False
+    ).first()
+    assert last == {"language": "hu"}
+
+
+async def test_catalogue_titles_are_shown_in_the_reader_s_language(
+    client: Client, clock: FrozenClock
+) -> None:
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    lines = await signed_in(client, clock)
+    product = ring_product()
+    product["translations"] = {"ro": {"title": "Inel activ din silicon"}}
+    for variant in product["variants"]:
+        variant["translations"] = {"ro": {"title": variant["title"].replace("Size", "Mărimea")}}
+    response = await client.put("/api/v1/catalog/products/ring", json=product, headers=admin)
+    assert response.status_code == 200, response.text
+    page = (await client.get("/portal/order?lang=ro")).text
+    assert "Inel activ din silicon" in page and "Mărimea 8 / Black" in page
+    assert "Active silicone ring" in (await client.get("/portal/order?lang=en")).text
+    ring = lines["RING-8-BLK"]
+    review = await client.post(
+        "/portal/return/review?lang=ro", data={f"qty_{ring}": "1", f"reason_{ring}": "too_small"}
+    )
+    assert "Mărimea 9 / Black" in review.text  # the suggestion, by its translated title
+    bad = dict(product, translations={"ro": {"title": ""}})
+    refused = await client.put("/api/v1/catalog/products/ring", json=bad, headers=admin)
+    assert refused.status_code in (400, 422)
