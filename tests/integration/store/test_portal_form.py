@@ -177,9 +177,11 @@ async def test_the_language_picked_before_sign_in_stays_and_becomes_the_emails_l
         f"/api/v1/cases/{case['number']}/messages", json={"body": "Hello"}, headers=lead
     )
     assert sent.status_code == 201, sent.text
-    last = await OutboxMessage.select(OutboxMessage.language).order_by(
-        OutboxMessage.id, ascending=False
-    ).first()
+    last = (
+        await OutboxMessage.select(OutboxMessage.language)
+        .order_by(OutboxMessage.id, ascending=False)
+        .first()
+    )
     assert last == {"language": "hu"}
 
 
