@@ -4,6 +4,7 @@ when they are not an image or too large."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from PIL import Image
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import CasePhoto
 from returns_service.domain.access import Role
-from returns_service.services.cases.photos import MAX_PHOTO_BYTES
+from returns_service.services.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE
 from returns_service.settings import Settings
 from tests.integration.helpers import (
     Client,
@@ -148,3 +149,25 @@ async def test_another_customer_can_neither_add_nor_see_a_photo(
     assert refused.status_code == 404
     assert (await client.get(url)).status_code == 401
     assert await CasePhoto.count() == 1
+
+
+async def test_uploads_at_the_same_time_never_pass_the_limit_or_leave_stray_files(
+    client: Client, clock: FrozenClock, settings: Settings
+) -> None:
+    number, customer = await _case(client, clock)
+    before = len(_photo_files(settings))
+    photo = camera_jpeg()
+
+    async def upload() -> int:
+        response = await client.post(
+            f"/api/v1/portal/returns/{number}/photos",
+            files={"photo": ("a.jpg", photo, "image/jpeg")},
+            headers=customer,
+        )
+        return response.status_code
+
+    statuses = await asyncio.gather(*(upload() for _ in range(MAX_PHOTOS_PER_CASE + 4)))
+    assert sorted(statuses) == [201] * MAX_PHOTOS_PER_CASE + [409] * 4
+    assert await CasePhoto.count() == MAX_PHOTOS_PER_CASE
+    # every refused upload removed its file: one file per kept photo
+    assert len(_photo_files(settings)) - before == MAX_PHOTOS_PER_CASE
