@@ -89,6 +89,8 @@ def requested_items(
         if resolution.startswith("exchange:"):  # a page rendered before the size/colour split
             resolution, sku = "exchange", resolution.removeprefix("exchange:")
         elif resolution == "exchange":
+            if not all(review.chosen.get(g.key) for g in review.picker.groups):
+                return [], t("review.pick_options", item=review.line.title)
             candidates = [Candidate(o.sku, o.options, o.in_stock) for o in review.options]
             found = resolve(review.current, review.chosen, candidates)
             if found is None:

@@ -207,3 +207,19 @@ async def test_catalogue_titles_are_shown_in_the_reader_s_language(
     bad = dict(product, translations={"ro": {"title": ""}})
     refused = await client.put("/api/v1/catalog/products/ring", json=bad, headers=admin)
     assert refused.status_code in (400, 422)
+
+
+async def test_an_exchange_without_a_size_asks_for_one(client: Client, clock: FrozenClock) -> None:
+    lines = await signed_in(client, clock)
+    ring = lines["RING-8-BLK"]
+    response = await client.post(
+        "/portal/returns?lang=en",
+        data={
+            f"qty_{ring}": "1",
+            f"reason_{ring}": "changed_mind",  # no size is suggested for this reason
+            f"resolution_{ring}": "exchange",
+            f"opt_{ring}_colour": "black",
+        },
+    )
+    assert "Choose the size and colour you would like for Active silicone ring." in response.text
+    assert await ReturnCase.count() == 0
