@@ -55,6 +55,7 @@ from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
+from returns_service.web.portal_photos import PortalPhotoPages
 from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset(
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalPages,
             PortalLinkPages,
             PortalCaseSteps,
+            PortalPhotoPages,
             StationPages,
             static_files,
         ],

@@ -29,6 +29,7 @@ _CUSTOMER_COLUMN = {
     "case_item": "case.customer",
     "case_message": "case.customer",
     "case_event": "case.customer",
+    "case_photo": "case.customer",
 }
 # The case and what hangs off it: how each reaches the case's agent.
 _AGENT_COLUMN = {
@@ -37,6 +38,7 @@ _AGENT_COLUMN = {
     "case_event": "case.agent",
     "case_message": "case.agent",
     "case_note": "case.agent",
+    "case_photo": "case.agent",
 }
 
 

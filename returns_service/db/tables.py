@@ -83,6 +83,7 @@ class Product(Table, tablename="product", db=DB):
     title = Varchar(length=300)
     category = Varchar(length=100, default="")
     updated_at = Timestamptz()
+    translations = JSONB(default={})  # {"ro": {"title": ...}}: shown in the reader's language
 
     product_unique_key = Unique(["store", "product_key"])
 
@@ -98,6 +99,7 @@ class Variant(Table, tablename="variant", db=DB):
     currency = Varchar(length=3)
     stock = Integer(default=0)
     position = Integer(default=0)
+    translations = JSONB(default={})  # {"ar": {"title": ...}}
 
     variant_unique_sku = Unique(["store", "sku"])
     variant_stock_not_negative = Check("stock >= 0")
@@ -490,6 +492,24 @@ class FollowUp(Table, tablename="follow_up", db=DB):
     follow_up_rating_range = Check("rating BETWEEN 1 AND 5")
 
 
+class CasePhoto(Table, tablename="case_photo", db=DB):
+    """Evidence photos of a case (a defect, a wrong item; the warehouse's inspection). The
+    image itself is in the photo storage under `storage_key`, re-encoded without metadata."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    at = Timestamptz()
+    source = Varchar(length=16)  # customer | warehouse
+    storage_key = Varchar(length=80)
+    content_type = Varchar(length=32)
+    size_bytes = Integer()
+    width = Integer()
+    height = Integer()
+
+    case_photo_source_known = Check("source IN ('customer', 'warehouse')")
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -521,4 +541,5 @@ ALL_TABLES: list[type[Table]] = [
     Receipt,
     UnexpectedParcel,
     FollowUp,
+    CasePhoto,
 ]

@@ -12,6 +12,15 @@ from returns_service.domain.text import TRIMMED
 
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=TRIMMED)]
 ShortText = Annotated[str, msgspec.Meta(max_length=300)]
+LanguageCode = Annotated[str, msgspec.Meta(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}$")]
+
+
+class TitleTranslation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+
+
+# {"ro": {"title": "Inel"}}: the portal shows a title in the reader's language when it has one
+Translations = Annotated[dict[LanguageCode, TitleTranslation], msgspec.Meta(max_length=20)]
 
 
 class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -20,12 +29,14 @@ class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     price: Money
     options: dict[Annotated[str, msgspec.Meta(max_length=50)], ShortText] = {}
     stock: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
+    translations: Translations = {}
 
 
 class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     variants: Annotated[list[VariantDocument], msgspec.Meta(min_length=1, max_length=500)]
     category: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    translations: Translations = {}
 
     def duplicate_skus(self) -> list[str]:
         counts = Counter(v.sku for v in self.variants)

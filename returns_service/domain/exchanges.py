@@ -52,6 +52,80 @@ def next_size(
     return best[1] if best else None
 
 
+SIZE_REASONS = {"too_small": "larger", "too_large": "smaller"}
+
+
+@dataclass(frozen=True, slots=True)
+class OptionGroup:
+    """One choice the customer makes on its own: the size, or the colour (or strap, ...)."""
+
+    key: str
+    values: list[str]  # in the order offered: the suggestion (or the current value) first
+    chosen: str | None  # what is checked when the page opens
+
+
+@dataclass(frozen=True, slots=True)
+class Picker:
+    """What an exchange can be for one line: a size group and one group per other option,
+    chosen separately (a ring in 18 sizes is 18 radios in one group, not 18 variants)."""
+
+    groups: list[OptionGroup]
+    suggestion: Candidate | None
+    # a too-small item with nothing larger in stock (or too large, nothing smaller): say so
+    no_size_left: str | None
+
+
+def picker(current: dict[str, str], reason: str, candidates: Sequence[Candidate]) -> Picker:
+    """The exchange choices for a line bought with `current` options. Only in-stock variants
+    count; for a size reason only the sizes on the right side of the current one are offered,
+    the nearest (the suggestion) first."""
+    in_stock = [c for c in candidates if c.in_stock]
+    own = _size(current)
+    suggestion = next_size(current, reason, in_stock)
+    groups: list[OptionGroup] = []
+    no_size_left = None
+    if own is not None:
+        key, value = own
+        sizes: dict[str, float] = {}
+        for candidate in in_stock:
+            size = _size(candidate.options)
+            if size is not None and size[0] == key:
+                sizes[candidate.options[key]] = size[1]
+        if reason in SIZE_REASONS:
+            bigger = reason == "too_small"
+            sizes = {k: v for k, v in sizes.items() if (v > value if bigger else v < value)}
+            if not sizes:
+                no_size_left = SIZE_REASONS[reason]
+        ordered = sorted(sizes, key=lambda k: (abs(sizes[k] - value), sizes[k]))
+        if ordered:
+            chosen = suggestion.options[key] if suggestion else None
+            groups.append(OptionGroup(key, ordered, chosen))
+    size_key = own[0] if own else None
+    other_keys = sorted(
+        {k for c in in_stock for k in c.options if k != size_key}, key=lambda k: (k != "colour", k)
+    )
+    for key in other_keys:
+        values = sorted({c.options[key] for c in in_stock if key in c.options})
+        mine = current.get(key)
+        if mine in values:  # keep what they have first: most want the same colour
+            values.remove(mine)
+            values.insert(0, mine)
+        groups.append(OptionGroup(key, values, mine if mine in values else None))
+    return Picker(groups, suggestion, no_size_left)
+
+
+def resolve(
+    current: dict[str, str], chosen: dict[str, str], candidates: Sequence[Candidate]
+) -> Candidate | None:
+    """The in-stock variant with the chosen options (the rest as bought); None when that
+    combination is not sold or not in stock."""
+    wanted = {**current, **chosen}
+    for candidate in candidates:
+        if candidate.in_stock and candidate.options == wanted:
+            return candidate
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # Advance exchanges: shipping the replacement before the original is back.
 

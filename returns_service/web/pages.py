@@ -22,24 +22,28 @@ from returns_service.api.dependencies import settings_of, store_of
 from returns_service.api.idempotency import Idempotency
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller
-from returns_service.domain.cases import (
-    CANCELLABLE_STATUSES,
-    Reason,
-    RequestedItem,
-    Resolution,
-    ReturnRequest,
-)
+from returns_service.domain.cases import CANCELLABLE_STATUSES, ReturnRequest
 from returns_service.domain.errors import DomainError, TooManyAttempts
-from returns_service.services.cases import conversation, decisions, lists, opening, views
+from returns_service.services.cases import (
+    conversation,
+    decisions,
+    lists,
+    opening,
+    photos,
+    views,
+)
 from returns_service.services.fulfilment import labels, self_ship
 from returns_service.services.platform.idempotency import fingerprint
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import portal
+from returns_service.services.store.catalog import translated_titles
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
+from returns_service.web import portal_returns as returns_form
 from returns_service.web.i18n import LANGUAGES, Translator, pick_language, timeline_text
+from returns_service.web.portal_returns import form_int
 from returns_service.web.sessions import (
     PORTAL_COOKIE,
     STATION_COOKIE,
@@ -50,7 +54,8 @@ from returns_service.web.sessions import (
 )
 
 WEB_DIR = Path(__file__).parent
-__all__ = ["PORTAL_COOKIE", "STATION_COOKIE"]  # where the station page finds its cookie
+# where the station page finds its cookie and form helper
+__all__ = ["PORTAL_COOKIE", "STATION_COOKIE", "form_int"]
 LANG_COOKIE = "rs_lang"
 PUBLIC = {"public": True}  # pages authenticate by cookie, not by bearer token
 
@@ -116,8 +121,14 @@ def render_page(  # form errors re-render with 200: the message is in the page, 
 async def _customer_translator(
     request: Request[Any, Any, Any], caller: NamedDependency[Caller]
 ) -> Translator:
-    """The signed-in customer's language, unless the page was asked for in another."""
-    return _translator(request, await portal.customer_language(caller))
+    """The signed-in customer's language; a language the shopper picked on the switcher (now
+    or before signing in) wins and becomes their stored one, emails included."""
+    stored = await portal.customer_language(caller)
+    picked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if picked in LANGUAGES and picked != stored:
+        await portal.remember_language(caller, picked)
+        stored = picked
+    return _translator(request, stored)
 
 
 class PortalSignInPages(Controller):
@@ -229,32 +240,13 @@ class PortalPages(Controller):
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[Any]:
         form = await request.form()
-        order = await portal.order_view(caller, clock)
-        chosen = []
-        for line in order.lines:
-            quantity = form_int(form.get(f"qty_{line.id}"))
-            if quantity <= 0 or line.returnable_quantity <= 0:
-                continue
-            reason = str(form.get(f"reason_{line.id}", "other"))
-            if reason not in Reason.__members__.values():
-                reason = "other"
-            options = [o for o in await portal.exchange_options(caller, line.id) if o.in_stock]
-            # the service already knows the next size up or down for a size problem
-            suggestion = next((o for o in options if reason in o.suggested_for), None)
-            chosen.append(
-                {
-                    "line": line,
-                    "quantity": min(quantity, line.returnable_quantity),
-                    "reason": reason,
-                    "options": options,
-                    "suggestion": suggestion,
-                }
+        order = await portal.order_view(caller, clock, t.language)
+        chosen, error = await returns_form.picked_lines(caller, order, form, t)
+        if error or not chosen:
+            return await _order_page(
+                request, caller, t, clock, error=error or t("order.pick_one"), form=form
             )
-        if not chosen:
-            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
-        return render_page(
-            request, "portal/review.html", t, items=chosen, idempotency_key=uuid.uuid4().hex
-        )
+        return _review_page(request, t, order.currency, chosen, uuid.uuid4().hex)
 
     @post("/returns")
     async def create(
@@ -266,33 +258,19 @@ class PortalPages(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         form = await request.form()
-        items = []
-        for key, value in form.items():
-            if not key.startswith("qty_"):
-                continue
-            line_id = form_int(key.removeprefix("qty_"))
-            resolution = str(form.get(f"resolution_{line_id}", "refund"))
-            sku = None
-            if resolution.startswith("exchange:"):
-                resolution, sku = "exchange", resolution.removeprefix("exchange:")
-            try:
-                items.append(
-                    RequestedItem(
-                        line_id=line_id,
-                        quantity=form_int(value),
-                        reason=Reason(str(form.get(f"reason_{line_id}", "other"))),
-                        resolution=Resolution(resolution),
-                        exchange_sku=sku,
-                    )
-                )
-            except (ValueError, msgspec.ValidationError):
-                continue
-        comment = str(form.get("comment", "")).strip()[:4000] or None
-        request_doc = ReturnRequest(items=items, comment=comment) if items else None
-        if request_doc is None:
-            return await _order_page(request, caller, t, clock, error=t("order.pick_one"))
+        order = await portal.order_view(caller, clock, t.language)
+        chosen, error = await returns_form.picked_lines(caller, order, form, t)
+        if error or not chosen:
+            return await _order_page(
+                request, caller, t, clock, error=error or t("order.pick_one"), form=form
+            )
         # the review page's hidden key: a double-clicked "send" opens one case, not two
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
+        items, error = returns_form.requested_items(chosen, t)
+        if error:
+            return _review_page(request, t, order.currency, chosen, key, error)
+        comment = str(form.get("comment", "")).strip()[:4000] or None
+        request_doc = ReturnRequest(items=items, comment=comment)
         once = Idempotency(
             caller=caller,
             key=f"page:{key}",
@@ -306,9 +284,9 @@ class PortalPages(Controller):
 
         try:
             stored = await once.run(work, str.encode)
-        except DomainError as error:
+        except DomainError as refused:
             return await _order_page(
-                request, caller, t, clock, error=t("error.generic", detail=error.detail)
+                request, caller, t, clock, error=t("error.generic", detail=refused.detail)
             )
         return Redirect(f"/portal/returns/{stored.body.decode()}?created=1", status_code=303)
 
@@ -379,21 +357,15 @@ class PortalPages(Controller):
         )
 
 
-def form_int(value: Any) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return 0
-
-
 async def _order_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,
     clock: Clock,
     error: str | None = None,
+    form: Any = None,
 ) -> Template:
-    order = await portal.order_view(caller, clock)
+    order = await portal.order_view(caller, clock, t.language)
     returns = await lists.order_returns(caller, caller.order_id) if caller.order_id else []
     return render_page(
         request,
@@ -402,7 +374,27 @@ async def _order_page(
         200,
         order=order,
         cases=returns,
-        reasons=[r.value for r in Reason],
+        reasons=returns_form.REASONS,
+        error=error,
+        picked=form or {},
+    )
+
+
+def _review_page(
+    request: Request[Any, Any, Any],
+    t: Translator,
+    currency: str,
+    chosen: list[returns_form.ReviewLine],
+    idempotency_key: str,
+    error: str | None = None,
+) -> Template:
+    return render_page(
+        request,
+        "portal/review.html",
+        t,
+        items=chosen,
+        amounts=returns_form.shown_amounts(currency, chosen),
+        idempotency_key=idempotency_key,
         error=error,
     )
 
@@ -416,6 +408,15 @@ async def _case_page(
     error: str | None = None,
 ) -> Template:
     view = await views.case_view(caller, number, t.language)
+    titles = await translated_titles(caller.store_id, [i.sku for i in view.items], t.language)
+    if titles:  # the catalogue's title in the reader's language, where it has one
+        items = [
+            msgspec.structs.replace(i, title=titles[i.sku].product or i.title)
+            if i.sku in titles
+            else i
+            for i in view.items
+        ]
+        view = msgspec.structs.replace(view, items=items)
     policy = await get_policy(caller.store_id)
     sending = await self_ship.sending_card(caller, view, runtime)
     steps = []
@@ -430,12 +431,12 @@ async def _case_page(
             steps.append(t("case.next_advance_scan"))
         else:
             steps.append(t("case.next_after_receipt"))
-    if any(i.resolution in ("refund", "store_credit") for i in view.items) and view.status in (
-        "approved",
-        "in_transit",
-        "received",
-    ):
-        steps.append(t("case.next_refund"))
+    if view.status in ("approved", "in_transit", "received"):
+        # store credit is not "the price you paid back": each says what it will get
+        if any(i.resolution == "refund" for i in view.items):
+            steps.append(t("case.next_refund"))
+        if any(i.resolution == "store_credit" for i in view.items):
+            steps.append(t("case.next_credit"))
     return render_page(
         request,
         "portal/case.html",
@@ -445,10 +446,14 @@ async def _case_page(
         messages=await views.messages(caller, number),
         next_steps=steps,
         created=request.query_params.get("created") == "1",
+        photo_added=request.query_params.get("photo") == "1",
         error=error,
         # once a replacement has left, the return can no longer be cancelled
         cancellable=view.status in CANCELLABLE_STATUSES
         and not (view.exchange and view.exchange.status in ("shipped", "delivered")),
         qr_svg=qr_svg(case_link(caller.store_id, number, runtime)) if view.label else "",
         sending=sending,
+        amounts=returns_form.case_amounts(view),
+        photos=await photos.list_photos(caller, number),
+        photo_wanted=any(i.reason in returns_form.PHOTO_REASONS for i in view.items),
     )

@@ -31,6 +31,11 @@ ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# axe-core, vendored (tests/browser/vendor/README.md says which version and why): the
+# accessibility check every page of the browser suite runs
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -71,9 +76,9 @@ async def browser() -> AsyncIterator[object]:
 
 @pytest.fixture
 async def page(browser, live_server: str):  # type: ignore[no-untyped-def]
-    context = await browser.new_context(
-        viewport={"width": 412, "height": 915}, base_url=live_server
-    )
+    # bypass_csp: the pages' Content-Security-Policy rightly refuses inline scripts, and
+    # axe-core is put into the page as one; the pages themselves still run under it
+    context = await browser.new_context(viewport=PHONE, base_url=live_server, bypass_csp=True)
     tab = await context.new_page()
     tab.console_errors = []  # every page must load without JavaScript errors
     tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
@@ -87,3 +92,16 @@ async def page(browser, live_server: str):  # type: ignore[no-untyped-def]
 async def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+async def assert_no_serious_axe_violations(page) -> None:  # type: ignore[no-untyped-def]
+    """axe-core run in the page as it is now: no violation of serious or critical impact."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], f"{page.url}: {serious}"

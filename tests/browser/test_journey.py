@@ -97,7 +97,9 @@ async def test_self_ship_with_own_tracking(  # type: ignore[no-untyped-def]
     await line.locator("select[name^=qty_]").select_option("1")
     await line.locator("select[name^=reason_]").select_option("too_small")
     await page.locator("form[action='/portal/return/review'] button[type=submit]").click()
-    assert await page.locator("input[value='exchange:RING-9-BLK']").is_checked()
+    # the next size up is offered first and chosen: size 9, the same colour
+    assert await page.locator("input[name$=_size][value='9']").is_checked()
+    assert await page.locator("input[name$=_colour][value=black]").is_checked()
     await page.locator("form[action='/portal/returns'] button[type=submit]").click()
     await page.wait_for_url("**/portal/returns/R-*")
     card = page.locator("#how-to-send")

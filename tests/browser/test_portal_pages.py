@@ -21,7 +21,7 @@ from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
 from returns_service.services.store.schemas import NewAgent
 from returns_service.services.store.staff import create_agent
-from tests.browser.conftest import shot
+from tests.browser.conftest import assert_no_serious_axe_violations, shot
 from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
 
 
@@ -55,9 +55,11 @@ async def test_a_refund_and_a_message(page, clock: FrozenClock, lang: str) -> No
     await seed(clock, language=lang)
     await page.goto(f"/portal?lang={lang}")
     await shot(page, f"portal-find-{lang}")
+    await assert_no_serious_axe_violations(page)
     await sign_in(page, lang=lang)
     assert await page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
     await shot(page, f"portal-order-{lang}")
+    await assert_no_serious_axe_violations(page)
     line = page.locator("section", has_text="Size 8 / Black")
     await line.locator("select[name^=qty_]").select_option("1")
     await line.locator("select[name^=reason_]").select_option("changed_mind")
@@ -73,6 +75,7 @@ async def test_a_refund_and_a_message(page, clock: FrozenClock, lang: str) -> No
     response = await page.request.get(href)
     assert response.status == 200 and (await response.body()).startswith(b"%PDF-")
     await shot(page, f"portal-case-{lang}")
+    await assert_no_serious_axe_violations(page)
     # a message to the concierge
     await page.locator("#body").fill("Can I drop it off at the post office?")
     await page.locator("form[action$='/messages'] button[type=submit]").click()
@@ -92,9 +95,11 @@ async def test_a_size_exchange(page, clock: FrozenClock, lang: str) -> None:  # 
     await line.locator("select[name^=reason_]").select_option("too_small")
     await page.locator("form[action='/portal/return/review'] button[type=submit]").click()
     # the next size up is offered first, already chosen; refund stays one tap away
-    suggested = page.locator("input[value='exchange:RING-9-BLK']")
+    assert await page.locator("input[name^=resolution_][value=exchange]").is_checked()
+    suggested = page.locator("input[name$=_size][value='9']")
     assert await suggested.is_checked()
     assert await page.locator("input[value=refund]").count() == 1
+    await assert_no_serious_axe_violations(page)
     await shot(page, f"portal-review-{lang}")
     before = (await Variant.select(Variant.stock).where(Variant.sku == "RING-9-BLK"))[0]["stock"]
     await page.locator("form[action='/portal/returns'] button[type=submit]").click()
@@ -141,6 +146,7 @@ async def test_the_scan_station_with_a_keyboard_only(page, clock: FrozenClock) -
     await sign_in(page)
     line = page.locator("section", has_text="Size 8 / Black")
     await line.get_by_label("Quantity").select_option("1")
+    await line.get_by_label("Why are you returning it?").select_option("changed_mind")
     await page.get_by_role("button", name="Continue").click()
     await page.get_by_label("Refund to my original payment").check()
     await page.get_by_role("button", name="Send my return request").click()

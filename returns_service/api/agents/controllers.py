@@ -18,11 +18,12 @@ from litestar.params import (
 
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
+from returns_service.api.photos import photo_response
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
-from returns_service.services.cases import agents, conversation, decisions, lists, views
+from returns_service.services.cases import agents, conversation, decisions, lists, photos, views
 from returns_service.services.cases.schemas import (
     AgentCaseView,
     AgentPatch,
@@ -103,6 +104,20 @@ class CasesController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> MessagePage:
         return await views.message_page(caller, number, cursor, limit)
+
+    @get(
+        "/{number:str}/photos/{photo_id:int}",
+        summary="One of the case's evidence photos",
+        media_type="application/octet-stream",
+    )
+    async def get_photo(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        photo_id: FromPath[int],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[bytes]:
+        return photo_response(await photos.photo_file(caller, number, photo_id, runtime.photos))
 
     @post(
         "/{number:str}/messages", summary="Reply to the customer (text or macro)", status_code=201

@@ -6,19 +6,29 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
 
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
+from returns_service.api.photos import PHOTO_BODY_LIMIT, PhotoBody, photo_response
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import ReturnRequest
-from returns_service.services.cases import contact, conversation, decisions, lists, opening, views
+from returns_service.services.cases import (
+    contact,
+    conversation,
+    decisions,
+    lists,
+    opening,
+    photos,
+    views,
+)
 from returns_service.services.cases.schemas import (
     CasePage,
     CaseView,
     ContactIn,
     MessageIn,
     MessageView,
+    PhotoView,
 )
 from returns_service.services.fulfilment import aftercare, labels, self_ship
 from returns_service.services.fulfilment.schemas import OwnTracking, Rating
@@ -160,6 +170,44 @@ class PortalReturnsController(Controller):
     ) -> CaseView:
         await aftercare.rate(caller, number, data, runtime)
         return await views.case_view(caller, number)
+
+    @post(
+        "/{number:str}/photos",
+        summary="An evidence photo (JPEG, PNG or WebP; metadata removed)",
+        status_code=201,
+        request_max_body_size=PHOTO_BODY_LIMIT,
+    )
+    async def add_photo(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: PhotoBody,
+        runtime: NamedDependency[Runtime],
+    ) -> PhotoView:
+        content = await data.photo.read()
+        return await photos.add_photo(
+            caller,
+            number,
+            content,
+            data.photo.content_type,
+            "customer",
+            runtime.photos,
+            runtime.clock,
+        )
+
+    @get(
+        "/{number:str}/photos/{photo_id:int}",
+        summary="One of the case's photos",
+        media_type="application/octet-stream",
+    )
+    async def get_photo(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        photo_id: FromPath[int],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[bytes]:
+        return photo_response(await photos.photo_file(caller, number, photo_id, runtime.photos))
 
 
 class PortalContactController(Controller):

@@ -139,6 +139,15 @@ class CustomerView(msgspec.Struct, frozen=True):
     cases: list[CaseRef]
 
 
+class PhotoView(msgspec.Struct, frozen=True):
+    """An evidence photo; `url` is where the reader fetches it (their own route)."""
+
+    id: int
+    url: str
+    source: str  # customer | warehouse
+    at: datetime
+
+
 class AgentCaseView(CaseView, frozen=True):
     customer: CustomerView
     messages: list[MessageView]
@@ -146,6 +155,7 @@ class AgentCaseView(CaseView, frozen=True):
     awaiting_reply: bool
     # `messages` are the latest ones; this reads older ones from GET .../messages?cursor=
     messages_next_cursor: str | None
+    photos: list[PhotoView] = msgspec.field(default_factory=list)
 
 
 class CustomerRef(msgspec.Struct, frozen=True):

@@ -21,7 +21,7 @@ from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amo
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import queries, timeline
+from returns_service.services.cases import photos, queries, timeline
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
     AgentCaseView,
@@ -202,6 +202,7 @@ async def agent_case_view(
         notes=await _notes(row["id"]),
         awaiting_reply=row["awaiting_reply"],
         messages_next_cursor=page.next_cursor,
+        photos=await photos.list_photos(caller, number),
     )
 
 

@@ -15,6 +15,7 @@ from returns_service.adapters.carriers import (
     carrier_from_name,
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
+from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
 from returns_service.settings import Settings
 
@@ -47,6 +48,10 @@ class Runtime:
     brand_colour: str = "#1f2937"  # emails' header and button
     brand_logo_url: str = ""  # '': emails show the store's name instead
     secret_key: str = ""  # signs the deep links in emails and on labels (platform/links.py)
+    # evidence photos: on disk under the data directory
+    photos: PhotoStorage = field(
+        default_factory=lambda: DiskPhotoStorage(Settings().database.data_dir / "photos")
+    )
 
 
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
@@ -64,4 +69,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         brand_colour=settings.store.brand_colour,
         brand_logo_url=settings.store.brand_logo_url,
         secret_key=settings.server.secret_key,
+        photos=DiskPhotoStorage(settings.database.data_dir / "photos"),
     )

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
-from returns_service.db.tables import Variant
+from returns_service.db.tables import Product, Variant
 from returns_service.domain.access import Caller
-from returns_service.domain.catalog import ProductDocument
+from returns_service.domain.catalog import ProductDocument, TitleTranslation
 from returns_service.domain.errors import Conflict, InvalidRequest
 from returns_service.services.store import queries
 
@@ -32,6 +32,9 @@ async def put_product(
             title=doc.title,
             category=doc.category,
             at=now,
+        )
+        await Product.update({Product.translations: _titles(doc.translations)}).where(
+            Product.id == product_id
         )
         skus = [v.sku for v in doc.variants]
         taken = await (
@@ -65,6 +68,7 @@ async def put_product(
                         currency=v.price.currency,
                         stock=v.stock,
                         position=position,
+                        translations=_titles(v.translations),
                     )
                 )
                 .on_conflict(
@@ -77,8 +81,40 @@ async def put_product(
                         Variant.currency,
                         Variant.stock,
                         Variant.position,
+                        Variant.translations,
                     ],
                 )
                 .run()
             )
     return PutProductResult(created=created)
+
+
+def _titles(translations: dict[str, TitleTranslation]) -> dict[str, dict[str, str]]:
+    return {language: {"title": t.title} for language, t in translations.items()}
+
+
+async def translated_titles(store_id: int, skus: list[str], language: str) -> dict[str, Titles]:
+    """For each SKU of the catalogue with a title in `language`: the product's and the
+    variant's titles in it (each None when only the other is translated)."""
+    if not skus:
+        return {}
+    rows = await (
+        Variant.select(
+            Variant.sku, Variant.translations, Variant.product.translations.as_alias("product_t")
+        )
+        .where((Variant.store == store_id) & Variant.sku.is_in(skus))
+        .output(load_json=True)
+    )
+    found = {}
+    for row in rows:
+        product = (row["product_t"] or {}).get(language, {}).get("title")
+        variant = (row["translations"] or {}).get(language, {}).get("title")
+        if product or variant:
+            found[row["sku"]] = Titles(product, variant)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Titles:
+    product: str | None
+    variant: str | None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import msgspec
+
 from returns_service.clock import Clock
 from returns_service.db import locks
 from returns_service.db.engine import DB
@@ -14,16 +16,18 @@ from returns_service.db.tables import (
     LookupFailure,
     OrderLine,
     Product,
+    ReturnCase,
     ShopOrder,
     Variant,
 )
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotFound, TooManyAttempts
-from returns_service.domain.exchanges import Candidate, next_size
+from returns_service.domain.exchanges import Candidate, Picker, next_size, picker
 from returns_service.domain.money import Money
 from returns_service.domain.orders import normalize_email
 from returns_service.services.platform.auth import portal_session_expiry, sign_portal_session
 from returns_service.services.store import queries
+from returns_service.services.store.catalog import translated_titles
 from returns_service.services.store.eligibility import evaluate_order
 from returns_service.services.store.schemas import ExchangeOption, OrderView
 
@@ -104,23 +108,53 @@ async def _count_failure(store_id: int, client: str, now: datetime, window: time
     await queries.count_lookup_failure(store_id, client, now, window)
 
 
-async def order_view(caller: Caller, clock: Clock) -> OrderView:
-    """The order the customer signed in with, each line with what can still go back."""
+async def order_view(caller: Caller, clock: Clock, language: str | None = None) -> OrderView:
+    """The order the customer signed in with, each line with what can still go back; titles
+    in `language` where the catalogue has them."""
     if caller.order_id is None:
         raise NotFound("order not found")
     order = await evaluate_order(caller, caller.order_id, clock)
     delivered = [line.view.delivered_at for line in order.lines if line.view.delivered_at]
+    lines = [line.view for line in order.lines]
+    if language:
+        titles = await translated_titles(caller.store_id, [v.sku for v in lines], language)
+        lines = [
+            msgspec.structs.replace(
+                v,
+                title=titles[v.sku].product or v.title,
+                variant=titles[v.sku].variant or v.variant,
+            )
+            if v.sku in titles
+            else v
+            for v in lines
+        ]
     return OrderView(
         number=order.number,
         placed_at=order.placed_at,
         delivered_at=max(delivered) if delivered else None,
         currency=order.currency,
-        lines=[line.view for line in order.lines],
+        lines=lines,
     )
 
 
 async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]:
     """The other variants of the line's product, with whether each is in stock."""
+    return (await _exchange_variants(caller, line_id))[1]
+
+
+async def exchange_picker(
+    caller: Caller, line_id: int, reason: str, language: str | None = None
+) -> tuple[Picker, dict[str, str], list[ExchangeOption]]:
+    """What the line could be exchanged for, as separate size and colour choices, with the
+    options the customer has now (to resolve a choice back to a variant)."""
+    current, options = await _exchange_variants(caller, line_id, language)
+    candidates = [Candidate(o.sku, o.options, o.in_stock) for o in options]
+    return picker(current, reason, candidates), current, options
+
+
+async def _exchange_variants(
+    caller: Caller, line_id: int, language: str | None = None
+) -> tuple[dict[str, str], list[ExchangeOption]]:
     line = await (
         OrderLine.select(OrderLine.sku, OrderLine.product_key)
         .where(
@@ -151,8 +185,9 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
             .run()
         )
         product_id = product["id"] if product else None
+    current = own["options"] if own else {}
     if product_id is None:
-        return []
+        return current, []
     variants = await (
         Variant.select()
         .where(
@@ -165,15 +200,14 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
         .run()
     )
     candidates = [Candidate(v["sku"], v["options"], v["stock"] > 0) for v in variants]
-    current = own["options"] if own else {}
     suggestions: dict[str, list[str]] = {}
     for reason in ("too_small", "too_large"):
         if found := next_size(current, reason, candidates):
             suggestions.setdefault(found.sku, []).append(reason)
-    return [
+    return current, [
         ExchangeOption(
             sku=v["sku"],
-            title=v["title"],
+            title=((v["translations"] or {}).get(language or "", {}).get("title") or v["title"]),
             options=v["options"],
             price=Money(v["price_amount"], v["currency"]),
             in_stock=v["stock"] > 0,
@@ -189,3 +223,17 @@ async def customer_language(caller: Caller) -> str | None:
         readable(caller, Customer) & (Customer.id == caller.customer_id)
     )
     return rows[0]["language"] if rows else None
+
+
+async def remember_language(caller: Caller, language: str) -> None:
+    """The shopper picked `language` on the page: it becomes theirs, for the pages and for the
+    emails of their returns (each case's emails are written in the case's language)."""
+    async with DB.transaction():
+        await Customer.update({Customer.language: language}).where(
+            readable(caller, Customer)
+            & (Customer.id == caller.customer_id)
+            & (Customer.language != language)
+        )
+        await ReturnCase.update({ReturnCase.language: language}).where(
+            readable(caller, ReturnCase) & (ReturnCase.language != language)
+        )

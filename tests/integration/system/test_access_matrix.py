@@ -5,6 +5,7 @@ entry here fails the test."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import asyncpg
@@ -17,6 +18,7 @@ from returns_service.db.tables import (
     CaseEvent,
     CaseMessage,
     CaseNote,
+    CasePhoto,
     Label,
     Macro,
     OutboxMessage,
@@ -42,6 +44,10 @@ from tests.integration.helpers import (
     staff_headers,
 )
 
+PHOTO_ROUTE = ("POST", "/api/v1/portal/returns/{number}/photos")
+TINY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+)
 CUSTOMER, AGENT, LEAD, WAREHOUSE, ADMIN = "customer", "agent", "lead", "warehouse", "admin"
 PUBLIC = "public"
 
@@ -69,6 +75,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/portal/returns/{number}/rating"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/tracking"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/contact"): (frozenset({CUSTOMER}), None),
+    ("POST", "/api/v1/portal/returns/{number}/photos"): (frozenset({CUSTOMER}), "customer"),
+    ("GET", "/api/v1/portal/returns/{number}/photos/{photo_id}"): (
+        frozenset({CUSTOMER}),
+        "customer",
+    ),
+    ("GET", "/api/v1/cases/{number}/photos/{photo_id}"): (frozenset({AGENT, LEAD}), "agent"),
     ("GET", "/api/v1/cases"): (frozenset({AGENT, LEAD}), None),
     ("GET", "/api/v1/cases/{number}"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/approve"): (frozenset({AGENT, LEAD}), "agent"),
@@ -133,8 +145,24 @@ BODIES: dict[tuple[str, str], Any] = {
 }
 
 
+# multipart routes: sent as a form with a file instead of JSON
+FILES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/portal/returns/{number}/photos"): {"photo": ("p.png", TINY_PNG, "image/png")},
+}
+
+
 async def snapshot() -> dict[str, int]:
-    tables = (ReturnCase, CaseEvent, CaseMessage, CaseNote, Macro, OutboxMessage, Payment, Label)
+    tables = (
+        ReturnCase,
+        CaseEvent,
+        CaseMessage,
+        CaseNote,
+        Macro,
+        OutboxMessage,
+        Payment,
+        Label,
+        CasePhoto,
+    )
     return {t._meta.tablename: await t.count() for t in tables}
 
 
@@ -154,6 +182,10 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
     number = (await open_return(client, ana, refund_item(lines["RING-8-BLK"])))["number"]
+    photo = await client.post(
+        f"/api/v1/portal/returns/{number}/photos", files=FILES[PHOTO_ROUTE], headers=ana
+    )
+    assert photo.status_code == 201, photo.text
     _, agent_y = await add_agent(client, admin, "Yann")
     await client.post("/api/v1/orders", json=order_doc("1002", "bo@example.com"), headers=admin)
     customer_b = await portal_headers(client, "1002", "bo@example.com")
@@ -175,6 +207,7 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
         "{agent_id}": str(x_id),
         "{product_id}": "ring",
         "{carrier}": "concierge-post",
+        "{photo_id}": str(photo.json()["id"]),
     }
     before = await snapshot()
     checked = 0
@@ -195,9 +228,14 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
                 expected = 403 if "/agents/" in template else 404
             else:
                 continue  # an allowed caller in scope: the other tests cover what they may do
-            response = await client.request(
-                method, path, json=BODIES.get((method, template)), headers=headers
-            )
+            if (method, template) in FILES:
+                response = await client.request(
+                    method, path, files=FILES[(method, template)], headers=headers
+                )
+            else:
+                response = await client.request(
+                    method, path, json=BODIES.get((method, template)), headers=headers
+                )
             assert response.status_code == expected, (
                 f"{name} {method} {path}: {response.status_code} {response.text}"
             )

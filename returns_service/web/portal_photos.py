@@ -1,0 +1,71 @@
+"""The case page's evidence photos: uploading one from the page (a plain multipart form, no
+JavaScript) and showing them back to the signed-in customer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from returns_service.api.photos import PHOTO_BODY_LIMIT, photo_response
+from returns_service.domain.access import Caller
+from returns_service.domain.errors import DomainError
+from returns_service.services.cases import photos
+from returns_service.services.platform.runtime import Runtime
+from returns_service.translation import Translator
+from returns_service.web.pages import PUBLIC, _case_page, _customer_translator
+from returns_service.web.sessions import PortalSession, SignInRequired, signed_in, to_sign_in
+
+
+class PortalPhotoPages(Controller):
+    path = "/portal/returns/{number:str}/photos"
+    opt = PUBLIC
+    include_in_schema = False
+    middleware = [PortalSession]
+    guards = [signed_in("/portal")]
+    exception_handlers = {SignInRequired: to_sign_in}
+    dependencies = {"t": Provide(_customer_translator)}
+
+    @post("/", request_max_body_size=PHOTO_BODY_LIMIT)
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        caller: NamedDependency[Caller],
+        t: NamedDependency[Translator],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
+    ) -> Response[Any]:
+        upload = (await request.form()).get("photo")
+        if not isinstance(upload, UploadFile):
+            return await _case_page(
+                request, caller, t, runtime, number, error=t("case.photo_missing")
+            )
+        try:
+            await photos.add_photo(
+                caller,
+                number,
+                await upload.read(),
+                upload.content_type,
+                "customer",
+                runtime.photos,
+                runtime.clock,
+            )
+        except DomainError:
+            return await _case_page(
+                request, caller, t, runtime, number, error=t("case.photo_refused")
+            )
+        return Redirect(f"/portal/returns/{number}?photo=1#photos", status_code=303)
+
+    @get("/{photo_id:int}")
+    async def show(
+        self,
+        caller: NamedDependency[Caller],
+        runtime: NamedDependency[Runtime],
+        number: FromPath[str],
+        photo_id: FromPath[int],
+    ) -> Response[bytes]:
+        return photo_response(await photos.photo_file(caller, number, photo_id, runtime.photos))

@@ -1,0 +1,140 @@
+"""The return form's two steps as data: which lines the customer picked with which reason
+(no reason is ever assumed), and what each line should become, an exchange being chosen as
+size and colour separately and resolved back to one variant here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from returns_service.domain.access import Caller
+from returns_service.domain.cases import Reason, RequestedItem, Resolution
+from returns_service.domain.exchanges import Candidate, Picker, resolve
+from returns_service.services.cases.schemas import CaseView
+from returns_service.services.money.shown import AmountLine, ShownAmounts
+from returns_service.services.money.shown import shown_amounts as _shown
+from returns_service.services.store import portal
+from returns_service.services.store.schemas import ExchangeOption, OrderLineView, OrderView
+from returns_service.translation import Translator
+
+REASONS = [r.value for r in Reason]
+# a photo helps the concierge decide: asked for when the item itself is at fault
+PHOTO_REASONS = frozenset({"defective", "wrong_item", "not_as_described"})
+
+
+@dataclass(slots=True)
+class ReviewLine:
+    line: OrderLineView
+    quantity: int
+    reason: str
+    picker: Picker
+    current: dict[str, str]
+    options: list[ExchangeOption]
+    resolution: str | None = None  # as chosen on the review step, when it is shown again
+    chosen: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def can_exchange(self) -> bool:
+        return bool(self.picker.groups)
+
+    @property
+    def suggestion_title(self) -> str:
+        sku = self.picker.suggestion.sku if self.picker.suggestion else None
+        title = next((o.title for o in self.options if o.sku == sku), "")
+        # isolated (FSI ... PDI): "41 mm / Black" keeps its order inside an Arabic sentence
+        return f"\u2068{title}\u2069" if title else ""
+
+
+def form_int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+async def picked_lines(
+    caller: Caller, order: OrderView, form: Any, t: Translator
+) -> tuple[list[ReviewLine], str | None]:
+    """The lines with a quantity, each with its reason; an error naming the first line that
+    has a quantity but no reason (the form has no default reason, on purpose)."""
+    chosen: list[ReviewLine] = []
+    for line in order.lines:
+        quantity = form_int(form.get(f"qty_{line.id}"))
+        if quantity <= 0 or line.returnable_quantity <= 0:
+            continue
+        reason = str(form.get(f"reason_{line.id}", ""))
+        if reason not in REASONS:
+            return [], t("order.reason_missing", item=line.title)
+        picker, current, options = await portal.exchange_picker(caller, line.id, reason, t.language)
+        review = ReviewLine(
+            line, min(quantity, line.returnable_quantity), reason, picker, current, options
+        )
+        resolution = str(form.get(f"resolution_{line.id}", ""))
+        if resolution:
+            review.resolution = resolution
+            review.chosen = {
+                g.key: str(form.get(f"opt_{line.id}_{g.key}", "")) for g in picker.groups
+            }
+        chosen.append(review)
+    return chosen, None
+
+
+def requested_items(
+    lines: list[ReviewLine], t: Translator
+) -> tuple[list[RequestedItem], str | None]:
+    """The review step's choices as the request the service takes; an error when a line has
+    no resolution or an exchange names a size and colour that is not in stock."""
+    items = []
+    for review in lines:
+        resolution, sku = review.resolution or "", None
+        if resolution.startswith("exchange:"):  # a page rendered before the size/colour split
+            resolution, sku = "exchange", resolution.removeprefix("exchange:")
+        elif resolution == "exchange":
+            if not all(review.chosen.get(g.key) for g in review.picker.groups):
+                return [], t("review.pick_options", item=review.line.title)
+            candidates = [Candidate(o.sku, o.options, o.in_stock) for o in review.options]
+            found = resolve(review.current, review.chosen, candidates)
+            if found is None:
+                return [], t("review.not_available", item=review.line.title)
+            sku = found.sku
+        if resolution not in Resolution.__members__.values():
+            return [], t("review.pick_resolution", item=review.line.title)
+        items.append(
+            RequestedItem(
+                line_id=review.line.id,
+                quantity=review.quantity,
+                reason=Reason(review.reason),
+                resolution=Resolution(resolution),
+                exchange_sku=sku,
+            )
+        )
+    return items, None
+
+
+def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
+    """Each line as if it went back for what is checked (an exchange when the suggestion is)."""
+    return _shown(
+        currency,
+        [
+            AmountLine(
+                r.line.id,
+                (r.resolution or ("exchange" if r.picker.suggestion else "refund")).split(":")[0],
+                r.line.unit_price,
+                r.quantity,
+            )
+            for r in lines
+        ],
+    )
+
+
+def case_amounts(view: CaseView) -> ShownAmounts | None:
+    """The case page's money: what each line gets, and the totals."""
+    if not view.items:
+        return None
+    return _shown(
+        view.items[0].unit_price.currency,
+        [
+            AmountLine(i.line_id, i.resolution, i.unit_price, i.quantity, i.price_difference)
+            for i in view.items
+        ],
+    )
