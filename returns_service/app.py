@@ -36,6 +36,7 @@ from returns_service.api.agents.controllers import (
 from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.dependencies import app_dependencies, app_state
+from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies=app_dependencies(settings, clock, runtime),
         middleware=[
             request_log_middleware,
+            edge_middleware,
             lookup_flood_guard.middleware,
             DefineMiddleware(
                 BearerAuthMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
