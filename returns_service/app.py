@@ -42,6 +42,7 @@ from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import PortalOrderController, PortalSessionController
 from returns_service.api.portal.returns import PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
+from returns_service.api.proxies import trusted_proxy_middleware
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         state=app_state(settings, clock, runtime),
         dependencies=app_dependencies(settings, clock, runtime),
         middleware=[
+            trusted_proxy_middleware(settings.server.trusted_proxies),
             request_log_middleware,
             edge_middleware,
             lookup_flood_guard.middleware,
