@@ -36,6 +36,7 @@ from returns_service.api.agents.controllers import (
 from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.dependencies import app_dependencies, app_state
+from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_init
 from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalPages,
             StationPages,
             static_files,
+            swagger_assets,
+            swagger_init,
         ],
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         # forms posted from the pages carry a token; the JSON API (bearer tokens) does not
@@ -151,6 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             title="Returns concierge",
             version=__version__,
             path="/schema",
+            render_plugins=[LocalSwaggerUI(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer"),
