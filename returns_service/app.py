@@ -36,6 +36,8 @@ from returns_service.api.agents.controllers import (
 from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
 from returns_service.api.dependencies import app_dependencies, app_state
+from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_init
+from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import (
@@ -45,6 +47,7 @@ from returns_service.api.portal.controllers import (
 )
 from returns_service.api.portal.returns import PortalContactController, PortalReturnsController
 from returns_service.api.problems import EXCEPTION_HANDLERS
+from returns_service.api.proxies import trusted_proxy_middleware
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
@@ -133,6 +136,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalPhotoPages,
             StationPages,
             static_files,
+            swagger_assets,
+            swagger_init,
         ],
         template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         # forms posted from the pages carry a token; the JSON API (bearer tokens) does not
@@ -147,7 +152,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         state=app_state(settings, clock, runtime),
         dependencies=app_dependencies(settings, clock, runtime),
         middleware=[
+            trusted_proxy_middleware(settings.server.trusted_proxies),
             request_log_middleware,
+            edge_middleware,
             lookup_flood_guard.middleware,
             DefineMiddleware(
                 BearerAuthMiddleware, exclude_from_auth_key="public", exclude=["^/schema"]
@@ -160,6 +167,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             title="Returns concierge",
             version=__version__,
             path="/schema",
+            render_plugins=[LocalSwaggerUI(path=["/", "/swagger"])],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer"),

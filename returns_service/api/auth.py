@@ -13,8 +13,8 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, NotAuthenticated
 from returns_service.services.platform.auth import (
     PORTAL_TOKEN_PREFIX,
+    authenticate_portal,
     authenticate_staff,
-    verify_portal_session,
 )
 
 # Routes with opt={"public": True} skip authentication (health, portal sign-in, webhooks).
@@ -30,7 +30,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthenticated("Send `Authorization: Bearer <token>`.")
         if token.startswith(PORTAL_TOKEN_PREFIX):
             secret = settings_of(connection).server.secret_key
-            caller = verify_portal_session(secret, token, clock_of(connection))
+            caller = await authenticate_portal(secret, token, clock_of(connection))
         else:
             caller = await authenticate_staff(token)
         if caller is None:

@@ -7,8 +7,10 @@ back up (the exceptions are listed below, with why they are safe or how rare the
 
 | # | rows                              | taken by                            | through            |
 |---|-----------------------------------|-------------------------------------|--------------------|
-| 1 | a portal client's sign-in         | the sign-in lookup, alone in its    | lock_lookup_client |
-|   | (advisory, transaction-scoped)    | transaction with its failure count  |                    |
+| 1 | a sign-in's failure counters:     | the sign-in lookup, alone in its    | lock_lookup_client |
+|   | the client's, then the order      | transaction with its failure counts |                    |
+|   | number's (advisory, transaction-  |                                     |                    |
+|   | scoped)                           |                                     |                    |
 | 2 | the store's agents, all, by id    | every assignment decision: opening  | lock_agents        |
 |   |                                   | a case, reassigning, an agent's     |                    |
 |   |                                   | changes (hand-over), assign_waiting |                    |
@@ -60,8 +62,9 @@ from returns_service.domain.access import Caller
 
 
 async def lock_lookup_client(key: str) -> None:
-    """One sign-in lookup per client at a time, so parallel guesses cannot slip past the
-    failure limit (released when the transaction ends)."""
+    """One sign-in lookup per failure counter (a client, an order number) at a time, so
+    parallel guesses cannot slip past the failure limit (released when the transaction
+    ends). Take the client's before the order number's."""
     await sql.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
 
 

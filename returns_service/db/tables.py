@@ -76,6 +76,21 @@ class ApiToken(Table, tablename="api_token", db=DB):
     api_token_role_known = Check("role IN ('admin', 'agent', 'lead', 'warehouse')")
 
 
+class RevokedSession(Table, tablename="revoked_session", db=DB):
+    """Portal sessions signed out before they expire. A session is a signed claim that needs
+    no row while it is valid; signing out keeps the SHA-256 of the token here until the
+    claim would have expired anyway (then housekeeping drops it). Every portal request asks
+    this table one indexed question."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    token_hash = Varchar(length=64)
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz()
+
+    revoked_session_unique_token = Unique(["store", "token_hash"])
+
+
 class Product(Table, tablename="product", db=DB):
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
@@ -163,13 +178,16 @@ class StorePolicy(Table, tablename="store_policy", db=DB):
 
 
 class LookupFailure(Table, tablename="lookup_failure", db=DB):
-    """Failed portal lookups per client, to slow down guessing of order/email pairs."""
+    """Failed portal lookups per client and per order number (`client` is the counter's
+    key: `client:<address>` or `order:<number>`), to slow down guessing of order/email
+    pairs; `locked_until` ends the current lockout."""
 
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     client = Varchar(length=128)
     window_started_at = Timestamptz()
     failures = Integer(default=0)
+    locked_until = Timestamptz(null=True, default=None)
 
     lookup_failure_unique_client = Unique(["store", "client"])
 
@@ -515,6 +533,7 @@ ALL_TABLES: list[type[Table]] = [
     Agent,
     Station,
     ApiToken,
+    RevokedSession,
     Product,
     Variant,
     Customer,

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+import msgspec
+
+from returns_service.domain.text import ONE_LINE
 
 
 class Role(StrEnum):
@@ -18,6 +23,9 @@ class Role(StrEnum):
     # portal session is always a customer's).
     SYSTEM = "system"
 
+
+# An agent's name and display name: customers read them in emails, one line each
+StaffName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
 
 STAFF_TOKEN_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.LEAD, Role.WAREHOUSE})
 

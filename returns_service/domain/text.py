@@ -18,6 +18,9 @@ SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\
 TRIMMED = rf"^[^{SPACE}]([\s\S]*[^{SPACE}])?{END}"
 # an email address, white space allowed around it (it is trimmed before use)
 EMAIL = rf"^[{SPACE}]*[^@{SPACE}]+@[^@{SPACE}]+[{SPACE}]*{END}"
+# one line of text: no control characters or line separators (a name that ends up in an
+# email's Subject or From header must not be able to start a new header line)
+ONE_LINE = rf"^[^\x00-\x1f\x7f\x85\u2028\u2029]*{END}"
 LANGUAGE = rf"^[a-z]{{2,3}}(-[A-Za-z0-9]{{2,8}})?{END}"  # en, pt-BR
 COUNTRY = rf"^[A-Z]{{2}}{END}"  # ISO 3166-1 alpha-2
 CURRENCY = rf"^[A-Z]{{3}}{END}"  # ISO 4217

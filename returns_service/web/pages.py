@@ -33,6 +33,7 @@ from returns_service.services.cases import (
     views,
 )
 from returns_service.services.fulfilment import labels, self_ship
+from returns_service.services.platform.auth import revoke_portal_session
 from returns_service.services.platform.idempotency import fingerprint
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
@@ -202,7 +203,16 @@ class PortalSignInPages(Controller):
         )
 
     @post("/sign-out")
-    async def sign_out(self) -> Redirect:
+    async def sign_out(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> Redirect:
+        # the session ends on the server too: a copy of the cookie no longer works
+        token = request.cookies.get(PORTAL_COOKIE)
+        if token:
+            await revoke_portal_session(settings.server.secret_key, token, clock)
         return Redirect(
             "/portal",
             status_code=303,

@@ -17,7 +17,7 @@ from litestar.response import Redirect
 
 from returns_service.api.dependencies import clock_of, settings_of, store_of
 from returns_service.domain.access import Caller, Role
-from returns_service.services.platform.auth import authenticate_staff, verify_portal_session
+from returns_service.services.platform.auth import authenticate_portal, authenticate_staff
 
 PORTAL_COOKIE = "rs_portal"
 STATION_COOKIE = "rs_station"
@@ -65,7 +65,7 @@ class PortalSession(_CookieSession):
 
     async def verify(self, connection: ASGIConnection, token: str) -> Caller | None:
         secret = settings_of(connection).server.secret_key
-        caller = verify_portal_session(secret, token, clock_of(connection))
+        caller = await authenticate_portal(secret, token, clock_of(connection))
         if caller is None or caller.store_id != store_of(connection).id:
             return None
         return caller

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, SkipValidation
 
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
+from returns_service.services.platform.auth import revoke_portal_session
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import portal, sign_in_links
 from returns_service.services.store.portal import LookupLimits
@@ -54,6 +55,20 @@ class PortalSessionController(Controller):
         return SessionResponse(
             token=session.token, expires_at=session.expires_at, order=session.order
         )
+
+    @delete(
+        "/current",
+        guards=[allow(Role.CUSTOMER)],
+        summary="Sign out: this session's token stops working",
+        status_code=204,
+    )
+    async def close_session(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        clock: NamedDependency[SkipValidation[Clock]],
+    ) -> None:
+        await revoke_portal_session(settings.server.secret_key, request.auth, clock)
 
 
 class PortalLinksController(Controller):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from returns_service.domain.access import StaffName
 from returns_service.domain.amounts import Amounts, SignedMoney
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.money import Money
@@ -248,7 +249,7 @@ class AgentPatch(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     available: bool | None = None
     capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] | None = None
     languages: Annotated[list[Language], msgspec.Meta(max_length=20)] | None = None
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    display_name: StaffName | None = None
 
 
 class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -1,7 +1,11 @@
 """Bearer tokens for staff and stations, and signed portal sessions for customers.
 
 Staff tokens are random (192 bits), shown once, stored only as a SHA-256 hash, revocable.
-Portal sessions need no table: a signed, expiring claim of (store, order, customer).
+Portal sessions are a signed, expiring claim of (store, order, customer) and need no row
+while valid; signing out records the token's hash until its expiry (`revoked_session`), so
+the claim ends everywhere at once. Revoking one token (rather than every session of the
+customer from a moment on) leaves the customer's other devices and a freshly emailed
+sign-in link working.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 
@@ -106,6 +110,9 @@ class _PortalClaim(msgspec.Struct, frozen=True):
     o: int  # order the customer signed in with
     c: int  # customer
     e: int  # expiry, unix seconds
+    # this session among the customer's others (two sign-ins in one second differ), so
+    # signing out ends this one alone
+    n: str = ""
 
 
 def _b64(data: bytes) -> str:
@@ -123,7 +130,13 @@ def _signature(secret: str, payload: str) -> str:
 def sign_portal_session(
     secret: str, store_id: int, order_id: int, customer_id: int, expires_at: datetime
 ) -> str:
-    claim = _PortalClaim(s=store_id, o=order_id, c=customer_id, e=int(expires_at.timestamp()))
+    claim = _PortalClaim(
+        s=store_id,
+        o=order_id,
+        c=customer_id,
+        e=int(expires_at.timestamp()),
+        n=secrets.token_urlsafe(9),
+    )
     payload = _b64(msgspec.json.encode(claim))
     return f"{PORTAL_TOKEN_PREFIX}{payload}.{_signature(secret, payload)}"
 
@@ -141,6 +154,27 @@ def verify_portal_session(secret: str, token: str, clock: Clock) -> Caller | Non
     if claim.e <= clock.now().timestamp():
         return None
     return Caller(role=Role.CUSTOMER, store_id=claim.s, customer_id=claim.c, order_id=claim.o)
+
+
+async def authenticate_portal(secret: str, token: str, clock: Clock) -> Caller | None:
+    """The customer of a valid portal token that has not been signed out."""
+    caller = verify_portal_session(secret, token, clock)
+    if caller is None or await queries.session_revoked(caller.store_id, hash_token(token)):
+        return None
+    return caller
+
+
+async def revoke_portal_session(secret: str, token: str, clock: Clock) -> bool:
+    """Sign out: the token stops working now, wherever it is kept. False when it was not a
+    valid session (nothing to end)."""
+    caller = verify_portal_session(secret, token, clock)
+    if caller is None:
+        return False
+    payload = token[len(PORTAL_TOKEN_PREFIX) :].partition(".")[0]
+    claim = msgspec.json.decode(_unb64(payload), type=_PortalClaim)
+    expires_at = datetime.fromtimestamp(claim.e, tz=UTC)
+    await queries.revoke_session(caller.store_id, hash_token(token), expires_at, clock.now())
+    return True
 
 
 def portal_session_expiry(clock: Clock, ttl_minutes: int) -> datetime:

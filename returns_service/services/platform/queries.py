@@ -36,6 +36,33 @@ async def token_by_hash(token_hash: str) -> StaffToken | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Signed-out portal sessions: every portal request asks this, through the unique index
+
+SESSION_REVOKED = "SELECT 1 FROM revoked_session WHERE store = $1 AND token_hash = $2"
+
+
+async def session_revoked(store_id: int, token_hash: str) -> bool:
+    return await sql.fetchrow(SESSION_REVOKED, store_id, token_hash) is not None
+
+
+async def revoke_session(
+    store_id: int, token_hash: str, expires_at: datetime, revoked_at: datetime
+) -> None:
+    """Signing out twice (two tabs, a retried request) is one row."""
+    await sql.execute(
+        """
+        INSERT INTO revoked_session (store, token_hash, expires_at, revoked_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (store, token_hash) DO NOTHING
+        """,
+        store_id,
+        token_hash,
+        expires_at,
+        revoked_at,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Idempotency keys (each statement its own short transaction: a concurrent request sees it)
 
 

@@ -14,7 +14,10 @@ from returns_service.db.tables import Store
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.fulfilment import aftercare
 from returns_service.services.platform import idempotency
-from returns_service.services.platform.housekeeping import purge_lookup_failures
+from returns_service.services.platform.housekeeping import (
+    purge_lookup_failures,
+    purge_revoked_sessions,
+)
 from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.platform.runtime import Runtime
 from returns_service.settings import Settings
@@ -68,6 +71,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
         if report.delivered + report.failed == 0 or report.delivered == 0:
             break
     await purge_lookup_failures(rt.clock, config.lookup_failure_window_seconds)
+    await purge_revoked_sessions(rt.clock)
     await idempotency.purge_expired(rt.clock)
     return WorkerReport(delivered=delivered, failed=failed, assigned=assigned)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,6 @@ from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
     Customer,
-    LookupFailure,
     OrderLine,
     Product,
     ReturnCase,
@@ -34,6 +34,11 @@ from returns_service.services.store.schemas import ExchangeOption, OrderView
 # The same words whether the order number is unknown or the email does not match it, so a
 # caller cannot learn which order numbers exist.
 LOOKUP_FAILED = "We could not find an order with this order number and email address."
+
+# The longest a lookup is refused after too many failures (API.md: "a mistyped email never
+# locks out the right one for more than a minute"); after it, each further failure refuses
+# the next minute again: one guess a minute per client and per order number.
+LOCKOUT = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +65,26 @@ async def open_session(
     limits: LookupLimits,
     clock: Clock,
 ) -> PortalSession:
-    """Sign a customer in with order number + email. Failures are counted per client."""
+    """Sign a customer in with order number + email. Failures are counted per client and
+    per order number: rotating client addresses does not get more guesses at one order, and
+    one client does not get more guesses across many. A lockout lasts at most
+    LOCKOUT_SECONDS from the failure that caused it, so someone else's wrong guesses (or the
+    customer's own typos) never keep the right pair out for long."""
     now = clock.now()
     window = timedelta(seconds=limits.window_seconds)
+    counters = (f"client:{client}", f"order:{order_number.strip()}")
     async with DB.transaction():
-        # one lookup per client at a time, so parallel guesses cannot slip past the limit
-        await locks.lock_lookup_client(f"lookup:{store_id}:{client}")
-        failure = await (
-            LookupFailure.select(LookupFailure.failures, LookupFailure.window_started_at)
-            .where((LookupFailure.store == store_id) & (LookupFailure.client == client))
-            .first()
-            .run()
-        )
-        if failure and failure["window_started_at"] + window > now:
-            if failure["failures"] >= limits.failures_allowed:
-                retry_after = failure["window_started_at"] + window - now
-                raise TooManyAttempts(
-                    "Too many order lookups failed from here. Please wait and try again.",
-                    retry_after_seconds=int(retry_after.total_seconds()) + 1,
-                )
+        # one lookup per counter at a time, so parallel guesses cannot slip past the limit;
+        # always the client's first, then the order's (db/locks.py)
+        for key in counters:
+            await locks.lock_lookup_client(f"lookup:{store_id}:{key}")
+        locked_until = await queries.lookup_locked_until(store_id, counters, now)
+        if locked_until is not None:
+            raise TooManyAttempts(
+                "Too many order lookups failed. Please wait a minute and try again, or ask "
+                "for a sign-in link by email.",
+                retry_after_seconds=math.ceil((locked_until - now).total_seconds()),
+            )
         found = await (
             ShopOrder.select(ShopOrder.id, ShopOrder.customer)
             .where(
@@ -90,7 +96,10 @@ async def open_session(
             .run()
         )
         if found is None:
-            await _count_failure(store_id, client, now, window)
+            for key in counters:
+                await queries.count_lookup_failure(
+                    store_id, key, now, window, limits.failures_allowed, LOCKOUT
+                )
     if found is None:
         raise NotFound(LOOKUP_FAILED)
     caller = Caller(
@@ -102,10 +111,6 @@ async def open_session(
     expires_at = portal_session_expiry(clock, ttl_minutes)
     token = sign_portal_session(secret, store_id, found["id"], found["customer"], expires_at)
     return PortalSession(token=token, expires_at=expires_at, order=await order_view(caller, clock))
-
-
-async def _count_failure(store_id: int, client: str, now: datetime, window: timedelta) -> None:
-    await queries.count_lookup_failure(store_id, client, now, window)
 
 
 async def order_view(caller: Caller, clock: Clock, language: str | None = None) -> OrderView:

@@ -247,26 +247,59 @@ async def save_policy(store_id: int, document: str, at: datetime) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sign-in failures (counted per client, under db/locks.lock_lookup_client)
+# Sign-in failures (counted per client and per order number, each a `client` key, under
+# db/locks.lock_lookup_client)
 
 
-async def count_lookup_failure(store_id: int, client: str, at: datetime, window: timedelta) -> None:
-    """One more failure for this client: counted in the current window, or starting a new
-    window when the last one has passed."""
+async def lookup_locked_until(
+    store_id: int, keys: tuple[str, ...], now: datetime
+) -> datetime | None:
+    """The latest end of a lockout still running on any of these counters, if any."""
+    row = await sql.fetchrow(
+        """
+        SELECT max(locked_until) AS until FROM lookup_failure
+         WHERE store = $1 AND client = ANY($2::varchar[]) AND locked_until > $3
+        """,
+        store_id,
+        list(keys),
+        now,
+    )
+    return row["until"] if row else None
+
+
+async def count_lookup_failure(
+    store_id: int,
+    key: str,
+    at: datetime,
+    window: timedelta,
+    allowed: int,
+    lockout: timedelta,
+) -> None:
+    """One more failure on this counter: counted in the current window, or starting a new
+    window when the last one has passed; once `allowed` fall in one window, the counter is
+    locked for `lockout` from now."""
     await sql.execute(
         """
-        INSERT INTO lookup_failure (store, client, window_started_at, failures)
-        VALUES ($1, $2, $3, 1)
+        INSERT INTO lookup_failure (store, client, window_started_at, failures, locked_until)
+        VALUES ($1, $2, $3, 1, CASE WHEN 1 >= $5::int THEN $3::timestamptz + $6::interval END)
         ON CONFLICT (store, client) DO UPDATE
            SET failures = CASE
                    WHEN lookup_failure.window_started_at + $4 > EXCLUDED.window_started_at
                    THEN lookup_failure.failures + 1 ELSE 1 END,
                window_started_at = CASE
                    WHEN lookup_failure.window_started_at + $4 > EXCLUDED.window_started_at
-                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END
+                   THEN lookup_failure.window_started_at ELSE EXCLUDED.window_started_at END,
+               locked_until = CASE
+                   WHEN (CASE
+                           WHEN lookup_failure.window_started_at + $4 > EXCLUDED.window_started_at
+                           THEN lookup_failure.failures + 1 ELSE 1 END) >= $5
+                   THEN EXCLUDED.window_started_at + $6
+                   ELSE lookup_failure.locked_until END
         """,
         store_id,
-        client,
+        key[:128],
         at,
         window,
+        allowed,
+        lockout,
     )

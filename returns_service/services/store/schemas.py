@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from returns_service.domain.access import StaffName
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Email, Language
 from returns_service.domain.policy import IneligibleReason
@@ -76,7 +77,7 @@ class ProductPut(msgspec.Struct, frozen=True):
 
 
 class NewAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: StaffName
     email: Email
     role: Literal["agent", "lead"] = "agent"
     languages: Annotated[list[Language], msgspec.Meta(max_length=20)] = msgspec.field(
@@ -84,7 +85,7 @@ class NewAgent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     )
     capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 20
     # how customers see them ("Kari"); the full name when not given
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    display_name: StaffName | None = None
 
 
 class NewStation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

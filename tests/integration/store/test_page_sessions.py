@@ -57,6 +57,21 @@ async def test_a_forged_session_cookie_opens_nothing(client: Client, clock: Froz
     assert (response.status_code, response.headers["location"]) == (303, "/portal")
 
 
+async def test_signing_out_on_the_page_ends_the_session_on_the_server(
+    client: Client, clock: FrozenClock
+) -> None:
+    token = await _signed_in_customer(client, clock)
+    csrf = (await client.get("/portal")).cookies["csrftoken"]
+    response = await client.post("/portal/sign-out", headers={"x-csrftoken": csrf})
+    assert (response.status_code, response.headers["location"]) == (303, "/portal")
+    # a copy of the cookie kept elsewhere (another tab, a stolen one) opens nothing now
+    client.cookies.set(PORTAL_COOKIE, token, path="/portal")
+    page = await client.get("/portal/order")
+    assert (page.status_code, page.headers["location"]) == (303, "/portal")
+    api = await client.get("/api/v1/portal/order", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+
+
 async def test_the_station_signs_in_with_a_warehouse_token_only(
     client: Client, clock: FrozenClock
 ) -> None:
