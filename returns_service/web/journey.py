@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, SkipValidation
 from litestar.response import Redirect, Template
 
@@ -28,16 +28,15 @@ from returns_service.settings import Settings
 from returns_service.web.i18n import Translator
 from returns_service.web.pages import (
     PUBLIC,
-    _case_page,
-    _customer_translator,
-    _order_page,
-    _translator,
+    SignedInPortal,
+    case_page,
     form_int,
     is_secure,
+    order_page,
+    page_translator,
     render_page,
 )
-from returns_service.web.sessions import PORTAL_COOKIE, PortalSession, SignInRequired, signed_in
-from returns_service.web.sessions import to_sign_in as _to_sign_in
+from returns_service.web.sessions import PORTAL_COOKIE
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -62,7 +61,7 @@ class PortalLinkPages(Controller):
     ) -> Response[Any]:
         target = await links.follow(settings.server.secret_key, store.id, token[:2000], clock)
         if target is None:
-            t = _translator(request)
+            t = page_translator(request)
             return render_page(request, "portal/find.html", t, error=t("find.link_expired"))
         expires_at = portal_session_expiry(clock, settings.portal.session_ttl_minutes)
         session = sign_portal_session(
@@ -94,7 +93,7 @@ class PortalLinkPages(Controller):
         runtime: NamedDependency[Runtime],
     ) -> Template:
         form = await request.form()
-        t = _translator(request)
+        t = page_translator(request)
         order_number = str(form.get("order_number", ""))[:64]
         email = str(form.get("email", ""))[:320]
         try:
@@ -120,16 +119,9 @@ class PortalLinkPages(Controller):
         )
 
 
-class PortalCaseSteps(Controller):
-    """The signed-in customer's steps on a return (the same session as PortalPages)."""
-
-    path = "/portal"
-    opt = PUBLIC
-    include_in_schema = False
-    middleware = [PortalSession]
-    guards = [signed_in("/portal")]
-    exception_handlers = {SignInRequired: _to_sign_in}
-    dependencies = {"t": Provide(_customer_translator)}
+class PortalCaseSteps(SignedInPortal):
+    """The signed-in customer's steps on a return: their own tracking number, cancelling, writing
+    to us."""
 
     @post("/returns/{number:str}/tracking")
     async def tracking(
@@ -147,11 +139,11 @@ class PortalCaseSteps(Controller):
         try:
             await self_ship.add_tracking(caller, number, data, runtime)
         except InvalidRequest:
-            return await _case_page(
+            return await case_page(
                 request, caller, t, runtime, number, error=t("case.tracking_invalid")
             )
         except DomainError as error:
-            return await _case_page(request, caller, t, runtime, number, error=error.detail)
+            return await case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#how-to-send", status_code=303)
 
     @post("/contact")
@@ -169,7 +161,7 @@ class PortalCaseSteps(Controller):
         try:
             number = await contact.write_to_store(caller, body, line_id, runtime)
         except DomainError as error:
-            return await _order_page(
+            return await order_page(
                 request, caller, t, clock, error=t("error.generic", detail=error.detail)
             )
         return Redirect(f"/portal/returns/{number}", status_code=303)

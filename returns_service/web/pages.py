@@ -71,7 +71,7 @@ def is_secure(request: Request[Any, Any, Any]) -> bool:
     )
 
 
-def _translator(
+def page_translator(
     request: Request[Any, Any, Any], customer_language: str | None = None
 ) -> Translator:
     return Translator(
@@ -119,7 +119,7 @@ def render_page(  # form errors re-render with 200: the message is in the page, 
     )
 
 
-async def _customer_translator(
+async def customer_translator(
     request: Request[Any, Any, Any], caller: NamedDependency[Caller]
 ) -> Translator:
     """The signed-in customer's language; a language the shopper picked on the switcher (now
@@ -129,7 +129,7 @@ async def _customer_translator(
     if picked in LANGUAGES and picked != stored:
         await portal.remember_language(caller, picked)
         stored = picked
-    return _translator(request, stored)
+    return page_translator(request, stored)
 
 
 class PortalSignInPages(Controller):
@@ -141,7 +141,7 @@ class PortalSignInPages(Controller):
 
     @get("/")
     async def find(self, request: Request[Any, Any, Any]) -> Template:
-        return render_page(request, "portal/find.html", _translator(request))
+        return render_page(request, "portal/find.html", page_translator(request))
 
     @post("/")
     async def sign_in(
@@ -152,7 +152,7 @@ class PortalSignInPages(Controller):
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[Any]:
         form = await request.form()
-        t = _translator(request)
+        t = page_translator(request)
         try:
             session = await portal.open_session(
                 store.id,
@@ -220,8 +220,9 @@ class PortalSignInPages(Controller):
         )
 
 
-class PortalPages(Controller):
-    """The customer's own pages: a portal session cookie, or back to finding the order."""
+class SignedInPortal(Controller):
+    """What every page of a signed-in customer shares: the portal session cookie (or back to
+    finding the order), texts in the customer's language. Pages subclass it."""
 
     path = "/portal"
     opt = PUBLIC
@@ -229,7 +230,11 @@ class PortalPages(Controller):
     middleware = [PortalSession]
     guards = [signed_in("/portal")]
     exception_handlers = {SignInRequired: to_sign_in}
-    dependencies = {"t": Provide(_customer_translator)}
+    dependencies = {"t": Provide(customer_translator)}
+
+
+class PortalPages(SignedInPortal):
+    """The customer's own pages: the order, the review step, a return."""
 
     @get("/order")
     async def order(
@@ -239,7 +244,7 @@ class PortalPages(Controller):
         t: NamedDependency[Translator],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[Any]:
-        return await _order_page(request, caller, t, clock)
+        return await order_page(request, caller, t, clock)
 
     @post("/return/review")
     async def review(
@@ -253,7 +258,7 @@ class PortalPages(Controller):
         order = await portal.order_view(caller, clock, t.language)
         chosen, error = await returns_form.picked_lines(caller, order, form, t)
         if error or not chosen:
-            return await _order_page(
+            return await order_page(
                 request, caller, t, clock, error=error or t("order.pick_one"), form=form
             )
         return _review_page(request, t, order.currency, chosen, uuid.uuid4().hex)
@@ -271,7 +276,7 @@ class PortalPages(Controller):
         order = await portal.order_view(caller, clock, t.language)
         chosen, error = await returns_form.picked_lines(caller, order, form, t)
         if error or not chosen:
-            return await _order_page(
+            return await order_page(
                 request, caller, t, clock, error=error or t("order.pick_one"), form=form
             )
         # the review page's hidden key: a double-clicked "send" opens one case, not two
@@ -295,7 +300,7 @@ class PortalPages(Controller):
         try:
             stored = await once.run(work, str.encode)
         except DomainError as refused:
-            return await _order_page(
+            return await order_page(
                 request, caller, t, clock, error=t("error.generic", detail=refused.detail)
             )
         return Redirect(f"/portal/returns/{stored.body.decode()}?created=1", status_code=303)
@@ -309,7 +314,7 @@ class PortalPages(Controller):
         runtime: NamedDependency[Runtime],
         number: FromPath[str],
     ) -> Response[Any]:
-        return await _case_page(request, caller, t, runtime, number)
+        return await case_page(request, caller, t, runtime, number)
 
     @post("/returns/{number:str}/messages")
     async def message(
@@ -325,7 +330,7 @@ class PortalPages(Controller):
             try:
                 await conversation.customer_writes(caller, number, body[:10_000], runtime)
             except DomainError as error:
-                return await _case_page(request, caller, t, runtime, number, error=error.detail)
+                return await case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}#messages", status_code=303)
 
     @get("/returns/{number:str}/cancel")
@@ -354,7 +359,7 @@ class PortalPages(Controller):
         try:
             await decisions.cancel(caller, number, runtime)
         except DomainError as error:
-            return await _case_page(request, caller, t, runtime, number, error=error.detail)
+            return await case_page(request, caller, t, runtime, number, error=error.detail)
         return Redirect(f"/portal/returns/{number}", status_code=303)
 
     @get("/returns/{number:str}/label.pdf")
@@ -367,7 +372,7 @@ class PortalPages(Controller):
         )
 
 
-async def _order_page(
+async def order_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,
@@ -409,7 +414,7 @@ def _review_page(
     )
 
 
-async def _case_page(
+async def case_page(
     request: Request[Any, Any, Any],
     caller: Caller,
     t: Translator,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -17,18 +17,11 @@ from returns_service.domain.errors import DomainError
 from returns_service.services.cases import photos
 from returns_service.services.platform.runtime import Runtime
 from returns_service.translation import Translator
-from returns_service.web.pages import PUBLIC, _case_page, _customer_translator
-from returns_service.web.sessions import PortalSession, SignInRequired, signed_in, to_sign_in
+from returns_service.web.pages import SignedInPortal, case_page
 
 
-class PortalPhotoPages(Controller):
+class PortalPhotoPages(SignedInPortal):
     path = "/portal/returns/{number:str}/photos"
-    opt = PUBLIC
-    include_in_schema = False
-    middleware = [PortalSession]
-    guards = [signed_in("/portal")]
-    exception_handlers = {SignInRequired: to_sign_in}
-    dependencies = {"t": Provide(_customer_translator)}
 
     @post("/", request_max_body_size=PHOTO_BODY_LIMIT)
     async def upload(
@@ -41,7 +34,7 @@ class PortalPhotoPages(Controller):
     ) -> Response[Any]:
         upload = (await request.form()).get("photo")
         if not isinstance(upload, UploadFile):
-            return await _case_page(
+            return await case_page(
                 request, caller, t, runtime, number, error=t("case.photo_missing")
             )
         try:
@@ -55,7 +48,7 @@ class PortalPhotoPages(Controller):
                 runtime.clock,
             )
         except DomainError:
-            return await _case_page(
+            return await case_page(
                 request, caller, t, runtime, number, error=t("case.photo_refused")
             )
         return Redirect(f"/portal/returns/{number}?photo=1#photos", status_code=303)
