@@ -444,6 +444,20 @@ class UnexpectedParcel(Table, tablename="unexpected_parcel", db=DB):
     note = Text(default="")
 
 
+class InspectionPhoto(Table, tablename="inspection_photo", db=DB):
+    """A photo a station took of a returned item, for the concierge; the image itself is
+    kept by services/fulfilment/photos.py under `storage_key`."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
+    station = ForeignKey(Station, on_delete=OnDelete.restrict, null=True)
+    content_type = Varchar(length=32)
+    size = Integer()
+    storage_key = Varchar(length=200)
+    uploaded_at = Timestamptz()
+
+
 class FollowUp(Table, tablename="follow_up", db=DB):
     """The "did it fit?" rating after a replacement arrived."""
 
@@ -486,4 +500,5 @@ ALL_TABLES: list[type[Table]] = [
     Receipt,
     UnexpectedParcel,
     FollowUp,
+    InspectionPhoto,
 ]
