@@ -10,10 +10,12 @@ from typing import Any
 from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
+    ApiToken,
     CaseItem,
     OrderLine,
     Receipt,
     Shipment,
+    Station,
     UnexpectedParcel,
 )
 from returns_service.domain.access import Caller
@@ -240,6 +242,24 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
 async def _line_sku(line_id: int) -> str:
     rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
     return str(rows[0]["sku"])
+
+
+async def station_name(caller: Caller) -> str | None:
+    """The station's name (shown on its page): its station's, else the name its token was
+    issued with (a token need not belong to a station row)."""
+    if caller.station_id is not None:
+        rows = await Station.select(Station.name).where(
+            (Station.id == caller.station_id) & (Station.store == caller.store_id)
+        )
+        if rows:
+            return str(rows[0]["name"])
+    if caller.token_id is not None:
+        tokens = await ApiToken.select(ApiToken.name).where(
+            (ApiToken.id == caller.token_id) & (ApiToken.store == caller.store_id)
+        )
+        if tokens and tokens[0]["name"]:
+            return str(tokens[0]["name"])
+    return None
 
 
 async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:
