@@ -93,6 +93,17 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/warehouse/scans"): (frozenset({WAREHOUSE}), None),
     ("POST", "/api/v1/warehouse/cases/{number}/inspection"): (frozenset({WAREHOUSE}), None),
     ("GET", "/api/v1/warehouse/unexpected-parcels"): (frozenset({WAREHOUSE, LEAD}), None),
+    ("GET", "/api/v1/warehouse/search"): (frozenset({WAREHOUSE}), None),
+    ("POST", "/api/v1/warehouse/cases/{number}/inspection/preview"): (frozenset({WAREHOUSE}), None),
+    ("POST", "/api/v1/warehouse/cases/{number}/photos"): (frozenset({WAREHOUSE}), None),
+    ("GET", "/api/v1/warehouse/cases/{number}/photos"): (
+        frozenset({WAREHOUSE, AGENT, LEAD, ADMIN}),
+        "agent",
+    ),
+    ("GET", "/api/v1/warehouse/cases/{number}/photos/{photo_id}"): (
+        frozenset({WAREHOUSE, AGENT, LEAD, ADMIN}),
+        "agent",
+    ),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -115,6 +126,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/agents"): {"name": "x", "email": "x@y.z"},
     ("POST", "/api/v1/warehouse/scans"): {"barcode": "R-ZZZZZZ"},
     ("POST", "/api/v1/warehouse/cases/{number}/inspection"): {
+        "items": [{"line_id": 1, "quantity": 1, "condition": "new", "disposition": "restock"}]
+    },
+    ("POST", "/api/v1/warehouse/cases/{number}/inspection/preview"): {
         "items": [{"line_id": 1, "quantity": 1, "condition": "new", "disposition": "restock"}]
     },
     ("POST", "/api/v1/portal/returns"): {
@@ -165,6 +179,7 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
         "{agent_id}": str(x_id),
         "{product_id}": "ring",
         "{carrier}": "concierge-post",
+        "{photo_id}": "1",
     }
     before = await snapshot()
     checked = 0
