@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
@@ -27,6 +28,13 @@ from returns_service.services.fulfilment.schemas import (
 )
 from returns_service.services.platform.runtime import Runtime
 from returns_service.settings import Settings
+
+
+@dataclass
+class PhotoUpload:
+    """The multipart body: the image in the field `file` (other fields are ignored)."""
+
+    file: UploadFile
 
 
 def _photo_store(settings: Settings) -> photos.DiskPhotos:
@@ -114,11 +122,11 @@ class WarehouseController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[PhotoUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
         runtime: NamedDependency[Runtime],
         settings: NamedDependency[Settings],
     ) -> PhotoView:
-        content = await data.read()
+        content = await data.file.read()
         return await photos.add_photo(caller, number, content, _photo_store(settings), runtime)
 
     @get(
