@@ -1,21 +1,18 @@
 """A person with only a phone browser: a refund, a size exchange (in English and in Arabic,
-right to left), a message to the concierge, the lookup error; and a warehouse worker with a
-scanner and no mouse."""
+right to left), a message to the concierge, the lookup error. (The scan station: test_station.py.)"""
 
 from __future__ import annotations
 
 import httpx
 import msgspec
 import pytest
-from playwright.async_api import expect
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import Label, ReturnCase, Variant
+from returns_service.db.tables import ReturnCase, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.platform.auth import create_staff_token
 from returns_service.services.store.catalog import put_product
 from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
@@ -139,40 +136,3 @@ async def test_a_form_post_without_a_csrf_token_is_refused(
             "/portal", data={"order_number": "1001", "email": "ana@example.com"}
         )
     assert response.status_code == 403
-
-
-async def test_the_scan_station_with_a_keyboard_only(page, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
-    await seed(clock)
-    await sign_in(page)
-    line = page.locator("section", has_text="Size 8 / Black")
-    await line.get_by_label("Quantity").select_option("1")
-    await line.get_by_label("Why are you returning it?").select_option("changed_mind")
-    await page.get_by_role("button", name="Continue").click()
-    await page.get_by_label("Refund to my original payment").check()
-    await page.get_by_role("button", name="Send my return request").click()
-    await page.wait_for_url("**/portal/returns/R-*")
-    tracking = (await Label.select(Label.tracking_number))[0]["tracking_number"]
-    token = (await create_staff_token(1, Role.WAREHOUSE, clock, name="Dock 1")).token
-
-    await page.goto("/warehouse/station")
-    await expect(page.locator("#token")).to_be_focused()
-    await page.keyboard.type(token)  # the token field has focus
-    await page.keyboard.press("Enter")
-    await expect(page.locator("#barcode")).to_be_focused()
-    await page.keyboard.type("RC00000000000")
-    await page.keyboard.press("Enter")
-    assert "RC00000000000" in await page.locator("#scan-error").inner_text()
-    await expect(page.locator("#barcode")).to_be_focused()  # the input keeps the focus
-    await page.keyboard.type(tracking)  # what a handheld scanner does
-    await page.keyboard.press("Enter")
-    await page.wait_for_selector("#station-status")
-    assert await page.locator("#station-status").inner_text() == "received"
-    await shot(page, "station-scan")
-    # grade with the keyboard: arrow keys pick the condition, Enter records
-    await page.focus("input[name^=condition_]")
-    await page.keyboard.press("ArrowDown")  # like_new
-    await page.keyboard.press("Enter")
-    await page.wait_for_selector("#scan-notice")
-    assert "resolved" in await page.locator("#scan-notice").inner_text()
-    items = await ReturnCase.select(ReturnCase.status)
-    assert items == [{"status": "resolved"}]

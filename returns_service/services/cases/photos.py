@@ -17,8 +17,8 @@ from returns_service.adapters.storage import PhotoStorage
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
-from returns_service.db.tables import CasePhoto
-from returns_service.domain.access import Caller
+from returns_service.db.tables import CasePhoto, ReturnCase
+from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Conflict, InvalidRequest, NotFound
 from returns_service.services.cases.records import lock_case
 from returns_service.services.cases.schemas import PhotoView
@@ -101,8 +101,10 @@ def clean_image(data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> CleanImage:
 
 
 def photo_url(caller: Caller, number: str, photo_id: int) -> str:
-    """Where this caller fetches the photo: customers through the portal, staff through
-    the case API."""
+    """Where this caller fetches the photo: customers through the portal, stations through
+    the warehouse API, the rest of the staff through the case API."""
+    if caller.role is Role.WAREHOUSE:
+        return f"/api/v1/warehouse/cases/{number}/photos/{photo_id}"
     if caller.is_staff():
         return f"/api/v1/cases/{number}/photos/{photo_id}"
     return f"/api/v1/portal/returns/{number}/photos/{photo_id}"
@@ -156,7 +158,12 @@ async def add_photo(
 
 
 async def list_photos(caller: Caller, number: str) -> list[PhotoView]:
-    """The case's photos, oldest first, with the caller's own URL for each."""
+    """The case's photos, oldest first, with the caller's own URL for each; a case the
+    caller may not read is not found (not an empty list, which would say it exists)."""
+    if not await ReturnCase.exists().where(
+        readable(caller, ReturnCase) & (ReturnCase.number == number)
+    ):
+        raise NotFound(f"case {number} not found")
     rows = await (
         CasePhoto.select(CasePhoto.id, CasePhoto.source, CasePhoto.at)
         .where(readable(caller, CasePhoto) & (CasePhoto.case.number == number))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from returns_service.db import sql
+from returns_service.db.scope import scope_sql
+from returns_service.domain.access import Caller
 
 # ---------------------------------------------------------------------------------------------
 # Labels
@@ -272,3 +274,61 @@ async def save_rating(
         at,
     )
     return row is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# The station's search for a parcel without a readable label
+
+# Cases found by their order's number (exact), their customer's email (stored lower-cased)
+# or the start of a first or last name, or a first name and the start of the last ($5, $6);
+# names are compared as ranges in the "C" collation, which the customer_*_name_prefix
+# indexes serve whatever the parameters. Newest first, paged by case id.
+_PARCEL_SEARCH = """
+WITH hits AS (
+  SELECT rc.id FROM shop_order o JOIN return_case rc ON rc."order" = o.id
+   WHERE o.store = $1 AND o.number = $2
+  UNION
+  SELECT rc.id FROM customer c
+    JOIN return_case rc ON rc.store = c.store AND rc.customer = c.id
+   WHERE c.store = $1
+     AND (c.email = $3
+          OR (lower(c.first_name) COLLATE "C" >= $4 AND lower(c.first_name) COLLATE "C" < $5)
+          OR (lower(c.last_name) COLLATE "C" >= $4 AND lower(c.last_name) COLLATE "C" < $5)
+          OR (lower(c.first_name) COLLATE "C" = $6
+              AND lower(c.last_name) COLLATE "C" >= $7 AND lower(c.last_name) COLLATE "C" < $8))
+)
+SELECT rc.id, rc.number, rc.status, rc.created_at, o.number AS order_number,
+       c.first_name, c.last_name,
+       (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', ci.quantity)
+                        ORDER BY ci.id)::text
+          FROM case_item ci JOIN order_line l ON l.id = ci.line
+         WHERE ci."case" = rc.id) AS items
+  FROM hits
+  JOIN return_case rc ON rc.id = hits.id
+  JOIN shop_order o ON o.id = rc."order"
+  JOIN customer c ON c.id = rc.customer
+ WHERE rc.status = ANY($9) AND rc.id < $10 AND {scope}
+ ORDER BY rc.id DESC
+ LIMIT $11
+"""
+
+
+def parcel_search_statement(
+    caller: Caller,
+    *,
+    order_number: str,
+    email: str,
+    name: tuple[str, str],
+    full_name: tuple[str, str, str],
+    statuses: list[str],
+    before_id: int,
+    limit: int,
+) -> sql.Statement:
+    """`name` and the last two of `full_name` are [from, to) ranges of lower-cased names."""
+    condition, args = scope_sql(caller, "return_case", "rc", first=12)
+    values = [caller.store_id, order_number, email, *name, *full_name, statuses, before_id]
+    return _PARCEL_SEARCH.format(scope=condition), [*values, limit, *args]
+
+
+async def parcel_search(statement: sql.Statement) -> list[sql.Row]:
+    return await sql.fetch_all(statement)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from returns_service.domain.money import Money
 from returns_service.domain.orders import AwareDatetime
 from returns_service.domain.settlement import Condition, Disposition
 from returns_service.services.cases.schemas import CaseView
@@ -30,10 +31,18 @@ class ExpectedItem(msgspec.Struct, frozen=True):
     resolution: str
 
 
+class ReceiptView(msgspec.Struct, frozen=True):
+    received_at: datetime
+    station: str | None  # the station's name (None: received through the API without one)
+
+
 class ScanResult(msgspec.Struct, frozen=True):
     case: CaseView
     expected_items: list[ExpectedItem]
     action: str
+    # the parcel's receipt; already_received when an earlier scan made it (a duplicate scan)
+    receipt: ReceiptView | None = None
+    already_received: bool = False
 
 
 class InspectedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -46,6 +55,47 @@ class InspectedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class Inspection(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     items: Annotated[list[InspectedItem], msgspec.Meta(min_length=1, max_length=100)]
+
+
+class InspectionEffect(msgspec.Struct, frozen=True):
+    """What recording the inspection does for one item (domain/inspection.py's Effect)."""
+
+    line_id: int
+    sku: str
+    title: str
+    quantity: int
+    condition: Condition
+    disposition: Disposition
+    effect: Literal["refund", "store_credit", "replacement", "concierge", "nothing"]
+    amount: Money | None  # refund and store credit: what goes back now
+    exchange_sku: str | None  # replacement: what ships now
+    text: str  # e.g. "refunds $395.00 now"
+
+
+class InspectionPreview(msgspec.Struct, frozen=True):
+    number: str
+    effects: list[InspectionEffect]
+
+
+class ParcelLine(msgspec.Struct, frozen=True):
+    sku: str
+    quantity: int
+
+
+class ParcelMatch(msgspec.Struct, frozen=True):
+    """A case a parcel without a readable label may belong to."""
+
+    number: str
+    status: str
+    order_number: str
+    customer_name: str
+    created_at: datetime
+    items: list[ParcelLine]
+
+
+class ParcelSearchPage(msgspec.Struct, frozen=True):
+    items: list[ParcelMatch]
+    next_cursor: str | None
 
 
 class UnexpectedParcelView(msgspec.Struct, frozen=True):

@@ -10,25 +10,29 @@ from typing import Any
 from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
+    ApiToken,
     CaseItem,
     OrderLine,
     Receipt,
     Shipment,
+    Station,
     UnexpectedParcel,
 )
 from returns_service.domain.access import Caller
-from returns_service.domain.cases import Actor, CaseStatus, check_transition
+from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import InvalidRequest, NotFound
-from returns_service.domain.settlement import SETTLES_BY_ITSELF, Disposition
+from returns_service.domain.inspection import Effect
+from returns_service.domain.settlement import Disposition
 from returns_service.domain.tracking import is_valid_tracking_number, looks_like_tracking_number
 from returns_service.services.cases import timeline, views
 from returns_service.services.cases.records import LockedCase, email_customer, lock_case
 from returns_service.services.cases.views import CaseView, case_view, view_of
-from returns_service.services.fulfilment import exchanges
+from returns_service.services.fulfilment import exchanges, grading
 from returns_service.services.fulfilment.schemas import (
     ExpectedItem,
     Inspection,
+    ReceiptView,
     ScanResult,
     UnexpectedParcelView,
 )
@@ -104,15 +108,16 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
         raise InvalidRequest("the barcode is empty", field="barcode")
     row = await _scanned_case(caller, code, rt)
     number = row["number"]
+    already = bool(row["received"])
     # A parcel received once is never received again (receipts are never removed): its
     # re-scans, the common case at a busy station, are this one read and change nothing.
-    if not row["received"]:
+    if not already:
         async with DB.transaction():
             case = await lock_case(caller, number)
-            received_before = await Receipt.exists().where(Receipt.case == case.id)
-            if not received_before and case.status in RECEIVABLE:
+            already = await Receipt.exists().where(Receipt.case == case.id)
+            if not already and case.status in RECEIVABLE:
                 await _receive(case, caller, code, rt)
-            elif not received_before and case.status not in (CaseStatus.REQUESTED,):
+            elif not already and case.status not in (CaseStatus.REQUESTED,):
                 await _log_unexpected(caller, code, f"case {number} is {case.status.value}", rt)
         view = await case_view(caller, number)
     else:
@@ -121,7 +126,22 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
         ExpectedItem(i.line_id, i.sku, i.title, i.quantity, i.reason, i.resolution)
         for i in view.items
     ]
-    return ScanResult(case=view, expected_items=expected, action=_action(view.status))
+    return ScanResult(
+        case=view,
+        expected_items=expected,
+        action=_action(view.status),
+        receipt=await _receipt(int(row["id"])),
+        already_received=already,
+    )
+
+
+async def _receipt(case_id: int) -> ReceiptView | None:
+    rows = await Receipt.select(Receipt.received_at, Receipt.station.name).where(
+        Receipt.case == case_id
+    )
+    if not rows:
+        return None
+    return ReceiptView(rows[0]["received_at"], rows[0]["station.name"])
 
 
 async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) -> None:
@@ -153,38 +173,15 @@ async def _receive(case: LockedCase, caller: Caller, barcode: str, rt: Runtime) 
 
 
 async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runtime) -> CaseView:
-    """Grade every item of a received case. New and like-new items settle at once (refund,
-    store credit, or the waiting replacement ships); others go to the concierge to decide."""
+    """Grade every item of a received case. What each grade settles is grading.plan's (the
+    same plan the station previews): new and like-new items settle at once (refund, store
+    credit, or the waiting replacement ships); others go to the concierge to decide."""
     async with DB.transaction():
         case = await lock_case(caller, number)
-        items = {r["line"]: r for r in await CaseItem.select().where(CaseItem.case == case.id)}
-        seen: set[int] = set()
-        for n, graded in enumerate(inspection.items):
-            item = items.get(graded.line_id)
-            if item is None:
-                raise InvalidRequest(
-                    f"line {graded.line_id} is not part of {number}", field=f"items[{n}].line_id"
-                )
-            if graded.line_id in seen:
-                raise InvalidRequest("each line is graded once", field=f"items[{n}].line_id")
-            seen.add(graded.line_id)
-            if graded.quantity != item["quantity"]:
-                # what settles is the whole item: a unit that did not come is graded "missing"
-                # (the whole item then goes to the concierge, who may refund in part)
-                raise InvalidRequest(
-                    f"{number} expects {item['quantity']} of line {graded.line_id}: grade them "
-                    "all (as missing if they did not arrive)",
-                    field=f"items[{n}].quantity",
-                )
-        if missing := sorted(set(items) - seen):
-            raise InvalidRequest(
-                f"grade every item of {number}; missing lines: {', '.join(map(str, missing))}",
-                field="items",
-            )
-        check_transition(case.status, CaseStatus.INSPECTED)  # e.g. not received yet
+        items = await grading.graded_items(case, inspection)
+        planned = await grading.plan(case, items, inspection)
         now = rt.clock.now()
         decisions = []
-        good_items = []
         restock: list[tuple[str, int]] = []
         for graded in inspection.items:
             item = items[graded.line_id]
@@ -196,12 +193,11 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             ).where(CaseItem.id == item["id"])
             if graded.disposition is Disposition.RESTOCK:
                 restock.append((await _line_sku(graded.line_id), graded.quantity))
-            if graded.condition in SETTLES_BY_ITSELF:
-                good_items.append(item["id"])
-            else:
+        for p in planned:
+            if p.effect is Effect.CONCIERGE:
                 decisions.append(
-                    f"line {graded.line_id}: {graded.condition.value}"
-                    + (f" ({graded.note})" if graded.note else "")
+                    f"line {p.graded.line_id}: {p.graded.condition.value}"
+                    + (f" ({p.graded.note})" if p.graded.note else "")
                 )
         await timeline.move(
             store_id=case.store_id,
@@ -228,25 +224,19 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
                 at=now,
             )
         money_items = [
-            i["id"]
-            for i in items.values()
-            if i["id"] in good_items
-            and i["resolution"] in ("refund", "store_credit")
-            and not i["settled"]
+            p.item_id for p in planned if p.effect in (Effect.REFUND, Effect.STORE_CREDIT)
         ]
         if money_items:
             await refunds.settle_money_items(case, rt, _actor(caller), only_items=money_items)
-        exchange_items = [
-            i["id"]
-            for i in items.values()
-            if i["resolution"] == "exchange" and i["id"] in good_items
-        ]
+        exchange_items = [p.item_id for p in planned if p.effect is Effect.REPLACEMENT]
         if exchange_items:
             policy = await get_policy(case.store_id)
             await exchanges.ship_waiting(
                 case, policy, rt, _actor(caller), reason="inspected", only_items=exchange_items
             )
-            # the original is back and graded: a cheaper replacement's difference goes back
+        if any(p.resolution == "exchange" and p.effect is not Effect.CONCIERGE for p in planned):
+            # the original is back in good order (its replacement waited or had already left
+            # in advance): a cheaper replacement's difference goes back
             await differences.refund_due(case, rt, _actor(caller))
         # Stock last (db/locks.py: order lines and the customer before variants).
         for sku, quantity in restock:
@@ -258,6 +248,24 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
 async def _line_sku(line_id: int) -> str:
     rows = await OrderLine.select(OrderLine.sku).where(OrderLine.id == line_id)
     return str(rows[0]["sku"])
+
+
+async def station_name(caller: Caller) -> str | None:
+    """The station's name (shown on its page): its station's, else the name its token was
+    issued with (a token need not belong to a station row)."""
+    if caller.station_id is not None:
+        rows = await Station.select(Station.name).where(
+            (Station.id == caller.station_id) & (Station.store == caller.store_id)
+        )
+        if rows:
+            return str(rows[0]["name"])
+    if caller.token_id is not None:
+        tokens = await ApiToken.select(ApiToken.name).where(
+            (ApiToken.id == caller.token_id) & (ApiToken.store == caller.store_id)
+        )
+        if tokens and tokens[0]["name"]:
+            return str(tokens[0]["name"])
+    return None
 
 
 async def unexpected_parcels(caller: Caller) -> list[UnexpectedParcelView]:

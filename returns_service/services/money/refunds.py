@@ -77,16 +77,22 @@ async def _balances(items: list[dict[str, Any]]) -> list[LineBalance]:
     ]
 
 
-async def settle_money_items(
-    case: LockedCase,
-    rt: Runtime,
-    actor: Actor,
-    *,
-    amount: int | None = None,
-    only_items: list[int] | None = None,
-) -> Settled:
-    """Refund (or credit) the case's unsettled refund and store-credit items. `amount`, when
-    given, is what goes back in total instead of everything that was paid for them."""
+@dataclass(frozen=True, slots=True)
+class MoneyPlan:
+    """What settling a case's money items pays back, line by line, before anything moves."""
+
+    items: list[dict[str, Any]]
+    balances: list[LineBalance]
+    parts: list[tuple[int, int]]  # (line id, amount)
+    currency: str
+
+
+async def plan_money_items(
+    case: LockedCase, *, amount: int | None = None, only_items: list[int] | None = None
+) -> MoneyPlan:
+    """The refund (or credit) of the case's unsettled refund and store-credit items, worked
+    out under the order lines' locks: what `settle_money_items` pays, and what the warehouse
+    preview shows before an inspection is recorded."""
     items = (
         await CaseItem.select(
             CaseItem.id,
@@ -107,9 +113,23 @@ async def settle_money_items(
         items = [i for i in items if i["id"] in only_items]
     if not items:
         raise NothingToRefund(f"{case.number} has nothing left to refund")
-    currency = items[0]["currency"]
     balances = await _balances(items)
     parts = allocate_refund(amount, balances)
+    return MoneyPlan(items, balances, parts, items[0]["currency"])
+
+
+async def settle_money_items(
+    case: LockedCase,
+    rt: Runtime,
+    actor: Actor,
+    *,
+    amount: int | None = None,
+    only_items: list[int] | None = None,
+) -> Settled:
+    """Refund (or credit) the case's unsettled refund and store-credit items. `amount`, when
+    given, is what goes back in total instead of everything that was paid for them."""
+    plan = await plan_money_items(case, amount=amount, only_items=only_items)
+    items, balances, parts, currency = plan.items, plan.balances, plan.parts, plan.currency
     resolution_by_line = {i["line"]: i["resolution"] for i in items}
     reference = await _order_reference(case)
     refunded = credited = 0

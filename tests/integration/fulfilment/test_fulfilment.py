@@ -148,7 +148,8 @@ async def test_a_size_exchange_from_request_to_closed_case(
     assert replay.json()["applied"] is False
     assert (await post_event(client, tracking, "delivered", "ev-2")).status_code == 201
 
-    # the warehouse scans the parcel twice: received once, same answer
+    # the warehouse scans the parcel twice: received once, the same case; the second answer
+    # says it is a duplicate (the station shows "already scanned")
     first = await client.post(
         "/api/v1/warehouse/scans", json={"barcode": tracking}, headers=shop["warehouse"]
     )
@@ -156,7 +157,8 @@ async def test_a_size_exchange_from_request_to_closed_case(
         "/api/v1/warehouse/scans", json={"barcode": number.lower()}, headers=shop["warehouse"]
     )
     assert first.status_code == second.status_code == 200
-    assert first.json() == second.json()
+    assert first.json() == {**second.json(), "already_received": False}
+    assert second.json()["already_received"] is True
     assert first.json()["case"]["status"] == "received"
     assert first.json()["expected_items"][0]["sku"] == "RING-8-BLK"
     assert first.json()["action"].startswith("inspect")

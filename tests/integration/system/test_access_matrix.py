@@ -111,6 +111,17 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/warehouse/scans"): (frozenset({WAREHOUSE}), None),
     ("POST", "/api/v1/warehouse/cases/{number}/inspection"): (frozenset({WAREHOUSE}), None),
     ("GET", "/api/v1/warehouse/unexpected-parcels"): (frozenset({WAREHOUSE, LEAD}), None),
+    ("GET", "/api/v1/warehouse/search"): (frozenset({WAREHOUSE}), None),
+    ("POST", "/api/v1/warehouse/cases/{number}/inspection/preview"): (frozenset({WAREHOUSE}), None),
+    ("POST", "/api/v1/warehouse/cases/{number}/photos"): (frozenset({WAREHOUSE}), None),
+    ("GET", "/api/v1/warehouse/cases/{number}/photos"): (
+        frozenset({WAREHOUSE, AGENT, LEAD, ADMIN}),
+        "agent",
+    ),
+    ("GET", "/api/v1/warehouse/cases/{number}/photos/{photo_id}"): (
+        frozenset({WAREHOUSE, AGENT, LEAD, ADMIN}),
+        "agent",
+    ),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -138,6 +149,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/agents"): {"name": "x", "email": "x@y.z"},
     ("POST", "/api/v1/warehouse/scans"): {"barcode": "R-ZZZZZZ"},
     ("POST", "/api/v1/warehouse/cases/{number}/inspection"): {
+        "items": [{"line_id": 1, "quantity": 1, "condition": "new", "disposition": "restock"}]
+    },
+    ("POST", "/api/v1/warehouse/cases/{number}/inspection/preview"): {
         "items": [{"line_id": 1, "quantity": 1, "condition": "new", "disposition": "restock"}]
     },
     ("POST", "/api/v1/portal/returns"): {

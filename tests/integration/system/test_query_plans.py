@@ -12,6 +12,8 @@ from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
 from returns_service.services.cases import queries as case_reads
+from returns_service.services.fulfilment import search as parcels
+from returns_service.services.fulfilment.queries import parcel_search_statement
 from returns_service.services.platform.queries import TOKEN_BY_HASH
 from returns_service.services.store.queries import order_with_lines_statement
 
@@ -96,6 +98,16 @@ SERVICE: dict[str, sql.Statement] = {
         AGENT, agent=7, **{**PAGE, "after": (datetime(2026, 1, 1, tzinfo=UTC), 5)}
     ),
     "customer's returns": case_reads.case_page_statement(CUSTOMER, agent=None, **PAGE),
+    "station's parcel search": parcel_search_statement(
+        Caller(Role.WAREHOUSE, 1, station_id=1),
+        order_number="112345",
+        email="c12345@example.com",
+        name=parcels._prefix_range("c12345"),
+        full_name=("c", *parcels._prefix_range("n1")),
+        statuses=parcels.OPEN,
+        before_id=2**63 - 1,
+        limit=21,
+    ),
 }
 BIG = {
     "customer",
