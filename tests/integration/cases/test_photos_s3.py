@@ -13,7 +13,9 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore import UNSIGNED
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 from PIL import Image
 
@@ -97,6 +99,13 @@ async def test_a_photo_goes_in_comes_back_and_is_removed(photo_settings: PhotoSe
     assert head["ContentType"] == "image/jpeg"
     grants = client.get_object_acl(Bucket=photo_settings.s3_bucket, Key=f"evidence/{KEY}")
     assert all("URI" not in grant["Grantee"] for grant in grants["Grants"])  # no AllUsers
+    anonymous = boto3.session.Session().client(
+        "s3",
+        endpoint_url=photo_settings.s3_endpoint_url,
+        config=Config(region_name="us-east-1", signature_version=UNSIGNED),
+    )
+    with pytest.raises(ClientError, match="403"):  # moto, like S3, refuses a private object
+        anonymous.get_object(Bucket=photo_settings.s3_bucket, Key=f"evidence/{KEY}")
     await storage.delete(KEY)
     assert await storage.get(KEY) is None
     assert _objects(photo_settings) == []
