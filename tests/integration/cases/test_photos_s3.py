@@ -27,6 +27,7 @@ from returns_service.domain.access import Role
 from returns_service.services.cases.photos import MAX_PHOTOS_PER_CASE
 from returns_service.services.platform.runtime import runtime_from_settings
 from returns_service.settings import PhotoSettings, Settings
+from returns_service.web.sessions import PORTAL_COOKIE
 from tests.conftest import NOW
 from tests.integration.cases.test_photos import camera_jpeg
 from tests.integration.helpers import (
@@ -231,4 +232,23 @@ async def test_an_upload_while_the_storage_fails_is_a_problem_and_keeps_nothing(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"].endswith("storage-unavailable")
     assert response.headers["retry-after"] == "5"
+    assert await CasePhoto.count() == 0
+
+
+async def test_the_case_page_says_so_when_the_storage_fails(
+    client: Client, clock: FrozenClock, photo_settings: PhotoSettings
+) -> None:
+    number, customer = await _case(client, clock)
+    token = customer["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(PORTAL_COOKIE, token, path="/portal")
+    client.headers["x-csrftoken"] = (await client.get("/portal")).cookies["csrftoken"]
+    s3_client(photo_settings.s3_endpoint_url, "us-east-1", "test", "test").delete_bucket(
+        Bucket=photo_settings.s3_bucket
+    )
+    response = await client.post(
+        f"/portal/returns/{number}/photos?lang=nb",
+        files={"photo": ("a.jpg", camera_jpeg(), "image/jpeg")},
+    )
+    assert response.status_code == 200, response.text
+    assert "Vi kunne ikke lagre bildet ditt akkurat nå." in response.text
     assert await CasePhoto.count() == 0
