@@ -92,6 +92,19 @@ def _image_url(raw: str) -> str:
     return raw
 
 
+def _http_url(raw: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", raw):
+        raise ValueError(f"must be an http(s) address, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _bucket(raw: str) -> str:
+    # S3's own rules are stricter; this keeps out what can never be a bucket (a path, a URL)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", raw):
+        raise ValueError(f"must be a bucket name, got {raw!r}")
+    return raw
+
+
 def _one_of(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         lowered = raw.lower()
@@ -297,6 +310,26 @@ class WorkerSettings:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoSettings:
+    """Where evidence photos go: on disk under the data directory unless a bucket is set."""
+
+    s3_bucket: str = env(
+        "RETURNS_PHOTOS_S3_BUCKET", "", _bucket, "S3-compatible bucket; unset: the data dir"
+    )
+    s3_endpoint_url: str = env(
+        "RETURNS_PHOTOS_S3_ENDPOINT_URL", "", _http_url, "MinIO, R2...; unset: AWS"
+    )
+    s3_region: str = env("RETURNS_PHOTOS_S3_REGION", "us-east-1", doc="the bucket's region")
+    s3_access_key_id: str = env(
+        "RETURNS_PHOTOS_S3_ACCESS_KEY_ID", "", doc="unset: boto3's own credential chain"
+    )
+    s3_secret_access_key: str = env(
+        "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY", "", doc="its secret", secret=True
+    )
+    s3_prefix: str = env("RETURNS_PHOTOS_S3_PREFIX", "photos/", doc="put before every key")
+
+
 GROUPS: tuple[type, ...] = (
     DatabaseSettings,
     ServerSettings,
@@ -307,6 +340,7 @@ GROUPS: tuple[type, ...] = (
     PaymentSettings,
     CaseSettings,
     WorkerSettings,
+    PhotoSettings,
 )
 
 
@@ -334,6 +368,7 @@ class Settings:
     payments: PaymentSettings = field(default_factory=PaymentSettings)
     cases: CaseSettings = field(default_factory=CaseSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
+    photos: PhotoSettings = field(default_factory=PhotoSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier, and any carrier given a webhook secret."""
@@ -369,4 +404,5 @@ class Settings:
             payments=_read(PaymentSettings, environ, {}),
             cases=_read(CaseSettings, environ, {}),
             worker=_read(WorkerSettings, environ, {}),
+            photos=_read(PhotoSettings, environ, {}),
         )

@@ -1,6 +1,6 @@
-"""Where evidence photos are kept: behind a small Protocol, so a deployment can put them in
-S3-compatible storage later without the services noticing. Today there is one implementation,
-on disk under the data directory (no S3 client is installed here; see README)."""
+"""Where evidence photos are kept: behind a small Protocol, so the services never notice which
+one a deployment uses: on disk under the data directory (the default), or S3-compatible object
+storage (`s3_storage.py`, when `RETURNS_PHOTOS_S3_BUCKET` is set)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,17 @@ from typing import Protocol
 # keys are made by the service ("<store>/<uuid>.<ext>"); anything else is refused so a key
 # can never climb out of the storage root
 _KEY = re.compile(r"^[0-9]{1,18}/[0-9a-f]{32}\.(jpg|png|webp)$")
+
+
+def checked_key(key: str) -> str:
+    """`key` when the service could have made it; ValueError otherwise."""
+    if not _KEY.match(key):
+        raise ValueError(f"not a photo key: {key!r}")
+    return key
+
+
+class PhotoStorageUnavailable(Exception):
+    """The storage could not be reached or refused the call; nothing was kept or removed."""
 
 
 class PhotoStorage(Protocol):
@@ -32,9 +43,7 @@ class DiskPhotoStorage:
         self.root = root
 
     def _path(self, key: str) -> Path:
-        if not _KEY.match(key):
-            raise ValueError(f"not a photo key: {key!r}")
-        return self.root / key
+        return self.root / checked_key(key)
 
     # file I/O in a worker thread: a 10 MB write must not stall the event loop
     async def put(self, key: str, data: bytes) -> None:

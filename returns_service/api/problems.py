@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from returns_service.adapters.storage import PhotoStorageUnavailable
 from returns_service.domain import errors
 
 log = logging.getLogger("returns_service.errors")
@@ -172,6 +173,20 @@ def database_unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
+def storage_unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The photo storage (S3 or its like) failed: the photo was not kept (or not read); the
+    same request can be sent again once it is back."""
+    log.error("photo storage unavailable: %s", exc)
+    return problem(
+        503,
+        code="storage-unavailable",
+        title="Service unavailable",
+        detail="The photo storage cannot be reached right now; nothing was saved. Try again "
+        "shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
 def interface_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """asyncpg's InterfaceError: a connection that died under us (503), or a real bug (500)."""
     if "closed" in str(exc):
@@ -190,6 +205,7 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     errors.DomainError: domain_error_handler,
+    PhotoStorageUnavailable: storage_unavailable_handler,
     asyncpg.exceptions.DataError: unstorable_value_handler,
     asyncpg.exceptions.DeadlockDetectedError: database_busy_handler,
     asyncpg.exceptions.SerializationError: database_busy_handler,

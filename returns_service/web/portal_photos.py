@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
+from returns_service.adapters.storage import PhotoStorageUnavailable
 from returns_service.api.photos import PHOTO_BODY_LIMIT, photo_response
 from returns_service.domain.access import Caller
 from returns_service.domain.errors import DomainError
@@ -50,6 +51,10 @@ class PortalPhotoPages(SignedInPortal):
         except DomainError:
             return await case_page(
                 request, caller, t, runtime, number, error=t("case.photo_refused")
+            )
+        except PhotoStorageUnavailable:  # S3 down: the page says so, not a JSON problem
+            return await _case_page(
+                request, caller, t, runtime, number, error=t("case.photo_unavailable")
             )
         return Redirect(f"/portal/returns/{number}?photo=1#photos", status_code=303)
 

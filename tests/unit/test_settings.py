@@ -51,6 +51,15 @@ EVERY_VARIABLE = {
     "RETURNS_RUN_WORKER": ("false", ("worker", "run_in_serve")),
     "RETURNS_WORKER_INTERVAL_SECONDS": ("0.5", ("worker", "interval_seconds")),
     "RETURNS_OUTBOX_LOCK_SECONDS": ("300", ("worker", "outbox_lock_seconds")),
+    "RETURNS_PHOTOS_S3_BUCKET": ("shop-photos", ("photos", "s3_bucket")),
+    "RETURNS_PHOTOS_S3_ENDPOINT_URL": (
+        "https://minio.shop.example:9000/",
+        ("photos", "s3_endpoint_url"),
+    ),
+    "RETURNS_PHOTOS_S3_REGION": ("eu-central-1", ("photos", "s3_region")),
+    "RETURNS_PHOTOS_S3_ACCESS_KEY_ID": ("AKIAEXAMPLE", ("photos", "s3_access_key_id")),
+    "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": ("s3-secret", ("photos", "s3_secret_access_key")),
+    "RETURNS_PHOTOS_S3_PREFIX": ("returns/photos/", ("photos", "s3_prefix")),
 }
 
 EXPECTED = {
@@ -92,6 +101,12 @@ EXPECTED = {
     "RETURNS_RUN_WORKER": False,
     "RETURNS_WORKER_INTERVAL_SECONDS": 0.5,
     "RETURNS_OUTBOX_LOCK_SECONDS": 300,
+    "RETURNS_PHOTOS_S3_BUCKET": "shop-photos",
+    "RETURNS_PHOTOS_S3_ENDPOINT_URL": "https://minio.shop.example:9000",
+    "RETURNS_PHOTOS_S3_REGION": "eu-central-1",
+    "RETURNS_PHOTOS_S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": "s3-secret",
+    "RETURNS_PHOTOS_S3_PREFIX": "returns/photos/",
 }
 
 
@@ -124,6 +139,8 @@ def test_unset_variables_take_the_readme_defaults(tmp_path: Path) -> None:
     assert settings.cases.expire_after_days == 30
     assert settings.worker.run_in_serve is True and settings.worker.interval_seconds == 2.0
     assert settings.worker.outbox_lock_seconds == 120
+    assert settings.photos.s3_bucket == "" and settings.photos.s3_endpoint_url == ""  # on disk
+    assert (settings.photos.s3_region, settings.photos.s3_prefix) == ("us-east-1", "photos/")
 
 
 def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -153,6 +170,9 @@ def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> 
         ("RETURNS_BRAND_COLOUR", "#0e7c66; background:url(x)"),
         ("RETURNS_BRAND_LOGO_URL", "logo.png"),
         ("RETURNS_BRAND_LOGO_URL", 'https://x.example/a.png" onerror="x'),
+        ("RETURNS_PHOTOS_S3_BUCKET", "s3://shop-photos"),
+        ("RETURNS_PHOTOS_S3_BUCKET", "shop photos"),
+        ("RETURNS_PHOTOS_S3_ENDPOINT_URL", "minio:9000"),
     ],
 )
 def test_an_invalid_value_is_refused_naming_its_variable(
@@ -173,10 +193,12 @@ def test_secrets_stay_out_of_the_settings_repr(tmp_path: Path) -> None:
             "RETURNS_STRIPE_API_KEY": "sk_live_x",
             "SHOPIFY_WEBHOOK_SECRET": "shopify-secret",
             "RETURNS_CARRIER_SECRETS": "easypost=carrier-secret",
+            "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": "s3-secret-key",
         }
     )
     shown = repr(settings)
-    for secret in ("top-secret-key", "smtp-password", "sk_live_x", "shopify-secret", "carrier-"):
+    secrets = ("top-secret-key", "smtp-password", "sk_live_x", "shopify-secret", "carrier-")
+    for secret in (*secrets, "s3-secret-key"):
         assert secret not in shown
 
 

@@ -5,6 +5,7 @@ once by the app or the worker (`runtime_from_settings`) and passed in."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import msgspec
 
@@ -15,9 +16,10 @@ from returns_service.adapters.carriers import (
     carrier_from_name,
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
+from returns_service.adapters.s3_storage import S3PhotoStorage, s3_client
 from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
-from returns_service.settings import Settings
+from returns_service.settings import PhotoSettings, Settings
 
 DEFAULT_WAREHOUSE = Address(
     name="Returns department",
@@ -48,10 +50,22 @@ class Runtime:
     brand_colour: str = "#1f2937"  # emails' header and button
     brand_logo_url: str = ""  # '': emails show the store's name instead
     secret_key: str = ""  # signs the deep links in emails and on labels (platform/links.py)
-    # evidence photos: on disk under the data directory
+    # evidence photos: on disk under the data directory, or in S3 (photos_from_settings)
     photos: PhotoStorage = field(
         default_factory=lambda: DiskPhotoStorage(Settings().database.data_dir / "photos")
     )
+
+
+def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
+    if not photos.s3_bucket:
+        return DiskPhotoStorage(data_dir / "photos")
+    client = s3_client(
+        photos.s3_endpoint_url,
+        photos.s3_region,
+        photos.s3_access_key_id,
+        photos.s3_secret_access_key,
+    )
+    return S3PhotoStorage(photos.s3_bucket, photos.s3_prefix, client)
 
 
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
@@ -69,5 +83,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         brand_colour=settings.store.brand_colour,
         brand_logo_url=settings.store.brand_logo_url,
         secret_key=settings.server.secret_key,
-        photos=DiskPhotoStorage(settings.database.data_dir / "photos"),
+        photos=photos_from_settings(settings.photos, settings.database.data_dir),
     )
