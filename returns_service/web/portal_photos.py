@@ -53,7 +53,7 @@ class PortalPhotoPages(SignedInPortal):
                 request, caller, t, runtime, number, error=t("case.photo_refused")
             )
         except PhotoStorageUnavailable:  # S3 down: the page says so, not a JSON problem
-            return await _case_page(
+            return await case_page(
                 request, caller, t, runtime, number, error=t("case.photo_unavailable")
             )
         return Redirect(f"/portal/returns/{number}?photo=1#photos", status_code=303)
