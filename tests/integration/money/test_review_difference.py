@@ -124,3 +124,36 @@ async def test_a_moved_difference_is_told_by_one_email_with_the_amount(
     # the customer reads Romanian: the amount in their words, in the text and the summary
     assert emails[0]["body"].count("30,00") == 2
     assert said in emails[0]["body"]
+
+
+@pytest.mark.parametrize(
+    ("bought", "said"),
+    [
+        ("WATCH-41-BLK", "Diferența de preț de plătit: "),
+        ("WATCH-44-BLK", "Diferența de preț pe care o primești înapoi: "),
+    ],
+)
+async def test_the_approval_email_states_the_difference(
+    client: Client, clock: FrozenClock, bought: str, said: str
+) -> None:
+    shop = await setup(client, clock, "charge_or_refund", bought)
+    opened = await client.post(
+        "/api/v1/portal/returns", json=shop["body"], headers=shop["customer"]
+    )
+    assert opened.status_code == 201, opened.text
+    emails = await OutboxMessage.select(OutboxMessage.body).where(
+        OutboxMessage.template == "case_approved"
+    )
+    assert len(emails) == 1
+    assert said in emails[0]["body"] and "30,00" in emails[0]["body"]
+
+
+async def test_an_exchange_at_no_difference_says_nothing_about_money(
+    client: Client, clock: FrozenClock
+) -> None:
+    shop = await setup(client, clock, "absorb", "WATCH-41-BLK")
+    await client.post("/api/v1/portal/returns", json=shop["body"], headers=shop["customer"])
+    (email,) = await OutboxMessage.select(OutboxMessage.body).where(
+        OutboxMessage.template == "case_approved"
+    )
+    assert "Diferența de preț" not in email["body"]
