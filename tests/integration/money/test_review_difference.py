@@ -68,6 +68,8 @@ async def test_charge_or_refund_shows_each_size_s_difference_and_the_total(
     assert exchange is not None and exchange.group(1) == said
     assert totals_due(page) == due
     assert "Same price: nothing to pay" not in page
+    # a dearer size is not "free of charge"
+    assert ("free of charge" in page) is (bought == "WATCH-44-BLK")
 
     # confirming the pre-checked size opens the case with that very difference
     opened = await client.post(
