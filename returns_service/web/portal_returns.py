@@ -169,9 +169,8 @@ def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
     an exchange with the price difference of the size and colour checked."""
     shown = []
     for r in lines:
-        resolution = (r.resolution or ("exchange" if r.picker.suggestion else "refund")).split(":")[
-            0
-        ]
+        picked = r.resolution or ("exchange" if r.picker.suggestion else "refund")
+        resolution = picked.split(":")[0]
         difference = r.exchange_difference if resolution == "exchange" else None
         shown.append(
             AmountLine(
