@@ -33,6 +33,8 @@ TEMPLATE_FIELDS: dict[EmailTemplate, dict[str, object]] = {
         "extra": Message("email.send_original_by", {"date": date(2026, 9, 1)}),
     },
     EmailTemplate.RETURN_REMINDER: {"detail": date(2026, 9, 1)},
+    EmailTemplate.PRICE_DIFFERENCE_CHARGED: {"detail": Money(3000, "USD")},
+    EmailTemplate.PRICE_DIFFERENCE_REFUNDED: {"detail": Money(3000, "USD")},
     EmailTemplate.SIGN_IN_LINK: {"detail": "1042", "case_number": ""},
 }
 TEMPLATE_FACTS: dict[EmailTemplate, Facts] = {
@@ -41,6 +43,8 @@ TEMPLATE_FACTS: dict[EmailTemplate, Facts] = {
     EmailTemplate.STORE_CREDIT_ISSUED: Facts(amounts=(("store_credit", Money(12345, "KWD")),)),
     EmailTemplate.REPLACEMENT_SHIPPED: Facts(deadline=date(2026, 9, 1)),
     EmailTemplate.RETURN_REMINDER: Facts(label_url=LABEL, deadline=date(2026, 9, 1)),
+    EmailTemplate.PRICE_DIFFERENCE_CHARGED: Facts(amounts=(("charge", Money(3000, "USD")),)),
+    EmailTemplate.PRICE_DIFFERENCE_REFUNDED: Facts(amounts=(("refund", Money(3000, "USD")),)),
 }
 ITEMS = (EmailItem("Qalvo Aero", "41 mm / Zorb", 1), EmailItem("Qalvo Inel", "9", 2))
 

@@ -27,6 +27,8 @@ class EmailTemplate(StrEnum):
     FOLLOW_UP = "follow_up"
     CASE_CANCELLED = "case_cancelled"
     PARCEL_RECEIVED = "parcel_received"
+    PRICE_DIFFERENCE_CHARGED = "price_difference_charged"  # `detail`: the amount charged
+    PRICE_DIFFERENCE_REFUNDED = "price_difference_refunded"  # `detail`: the amount refunded
     SIGN_IN_LINK = "sign_in_link"  # "email me a link": `detail` is the order number
 
 

@@ -409,6 +409,7 @@ def _review_page(
         t,
         items=chosen,
         amounts=returns_form.shown_amounts(currency, chosen),
+        unsigned=returns_form.unsigned,
         idempotency_key=idempotency_key,
         error=error,
     )

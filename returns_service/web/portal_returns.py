@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from returns_service.domain.access import Caller
+from returns_service.domain.amounts import DifferentPrice, PriceDifferenceMode, price_difference
 from returns_service.domain.cases import Reason, RequestedItem, Resolution
 from returns_service.domain.exchanges import Candidate, Picker, resolve
+from returns_service.domain.money import Money
 from returns_service.services.cases.schemas import CaseView
 from returns_service.services.money.shown import AmountLine, ShownAmounts
 from returns_service.services.money.shown import shown_amounts as _shown
 from returns_service.services.store import portal
+from returns_service.services.store.policy import get_policy
 from returns_service.services.store.schemas import ExchangeOption, OrderLineView, OrderView
 from returns_service.translation import Translator
 
@@ -32,6 +35,51 @@ class ReviewLine:
     options: list[ExchangeOption]
     resolution: str | None = None  # as chosen on the review step, when it is shown again
     chosen: dict[str, str] = field(default_factory=dict)
+    mode: PriceDifferenceMode = "same_price_only"  # the policy's exchange_price_difference
+
+    @property
+    def offered(self) -> list[ExchangeOption]:
+        """The variants the picker offers: under `same_price_only`, only those of the price
+        paid (a choice is never offered and then refused on submit)."""
+        if self.mode != "same_price_only":
+            return self.options
+        return [o for o in self.options if o.price == self.line.unit_price]
+
+    @property
+    def other_price_left_out(self) -> bool:
+        """Some variant in stock was not offered for its price: the page says why."""
+        return self.mode == "same_price_only" and any(
+            o.in_stock and o.price != self.line.unit_price for o in self.options
+        )
+
+    def _checked(self) -> dict[str, str]:
+        picked = {g.key: self.chosen.get(g.key) or g.chosen for g in self.picker.groups}
+        return {key: value for key, value in picked.items() if value}
+
+    def difference_of(self, chosen: dict[str, str]) -> Money | None:
+        """What the variant with these options costs more (+) or less (-) for the quantity,
+        under the policy, by the same function opening the case uses; None when no offered
+        variant has them."""
+        candidates = [Candidate(o.sku, o.options, o.in_stock) for o in self.offered]
+        found = resolve(self.current, chosen, candidates)
+        option = next((o for o in self.offered if found and o.sku == found.sku), None)
+        if option is None:
+            return None
+        paid = self.line.unit_price
+        try:
+            amount = price_difference(self.mode, paid, option.price, self.quantity, field="")
+        except DifferentPrice:  # not offered under same_price_only, so not reached
+            return None
+        return Money(amount, paid.currency)
+
+    def chip_difference(self, key: str, value: str) -> Money | None:
+        """The difference of picking `value` for `key`, the other choices as checked."""
+        return self.difference_of({**self._checked(), key: value})
+
+    @property
+    def exchange_difference(self) -> Money | None:
+        """The difference of the choices checked when the page opens (or as sent back)."""
+        return self.difference_of(self._checked()) if self.picker.groups else None
 
     @property
     def can_exchange(self) -> bool:
@@ -58,6 +106,7 @@ async def picked_lines(
     """The lines with a quantity, each with its reason; an error naming the first line that
     has a quantity but no reason (the form has no default reason, on purpose)."""
     chosen: list[ReviewLine] = []
+    mode = (await get_policy(caller.store_id)).exchange_price_difference
     for line in order.lines:
         quantity = form_int(form.get(f"qty_{line.id}"))
         if quantity <= 0 or line.returnable_quantity <= 0:
@@ -65,10 +114,14 @@ async def picked_lines(
         reason = str(form.get(f"reason_{line.id}", ""))
         if reason not in REASONS:
             return [], t("order.reason_missing", item=line.title)
-        picker, current, options = await portal.exchange_picker(caller, line.id, reason, t.language)
+        same_price = line.unit_price if mode == "same_price_only" else None
+        picker, current, options = await portal.exchange_picker(
+            caller, line.id, reason, t.language, same_price_as=same_price
+        )
         review = ReviewLine(
             line, min(quantity, line.returnable_quantity), reason, picker, current, options
         )
+        review.mode = mode
         resolution = str(form.get(f"resolution_{line.id}", ""))
         if resolution:
             review.resolution = resolution
@@ -92,7 +145,7 @@ def requested_items(
         elif resolution == "exchange":
             if not all(review.chosen.get(g.key) for g in review.picker.groups):
                 return [], t("review.pick_options", item=review.line.title)
-            candidates = [Candidate(o.sku, o.options, o.in_stock) for o in review.options]
+            candidates = [Candidate(o.sku, o.options, o.in_stock) for o in review.offered]
             found = resolve(review.current, review.chosen, candidates)
             if found is None:
                 return [], t("review.not_available", item=review.line.title)
@@ -112,19 +165,28 @@ def requested_items(
 
 
 def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
-    """Each line as if it went back for what is checked (an exchange when the suggestion is)."""
-    return _shown(
-        currency,
-        [
+    """Each line as if it went back for what is checked (an exchange when the suggestion is),
+    an exchange with the price difference of the size and colour checked."""
+    shown = []
+    for r in lines:
+        picked = r.resolution or ("exchange" if r.picker.suggestion else "refund")
+        resolution = picked.split(":")[0]
+        difference = r.exchange_difference if resolution == "exchange" else None
+        shown.append(
             AmountLine(
                 r.line.id,
-                (r.resolution or ("exchange" if r.picker.suggestion else "refund")).split(":")[0],
+                resolution,
                 r.line.unit_price,
                 r.quantity,
+                difference.amount if difference else 0,
             )
-            for r in lines
-        ],
-    )
+        )
+    return _shown(currency, shown)
+
+
+def unsigned(money: Money) -> Money:
+    """A difference to give back, as the amount the customer gets ("30.00 back")."""
+    return Money(abs(money.amount), money.currency)
 
 
 def case_amounts(view: CaseView) -> ShownAmounts | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from returns_service.db import locks
 from returns_service.db.engine import DB
-from returns_service.db.tables import Variant
+from returns_service.db.tables import CaseItem, Variant
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.amounts import price_difference
 from returns_service.domain.cases import (
@@ -147,7 +147,9 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
         if approve:
             await announce_approval(case, policy, rt, SYSTEM)
         else:
-            await email_customer(case, EmailTemplate.CASE_RECEIVED, rt)
+            await email_customer(
+                case, EmailTemplate.CASE_RECEIVED, rt, amounts=await difference_amounts(case.id)
+            )
     return number
 
 
@@ -164,8 +166,26 @@ async def announce_approval(
 ) -> None:
     """Tell the customer (the email names their concierge) and ship an advance replacement
     when the policy ships on request."""
-    await email_customer(case, EmailTemplate.CASE_APPROVED, rt)
+    await email_customer(
+        case, EmailTemplate.CASE_APPROVED, rt, amounts=await difference_amounts(case.id)
+    )
     await exchanges.on_event(case, "approved", policy, rt, actor)
+
+
+async def difference_amounts(case_id: int) -> tuple[tuple[str, Money], ...]:
+    """The price difference of the case's exchanges as its emails state it: what the customer
+    will pay (difference_due) or get back (difference_back); nothing when there is none."""
+    rows = await CaseItem.select(CaseItem.price_difference, CaseItem.currency).where(
+        (CaseItem.case == case_id) & (CaseItem.price_difference != 0)
+    )
+    if not rows:
+        return ()
+    total = sum(row["price_difference"] for row in rows)
+    currency = rows[0]["currency"]
+    if total == 0:
+        return ()
+    kind = "difference_due" if total > 0 else "difference_back"
+    return ((kind, Money(abs(total), currency)),)
 
 
 def check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:

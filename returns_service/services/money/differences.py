@@ -8,8 +8,9 @@ from __future__ import annotations
 from returns_service.adapters.payments import MoneyRequest
 from returns_service.db.tables import Payment
 from returns_service.domain.cases import Actor
+from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.money import Money
-from returns_service.services.cases import timeline
+from returns_service.services.cases import records, timeline
 from returns_service.services.cases.records import LockedCase
 from returns_service.services.money import queries
 from returns_service.services.money.refunds import PaymentFailed, _order_reference, _record
@@ -43,6 +44,14 @@ async def charge(
         detail=f"via {result.provider} ({result.status})",
         at=rt.clock.now(),
     )
+    # the customer is told in the same transaction, through the outbox
+    await records.email_customer(
+        case,
+        EmailTemplate.PRICE_DIFFERENCE_CHARGED,
+        rt,
+        detail=amount,
+        amounts=(("charge", amount),),
+    )
     return True
 
 
@@ -68,6 +77,13 @@ async def refund_due(case: LockedCase, rt: Runtime, actor: Actor) -> int:
             params={"amount": {"amount": amount.amount, "currency": amount.currency}},
             detail=f"via {result.provider} ({result.status})",
             at=rt.clock.now(),
+        )
+        await records.email_customer(
+            case,
+            EmailTemplate.PRICE_DIFFERENCE_REFUNDED,
+            rt,
+            detail=amount,
+            amounts=(("refund", amount),),
         )
         refunded += amount.amount
     return refunded

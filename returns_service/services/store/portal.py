@@ -148,12 +148,20 @@ async def exchange_options(caller: Caller, line_id: int) -> list[ExchangeOption]
 
 
 async def exchange_picker(
-    caller: Caller, line_id: int, reason: str, language: str | None = None
+    caller: Caller,
+    line_id: int,
+    reason: str,
+    language: str | None = None,
+    *,
+    same_price_as: Money | None = None,
 ) -> tuple[Picker, dict[str, str], list[ExchangeOption]]:
     """What the line could be exchanged for, as separate size and colour choices, with the
-    options the customer has now (to resolve a choice back to a variant)."""
+    options the customer has now (to resolve a choice back to a variant). `same_price_as`
+    (policy `same_price_only`): only variants of that price are offered, so a choice is never
+    offered and then refused on submit."""
     current, options = await _exchange_variants(caller, line_id, language)
-    candidates = [Candidate(o.sku, o.options, o.in_stock) for o in options]
+    offered = [o for o in options if same_price_as is None or o.price == same_price_as]
+    candidates = [Candidate(o.sku, o.options, o.in_stock) for o in offered]
     return picker(current, reason, candidates), current, options
 
 
