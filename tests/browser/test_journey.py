@@ -31,7 +31,7 @@ from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
 from returns_service.settings import Settings
 from returns_service.translation import Translator
-from tests.browser.conftest import shot
+from tests.browser.conftest import assert_no_serious_axe_violations, shot
 from tests.integration.helpers import WATCH_POLICY, order_doc, ring_product, watch_product
 
 CARRIER, CARRIER_SECRET = "dhl", "dhl-webhook-secret"
@@ -77,16 +77,22 @@ async def emailed_link(clock: FrozenClock, drop: Path) -> str:
 async def sign_in_by_email(page, clock: FrozenClock, lang: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     await page.goto(f"/portal?lang={lang}")
     await page.locator("#order_number").fill("1001")
+    await page.locator("#email").fill("ilinca@exmaple.ro")  # a typo first
+    await page.locator("form button[type=submit]").first.click()
+    error = page.locator("#lookup-error")
+    assert await error.inner_text() == Translator(lang)("find.not_found")
+    await page.locator("#order_number").fill("1001")
     await page.locator("#email").fill("ilinca@example.ro")
     await page.locator("#email-link").click()
     notice = page.locator("#lookup-notice")
     assert await notice.inner_text() == Translator(lang)("find.link_sent")
     await shot(page, f"portal-email-link-{lang}")
+    await assert_no_serious_axe_violations(page)
     await page.goto(await emailed_link(clock, tmp_path))
     await page.wait_for_url("**/portal/order")
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("lang", ["en", "ro", "nb", "hu", "ar"])
 async def test_self_ship_with_own_tracking(  # type: ignore[no-untyped-def]
     page, live_server: str, clock: FrozenClock, lang: str, tmp_path: Path
 ) -> None:
@@ -108,6 +114,7 @@ async def test_self_ship_with_own_tracking(  # type: ignore[no-untyped-def]
     await page.locator("#carrier").fill("dhl")
     await page.locator("#tracking_number").fill("JD0146 0000 12345")
     await shot(page, f"portal-how-to-send-{lang}")
+    await assert_no_serious_axe_violations(page)
     await card.locator("button[type=submit]").click()
     await page.wait_for_selector("#own-tracking")
     assert "JD014600001234" in await page.locator("#own-tracking").inner_text()
@@ -134,9 +141,10 @@ async def test_self_ship_with_own_tracking(  # type: ignore[no-untyped-def]
     assert await Shipment.count() == 1
     assert await page.locator("#how-to-send form").count() == 0  # no more changes
     await shot(page, f"portal-own-tracking-{lang}")
+    await assert_no_serious_axe_violations(page)
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("lang", ["en", "ro", "nb", "hu", "ar"])
 async def test_cancel_asks_for_confirmation(  # type: ignore[no-untyped-def]
     page, clock: FrozenClock, lang: str, tmp_path: Path
 ) -> None:
@@ -155,6 +163,7 @@ async def test_cancel_asks_for_confirmation(  # type: ignore[no-untyped-def]
     await page.wait_for_url(f"**/portal/returns/{number}/cancel*")  # a GET form: "cancel?"
     assert t("case.cancel_consequence") in await page.locator("#cancel-confirm").inner_text()
     await shot(page, f"portal-cancel-confirm-{lang}")
+    await assert_no_serious_axe_violations(page)
     # changing one's mind keeps the return
     await page.locator("#cancel-no").click()
     await page.wait_for_url(f"**/portal/returns/{number}")
