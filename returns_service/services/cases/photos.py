@@ -5,6 +5,7 @@ of the original is kept; the original bytes are never stored."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 import warnings
@@ -13,7 +14,7 @@ from typing import Literal
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from returns_service.adapters.storage import PhotoStorage
+from returns_service.adapters.storage import PhotoStorage, PhotoStorageUnavailable
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
@@ -149,7 +150,10 @@ async def add_photo(
                 )
             ).returning(CasePhoto.id)
     except BaseException:
-        await storage.delete(key)
+        # the refusal (409, 404 ...) is what the client must hear, even when the storage
+        # cannot take the file back just now: an orphaned object is harmless, a wrong answer not
+        with contextlib.suppress(PhotoStorageUnavailable):
+            await storage.delete(key)
         raise
     photo_id = rows[0]["id"]
     return PhotoView(

@@ -8,12 +8,15 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from returns_service.adapters.storage import PhotoStorageUnavailable
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import CasePhoto
-from returns_service.domain.access import Role
-from returns_service.services.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import NotFound
+from returns_service.services.cases.photos import MAX_PHOTO_BYTES, MAX_PHOTOS_PER_CASE, add_photo
 from returns_service.settings import Settings
 from tests.integration.helpers import (
     Client,
@@ -171,3 +174,30 @@ async def test_uploads_at_the_same_time_never_pass_the_limit_or_leave_stray_file
     assert await CasePhoto.count() == MAX_PHOTOS_PER_CASE
     # every refused upload removed its file: one file per kept photo
     assert len(_photo_files(settings)) - before == MAX_PHOTOS_PER_CASE
+
+
+class _StorageThatCannotDelete:
+    """Storage that takes files but is down when asked to remove one (an S3 outage between
+    the upload and the clean-up)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
+    async def put(self, key: str, data: bytes) -> None:
+        self.kept[key] = data
+
+    async def get(self, key: str) -> bytes | None:
+        return self.kept.get(key)
+
+    async def delete(self, key: str) -> None:
+        raise PhotoStorageUnavailable("the photo storage is down")
+
+
+async def test_a_refused_photo_is_refused_even_when_its_file_cannot_be_removed(
+    db: None, clock: FrozenClock
+) -> None:
+    storage = _StorageThatCannotDelete()
+    caller = Caller(Role.CUSTOMER, 1, customer_id=1, order_id=1)
+    with pytest.raises(NotFound):  # the refusal the client must hear, not the storage outage
+        await add_photo(caller, "R-NOCASE", camera_jpeg(), "image/jpeg", "customer", storage, clock)
+    assert len(storage.kept) == 1 and await CasePhoto.count() == 0
