@@ -21,7 +21,7 @@ from returns_service.db.database import migrate, resolve_database
 from returns_service.db.embedded import stop_embedded, supervise_embedded
 from returns_service.db.engine import close_pool, open_pool
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.errors import DomainError, InvalidRequest
+from returns_service.domain.errors import DomainError
 from returns_service.settings import Settings, SettingsError
 
 T = TypeVar("T")
@@ -188,11 +188,9 @@ def cmd_tokens(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
-    import asyncpg
 
     from returns_service.adapters.csv_orders import parse_orders_csv
-    from returns_service.db.engine import DB
-    from returns_service.services.store.orders import upsert_order
+    from returns_service.services.store.orders import import_orders
 
     try:
         data = Path(args.file).read_bytes()
@@ -203,20 +201,8 @@ def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(migrate())
 
     async def work() -> int:
-        caller = Caller(role=Role.ADMIN, store_id=await _default_store_id(settings))
-        created = 0
-        # one transaction: a conflict on the last order leaves the first ones unsaved too
-        async with DB.transaction():
-            for document in parsed.documents:
-                try:
-                    created += (await upsert_order(caller, document, SystemClock())).created
-                except (DomainError, asyncpg.PostgresError) as error:
-                    # the database refused one order: the transaction rolls back all of them
-                    why = error.detail if isinstance(error, DomainError) else str(error)
-                    raise InvalidRequest(
-                        f"order {document.shop_order_id} (number {document.number}): {why}; "
-                        "nothing was imported"
-                    ) from error
+        caller = Caller.system(await _default_store_id(settings))
+        created = await import_orders(caller, parsed.documents, SystemClock())
         orders = len(parsed.documents)
         print(
             f"imported {orders} orders, {parsed.line_count} lines "

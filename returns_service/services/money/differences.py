@@ -13,7 +13,7 @@ from returns_service.domain.money import Money
 from returns_service.services.cases import records, timeline
 from returns_service.services.cases.records import LockedCase
 from returns_service.services.money import queries
-from returns_service.services.money.refunds import PaymentFailed, _order_reference, _record
+from returns_service.services.money.refunds import PaymentFailed, order_reference, record_payment
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -30,11 +30,11 @@ async def charge(
     if await Payment.exists().where(Payment.idempotency_key == key):
         return True
     result = await rt.payments.charge(
-        MoneyRequest(amount, key, await _order_reference(case), f"price difference for {sku}")
+        MoneyRequest(amount, key, await order_reference(case), f"price difference for {sku}")
     )
     if result.status == "failed":
         return False
-    await _record(case, "difference_charge", amount.amount, amount.currency, result, key, rt)
+    await record_payment(case, "difference_charge", amount.amount, amount.currency, result, key, rt)
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
@@ -63,12 +63,14 @@ async def refund_due(case: LockedCase, rt: Runtime, actor: Actor) -> int:
         key = _key(case, item.id)
         result = await rt.payments.refund(
             MoneyRequest(
-                amount, key, await _order_reference(case), f"price difference {case.number}"
+                amount, key, await order_reference(case), f"price difference {case.number}"
             )
         )
         if result.status == "failed":  # nothing moved: the agent retries the inspection's money
             raise PaymentFailed(f"{result.provider} refused the refund of the price difference")
-        await _record(case, "difference_refund", amount.amount, amount.currency, result, key, rt)
+        await record_payment(
+            case, "difference_refund", amount.amount, amount.currency, result, key, rt
+        )
         await timeline.record(
             store_id=case.store_id,
             case_id=case.id,

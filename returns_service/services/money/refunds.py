@@ -55,7 +55,7 @@ class Settled:
     currency: str
 
 
-async def _order_reference(case: LockedCase) -> str:
+async def order_reference(case: LockedCase) -> str:
     rows = await ShopOrder.select(ShopOrder.payment_reference, ShopOrder.shop_order_id).where(
         ShopOrder.id == case.order_id
     )
@@ -131,7 +131,7 @@ async def settle_money_items(
     plan = await plan_money_items(case, amount=amount, only_items=only_items)
     items, balances, parts, currency = plan.items, plan.balances, plan.parts, plan.currency
     resolution_by_line = {i["line"]: i["resolution"] for i in items}
-    reference = await _order_reference(case)
+    reference = await order_reference(case)
     refunded = credited = 0
     for line_id, part in parts:
         done = next(b.refunded for b in balances if b.line_id == line_id)
@@ -147,7 +147,7 @@ async def settle_money_items(
             raise PaymentFailed(
                 f"{result.provider} refused the refund of {part} {currency} ({result.reference})"
             )
-        await _record(case, "refund", part, currency, result, key, rt, line_id=line_id)
+        await record_payment(case, "refund", part, currency, result, key, rt, line_id=line_id)
         refunded += part
     await CaseItem.update({CaseItem.settled: True}).where(
         CaseItem.id.is_in([int(i["id"]) for i in items])
@@ -172,7 +172,7 @@ async def settle_money_items(
     return Settled(refunded, credited, currency)
 
 
-async def _record(
+async def record_payment(
     case: LockedCase,
     kind: str,
     amount: int,
@@ -235,7 +235,7 @@ async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_i
             at=rt.clock.now(),
         )
     )
-    await _record(
+    await record_payment(
         case,
         "store_credit",
         amount.amount,
@@ -280,12 +280,12 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
     key = f"charge:{case.store_id}:shipment:{shipment_id}"
     if await Payment.exists().where(Payment.idempotency_key == key):
         return
-    reference = await _order_reference(case)
+    reference = await order_reference(case)
     amount = Money(shipment["value_amount"], shipment["currency"])
     result = await rt.payments.charge(
         MoneyRequest(amount, key, reference, f"replacement {shipment['sku']} not returned")
     )
-    await _record(
+    await record_payment(
         case, "charge", amount.amount, amount.currency, result, key, rt, shipment_id=shipment_id
     )
     await Shipment.update({Shipment.overdue_at: rt.clock.now()}).where(Shipment.id == shipment_id)
@@ -306,7 +306,7 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
 async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
     """The original arrived after all: give back what was charged for its replacement."""
     charges = await queries.unreversed_charges(case.id)
-    reference = await _order_reference(case)
+    reference = await order_reference(case)
     for charge in charges:
         key = f"charge-reversal:{case.store_id}:shipment:{charge.shipment}"
         amount = Money(charge.amount, charge.currency)
@@ -316,7 +316,7 @@ async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
         result = await rt.payments.refund(
             MoneyRequest(amount, key, source, f"original for {case.number} arrived")
         )
-        await _record(
+        await record_payment(
             case,
             "charge_reversal",
             amount.amount,

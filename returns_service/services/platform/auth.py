@@ -115,16 +115,16 @@ class _PortalClaim(msgspec.Struct, frozen=True):
     n: str = ""
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
+def sign(secret: str, payload: str) -> str:
+    return b64(hmac.new(secret.encode(), payload.encode(), hashlib.sha256).digest())
 
 
 def sign_portal_session(
@@ -137,18 +137,18 @@ def sign_portal_session(
         e=int(expires_at.timestamp()),
         n=secrets.token_urlsafe(9),
     )
-    payload = _b64(msgspec.json.encode(claim))
-    return f"{PORTAL_TOKEN_PREFIX}{payload}.{_signature(secret, payload)}"
+    payload = b64(msgspec.json.encode(claim))
+    return f"{PORTAL_TOKEN_PREFIX}{payload}.{sign(secret, payload)}"
 
 
 def verify_portal_session(secret: str, token: str, clock: Clock) -> Caller | None:
     if not token.startswith(PORTAL_TOKEN_PREFIX):
         return None
     payload, _, signature = token[len(PORTAL_TOKEN_PREFIX) :].partition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(secret, payload).encode()):
+    if not hmac.compare_digest(signature.encode(), sign(secret, payload).encode()):
         return None
     try:
-        claim = msgspec.json.decode(_unb64(payload), type=_PortalClaim)
+        claim = msgspec.json.decode(unb64(payload), type=_PortalClaim)
     except (msgspec.DecodeError, ValueError):
         return None
     if claim.e <= clock.now().timestamp():
@@ -171,7 +171,7 @@ async def revoke_portal_session(secret: str, token: str, clock: Clock) -> bool:
     if caller is None:
         return False
     payload = token[len(PORTAL_TOKEN_PREFIX) :].partition(".")[0]
-    claim = msgspec.json.decode(_unb64(payload), type=_PortalClaim)
+    claim = msgspec.json.decode(unb64(payload), type=_PortalClaim)
     expires_at = datetime.fromtimestamp(claim.e, tz=UTC)
     await queries.revoke_session(caller.store_id, hash_token(token), expires_at, clock.now())
     return True

@@ -20,7 +20,7 @@ import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db.tables import ReturnCase, ShopOrder
-from returns_service.services.platform.auth import _b64, _signature, _unb64
+from returns_service.services.platform.auth import b64, sign, unb64
 from returns_service.services.platform.runtime import Runtime
 
 LINK_PREFIX = "rsl1."
@@ -36,8 +36,8 @@ class _LinkClaim(msgspec.Struct, frozen=True):
 
 
 def _sign(secret: str, claim: _LinkClaim) -> str:
-    payload = _b64(msgspec.json.encode(claim))
-    return f"{LINK_PREFIX}{payload}.{_signature('link:' + secret, payload)}"
+    payload = b64(msgspec.json.encode(claim))
+    return f"{LINK_PREFIX}{payload}.{sign('link:' + secret, payload)}"
 
 
 def case_link(store_id: int, number: str, rt: Runtime) -> str:
@@ -70,7 +70,7 @@ async def follow(secret: str, store_id: int, token: str, clock: Clock) -> LinkTa
     if not token.startswith(LINK_PREFIX) or not _same(signature, secret, payload):
         return None
     try:
-        claim = msgspec.json.decode(_unb64(payload), type=_LinkClaim)
+        claim = msgspec.json.decode(unb64(payload), type=_LinkClaim)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
         return None
     if claim.s != store_id or claim.e <= clock.now().timestamp():
@@ -95,7 +95,7 @@ async def follow(secret: str, store_id: int, token: str, clock: Clock) -> LinkTa
 
 
 def _same(signature: str, secret: str, payload: str) -> bool:
-    return hmac.compare_digest(signature.encode(), _signature("link:" + secret, payload).encode())
+    return hmac.compare_digest(signature.encode(), sign("link:" + secret, payload).encode())
 
 
 def _int(text: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +12,7 @@ import msgspec
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller
-from returns_service.domain.errors import Conflict
+from returns_service.domain.errors import Conflict, DomainError, InvalidRequest
 from returns_service.domain.orders import OrderDocument, normalize_email
 from returns_service.services.store import queries
 
@@ -21,6 +22,22 @@ class UpsertedOrder:
     id: int
     number: str
     created: bool
+
+
+async def import_orders(caller: Caller, docs: Sequence[OrderDocument], clock: Clock) -> int:
+    """Every order of an import in one transaction: a conflict on the last one leaves the first
+    ones unsaved too. Returns how many were new."""
+    created = 0
+    async with DB.transaction():
+        for doc in docs:
+            try:
+                created += (await upsert_order(caller, doc, clock)).created
+            except (DomainError, asyncpg.PostgresError) as error:
+                why = error.detail if isinstance(error, DomainError) else str(error)
+                raise InvalidRequest(
+                    f"order {doc.shop_order_id} (number {doc.number}): {why}; nothing was imported"
+                ) from error
+    return created
 
 
 async def upsert_order(caller: Caller, doc: OrderDocument, clock: Clock) -> UpsertedOrder:
