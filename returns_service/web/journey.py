@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, SkipValidation
 from litestar.response import Redirect, Template
@@ -31,12 +30,11 @@ from returns_service.web.pages import (
     SignedInPortal,
     case_page,
     form_int,
-    is_secure,
     order_page,
     page_translator,
     render_page,
 )
-from returns_service.web.sessions import PORTAL_COOKIE
+from returns_service.web.sessions import PORTAL_COOKIE, session_cookie
 
 
 def _client(request: Request[Any, Any, Any]) -> str:
@@ -73,14 +71,12 @@ class PortalLinkPages(Controller):
             # the token is in this address: keep it out of caches and other sites' logs
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
             cookies=[
-                Cookie(
-                    key=PORTAL_COOKIE,
-                    value=session,
+                session_cookie(
+                    request,
+                    PORTAL_COOKIE,
+                    session,
                     max_age=int((expires_at - clock.now()).total_seconds()),
                     path="/portal",
-                    httponly=True,
-                    samesite="lax",
-                    secure=is_secure(request),
                 )
             ],
         )

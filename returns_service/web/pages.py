@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
 from returns_service.adapters.carriers import qr_svg
-from returns_service.api.dependencies import settings_of, store_of
+from returns_service.api.dependencies import store_of
 from returns_service.api.idempotency import Idempotency
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller
@@ -50,6 +50,8 @@ from returns_service.web.sessions import (
     STATION_COOKIE,
     PortalSession,
     SignInRequired,
+    is_secure,
+    session_cookie,
     signed_in,
     to_sign_in,
 )
@@ -63,12 +65,6 @@ PUBLIC = {"public": True}  # pages authenticate by cookie, not by bearer token
 static_files = create_static_files_router(
     path="/static", directories=[WEB_DIR / "static"], opt=PUBLIC
 )
-
-
-def is_secure(request: Request[Any, Any, Any]) -> bool:
-    return request.url.scheme == "https" or settings_of(request).server.public_url.startswith(
-        "https"
-    )
 
 
 def page_translator(
@@ -190,14 +186,8 @@ class PortalSignInPages(Controller):
             "/portal/order",
             status_code=303,
             cookies=[
-                Cookie(
-                    key=PORTAL_COOKIE,
-                    value=session.token,
-                    max_age=max_age,
-                    path="/portal",
-                    httponly=True,
-                    samesite="lax",
-                    secure=is_secure(request),
+                session_cookie(
+                    request, PORTAL_COOKIE, session.token, max_age=max_age, path="/portal"
                 )
             ],
         )
@@ -216,7 +206,7 @@ class PortalSignInPages(Controller):
         return Redirect(
             "/portal",
             status_code=303,
-            cookies=[Cookie(key=PORTAL_COOKIE, value="", max_age=0, path="/portal")],
+            cookies=[session_cookie(request, PORTAL_COOKIE, "", max_age=0, path="/portal")],
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.response import Redirect
@@ -77,3 +78,25 @@ class StationSession(_CookieSession):
     async def verify(self, connection: ASGIConnection, token: str) -> Caller | None:
         caller = await authenticate_staff(token)
         return caller if caller and caller.role is Role.WAREHOUSE else None
+
+
+def is_secure(request: Request[Any, Any, Any]) -> bool:
+    return request.url.scheme == "https" or settings_of(request).server.public_url.startswith(
+        "https"
+    )
+
+
+def session_cookie(
+    request: Request[Any, Any, Any], key: str, value: str, *, max_age: int, path: str
+) -> Cookie:
+    """A page session's cookie, with the attributes every one must carry (max_age 0 and an
+    empty value end it)."""
+    return Cookie(
+        key=key,
+        value=value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=is_secure(request),
+    )

@@ -11,7 +11,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -26,8 +25,14 @@ from returns_service.services.fulfilment.schemas import ExpectedItem
 from returns_service.services.platform.auth import authenticate_staff
 from returns_service.services.platform.runtime import Runtime
 from returns_service.web.i18n import Translator
-from returns_service.web.pages import PUBLIC, STATION_COOKIE, form_int, is_secure, render_page
-from returns_service.web.sessions import SignInRequired, StationSession, signed_in, to_sign_in
+from returns_service.web.pages import PUBLIC, STATION_COOKIE, form_int, render_page
+from returns_service.web.sessions import (
+    SignInRequired,
+    StationSession,
+    session_cookie,
+    signed_in,
+    to_sign_in,
+)
 
 # a station without its cookie (or with a revoked token) is back at the sign-in form
 SIGNED_IN = [signed_in("/warehouse/station")]
@@ -113,14 +118,8 @@ class StationPages(Controller):
             "/warehouse/station",
             status_code=303,
             cookies=[
-                Cookie(
-                    key=STATION_COOKIE,
-                    value=token,
-                    max_age=31_536_000,
-                    path="/warehouse",
-                    httponly=True,
-                    samesite="lax",
-                    secure=is_secure(request),
+                session_cookie(
+                    request, STATION_COOKIE, token, max_age=31_536_000, path="/warehouse"
                 )
             ],
         )
@@ -131,17 +130,7 @@ class StationPages(Controller):
         return Redirect(
             "/warehouse/station",
             status_code=303,
-            cookies=[
-                Cookie(
-                    key=STATION_COOKIE,
-                    value="",
-                    max_age=0,
-                    path="/warehouse",
-                    httponly=True,
-                    samesite="lax",
-                    secure=is_secure(request),
-                )
-            ],
+            cookies=[session_cookie(request, STATION_COOKIE, "", max_age=0, path="/warehouse")],
         )
 
     @post("/scan", guards=SIGNED_IN)
