@@ -5,7 +5,9 @@ retry never charges or refunds twice."""
 
 from __future__ import annotations
 
-from returns_service.adapters.payments import MoneyRequest
+from typing import Literal
+
+from returns_service.adapters.payments import MoneyRequest, PaymentResult
 from returns_service.db.tables import Payment
 from returns_service.domain.cases import Actor
 from returns_service.domain.emails import EmailTemplate
@@ -34,24 +36,7 @@ async def charge(
     )
     if result.status == "failed":
         return False
-    await record_payment(case, "difference_charge", amount.amount, amount.currency, result, key, rt)
-    await timeline.record(
-        store_id=case.store_id,
-        case_id=case.id,
-        actor=actor,
-        kind="price_difference_charged",
-        params={"amount": {"amount": amount.amount, "currency": amount.currency}},
-        detail=f"via {result.provider} ({result.status})",
-        at=rt.clock.now(),
-    )
-    # the customer is told in the same transaction, through the outbox
-    await records.email_customer(
-        case,
-        EmailTemplate.PRICE_DIFFERENCE_CHARGED,
-        rt,
-        detail=amount,
-        amounts=(("charge", amount),),
-    )
+    await _moved(case, "charge", amount, result, key, rt, actor)
     return True
 
 
@@ -68,24 +53,46 @@ async def refund_due(case: LockedCase, rt: Runtime, actor: Actor) -> int:
         )
         if result.status == "failed":  # nothing moved: the agent retries the inspection's money
             raise PaymentFailed(f"{result.provider} refused the refund of the price difference")
-        await record_payment(
-            case, "difference_refund", amount.amount, amount.currency, result, key, rt
-        )
-        await timeline.record(
-            store_id=case.store_id,
-            case_id=case.id,
-            actor=actor,
-            kind="price_difference_refunded",
-            params={"amount": {"amount": amount.amount, "currency": amount.currency}},
-            detail=f"via {result.provider} ({result.status})",
-            at=rt.clock.now(),
-        )
-        await records.email_customer(
-            case,
-            EmailTemplate.PRICE_DIFFERENCE_REFUNDED,
-            rt,
-            detail=amount,
-            amounts=(("refund", amount),),
-        )
+        await _moved(case, "refund", amount, result, key, rt, actor)
         refunded += amount.amount
     return refunded
+
+
+# what moved: (payment kind, timeline kind, the customer's email)
+_MOVED = {
+    "charge": (
+        "difference_charge",
+        "price_difference_charged",
+        EmailTemplate.PRICE_DIFFERENCE_CHARGED,
+    ),
+    "refund": (
+        "difference_refund",
+        "price_difference_refunded",
+        EmailTemplate.PRICE_DIFFERENCE_REFUNDED,
+    ),
+}
+
+
+async def _moved(
+    case: LockedCase,
+    direction: Literal["charge", "refund"],
+    amount: Money,
+    result: PaymentResult,
+    key: str,
+    rt: Runtime,
+    actor: Actor,
+) -> None:
+    """What a difference that moved leaves behind, in the case's transaction: the payment row,
+    one timeline event, and the customer's email through the outbox."""
+    payment_kind, event_kind, template = _MOVED[direction]
+    await record_payment(case, payment_kind, amount.amount, amount.currency, result, key, rt)
+    await timeline.record(
+        store_id=case.store_id,
+        case_id=case.id,
+        actor=actor,
+        kind=event_kind,
+        params={"amount": {"amount": amount.amount, "currency": amount.currency}},
+        detail=f"via {result.provider} ({result.status})",
+        at=rt.clock.now(),
+    )
+    await records.email_customer(case, template, rt, detail=amount, amounts=((direction, amount),))
