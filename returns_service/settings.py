@@ -261,7 +261,31 @@ class MailSettings:
 
 @dataclass(frozen=True, slots=True)
 class CarrierSettings:
-    name: str = env("RETURNS_CARRIER", "concierge-post", doc="the label carrier")
+    name: str = env(
+        "RETURNS_CARRIER",
+        "builtin",
+        _one_of("builtin", "concierge-post", "easypost", "shippo"),
+        "who makes return labels: builtin, easypost or shippo",
+    )
+    easypost_api_key: str = env(
+        "EASYPOST_API_KEY", "", doc="for RETURNS_CARRIER=easypost", secret=True
+    )
+    easypost_api_base: str = env(
+        "EASYPOST_API_BASE", "https://api.easypost.com/v2", doc="EasyPost's API address"
+    )
+    easypost_webhook_secret: str = env(
+        "EASYPOST_WEBHOOK_SECRET", "", doc="checks EasyPost's X-Hmac-Signature", secret=True
+    )
+    shippo_api_key: str = env("SHIPPO_API_KEY", "", doc="for RETURNS_CARRIER=shippo", secret=True)
+    shippo_api_base: str = env(
+        "SHIPPO_API_BASE", "https://api.goshippo.com", doc="Shippo's API address"
+    )
+    shippo_webhook_secret: str = env(
+        "SHIPPO_WEBHOOK_SECRET", "", doc="checks Shippo's tracking webhooks", secret=True
+    )
+    timeout_seconds: float = env(
+        "RETURNS_CARRIER_TIMEOUT_SECONDS", 20.0, _seconds, "a provider call gives up after"
+    )
     # (carrier, webhook secret) pairs
     secrets: tuple[tuple[str, str], ...] = env(
         "RETURNS_CARRIER_SECRETS",
@@ -371,8 +395,10 @@ class Settings:
     photos: PhotoSettings = field(default_factory=PhotoSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
-        """The configured label carrier, and any carrier given a webhook secret."""
-        return carrier == self.carrier.name or any(
+        """The configured label carrier (the built-in one's labels say "concierge-post"), and
+        any carrier given a webhook secret."""
+        builtin = self.carrier.name in ("builtin", "concierge-post")
+        return carrier == ("concierge-post" if builtin else self.carrier.name) or any(
             name == carrier for name, _ in self.carrier.secrets
         )
 

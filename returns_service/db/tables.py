@@ -320,14 +320,18 @@ class IdempotencyKey(Table, tablename="idempotency_key", db=DB):
 
 
 class OutboxMessage(Table, tablename="outbox_message", db=DB):
-    """An email (later also webhooks) to send, written in the transaction of the change that
-    causes it; the worker delivers it. `event_id` never changes, so retries are recognisable."""
+    """An email to send or a job to run (a carrier, the shop, a webhook), written in the
+    transaction of the change that causes it; the worker delivers it. `event_id` never
+    changes, so retries are recognisable."""
 
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     event_id = UUID(unique=True)
-    kind = Varchar(length=16, default="email")
+    kind = Varchar(length=16, default="email")  # email | job
     template = Varchar(length=64)
+    # a job (a call to an outside system, services/platform/jobs.py): what to do and with what
+    topic = Varchar(length=64, default="")
+    payload = JSONB(null=True, default=None)
     case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True)
     recipient = Varchar(length=320)
     language = Varchar(length=16, default="en")

@@ -42,6 +42,13 @@ EVERY_VARIABLE = {
     "RETURNS_SMTP_TLS": ("TLS", ("mail", "smtp_tls")),
     "RETURNS_CARRIER": ("easypost", ("carrier", "name")),
     "RETURNS_CARRIER_SECRETS": ("easypost=a, shippo = b,", ("carrier", "secrets")),
+    "RETURNS_CARRIER_TIMEOUT_SECONDS": ("7.5", ("carrier", "timeout_seconds")),
+    "EASYPOST_API_KEY": ("EZTK1", ("carrier", "easypost_api_key")),
+    "EASYPOST_API_BASE": ("http://127.0.0.1:9/v2", ("carrier", "easypost_api_base")),
+    "EASYPOST_WEBHOOK_SECRET": ("ep-secret", ("carrier", "easypost_webhook_secret")),
+    "SHIPPO_API_KEY": ("shippo_test_1", ("carrier", "shippo_api_key")),
+    "SHIPPO_API_BASE": ("http://127.0.0.1:9", ("carrier", "shippo_api_base")),
+    "SHIPPO_WEBHOOK_SECRET": ("sh-secret", ("carrier", "shippo_webhook_secret")),
     "RETURNS_WAREHOUSE_ADDRESS": ('{"name": "W"}', ("carrier", "warehouse_address")),
     "RETURNS_PAYMENTS": ("stripe", ("payments", "provider")),
     "RETURNS_STRIPE_API_KEY": ("sk_test", ("payments", "stripe_api_key")),
@@ -92,6 +99,13 @@ EXPECTED = {
     "RETURNS_SMTP_TLS": "tls",
     "RETURNS_CARRIER": "easypost",
     "RETURNS_CARRIER_SECRETS": (("easypost", "a"), ("shippo", "b")),
+    "RETURNS_CARRIER_TIMEOUT_SECONDS": 7.5,
+    "EASYPOST_API_KEY": "EZTK1",
+    "EASYPOST_API_BASE": "http://127.0.0.1:9/v2",
+    "EASYPOST_WEBHOOK_SECRET": "ep-secret",
+    "SHIPPO_API_KEY": "shippo_test_1",
+    "SHIPPO_API_BASE": "http://127.0.0.1:9",
+    "SHIPPO_WEBHOOK_SECRET": "sh-secret",
     "RETURNS_WAREHOUSE_ADDRESS": '{"name": "W"}',
     "RETURNS_PAYMENTS": "stripe",
     "RETURNS_STRIPE_API_KEY": "sk_test",
@@ -134,7 +148,7 @@ def test_unset_variables_take_the_readme_defaults(tmp_path: Path) -> None:
     assert settings.portal.lookup_failure_window_seconds == 900
     assert settings.mail.drop_dir == tmp_path / "mail"  # beside the data, wherever that is
     assert (settings.mail.smtp_port, settings.mail.smtp_tls) == (587, "starttls")
-    assert settings.carrier.name == "concierge-post" and settings.payments.provider == "manual"
+    assert settings.carrier.name == "builtin" and settings.payments.provider == "manual"
     assert (settings.cases.follow_up_days, settings.cases.auto_close_days) == (3, 14)
     assert settings.cases.expire_after_days == 30
     assert settings.worker.run_in_serve is True and settings.worker.interval_seconds == 2.0

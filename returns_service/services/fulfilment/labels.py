@@ -8,7 +8,13 @@ from dataclasses import asdict, dataclass
 
 import msgspec
 
-from returns_service.adapters.carriers import Address, LabelRequest, render_pdf
+from returns_service.adapters.carriers import (
+    Address,
+    BoughtLabel,
+    LabelRequest,
+    MemoryProgress,
+    render_pdf,
+)
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Label, ReturnCase
@@ -101,7 +107,7 @@ async def issue(
     ship_from = ship_from or await customer_address(case.order_id, case.customer_id)
     request = await _request(case.store_id, case.number, ship_from, rt)
     for _ in range(5):  # a tracking number that exists already: ask for another
-        created = await rt.carrier.create_label(request)
+        created = await rt.carrier.buy_return_label(request, MemoryProgress())
         inserted = await queries.insert_label(
             store_id=case.store_id,
             case_id=case.id,
@@ -117,7 +123,7 @@ async def issue(
     else:
         raise Conflict("the carrier kept returning tracking numbers already in use")
     for old in active:
-        await rt.carrier.void_label(old.tracking_number)
+        await rt.carrier.void_label(BoughtLabel(old.carrier, old.tracking_number))
         await Label.update({Label.status: "voided", Label.voided_at: now}).where(Label.id == old.id)
     await timeline.record(
         store_id=case.store_id,
@@ -132,11 +138,11 @@ async def issue(
 
 async def void_active(case: LockedCase, rt: Runtime) -> int:
     """The case ended before the parcel left: its label must not be used any more."""
-    active = await Label.select(Label.id, Label.tracking_number).where(
+    active = await Label.select(Label.id, Label.carrier, Label.tracking_number).where(
         (Label.case == case.id) & (Label.status == "active")
     )
     for label in active:
-        await rt.carrier.void_label(label["tracking_number"])
+        await rt.carrier.void_label(BoughtLabel(label["carrier"], label["tracking_number"]))
         await Label.update({Label.status: "voided", Label.voided_at: rt.clock.now()}).where(
             Label.id == label["id"]
         )

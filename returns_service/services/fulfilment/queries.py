@@ -38,15 +38,17 @@ async def ship_from(order_id: int, customer_id: int) -> ShipFrom | None:
 @dataclass(frozen=True, slots=True)
 class ActiveLabel:
     id: int
+    carrier: str
     tracking_number: str
 
 
 async def active_labels(case_id: int) -> list[ActiveLabel]:
     rows = await sql.fetch(
-        """SELECT id, tracking_number FROM label WHERE "case" = $1 AND status = 'active'""",
+        """SELECT id, carrier, tracking_number FROM label
+            WHERE "case" = $1 AND status = 'active'""",
         case_id,
     )
-    return [ActiveLabel(r["id"], r["tracking_number"]) for r in rows]
+    return [ActiveLabel(r["id"], r["carrier"], r["tracking_number"]) for r in rows]
 
 
 async def insert_label(

@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+import msgspec
 
 from returns_service.db import sql
 
@@ -161,7 +164,7 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
          WHERE id IN (
                SELECT id FROM outbox_message
                 WHERE delivered_at IS NULL AND failed_at IS NULL AND available_at <= $2
-                  AND (locked_until IS NULL OR locked_until <= $2)
+                  AND (locked_until IS NULL OR locked_until <= $2) AND kind = 'email'
                 ORDER BY available_at, id
                 LIMIT $3
                   FOR UPDATE SKIP LOCKED)
@@ -190,3 +193,146 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
     # RETURNING keeps no order (PostgreSQL may hash the IN list): oldest first, so a customer
     # never gets a case's later email before its earlier one
     return sorted(messages, key=lambda m: (m.available_at, m.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs: calls to outside systems, in the same outbox table (kind 'job')
+
+
+async def insert_job(
+    *,
+    store_id: int,
+    event_id: uuid.UUID,
+    case_id: int | None,
+    topic: str,
+    payload: dict[str, Any],
+    at: datetime,
+    available_at: datetime,
+) -> int:
+    row = await sql.fetchrow(
+        """INSERT INTO outbox_message (store, event_id, kind, template, topic, payload, "case",
+                                       recipient, language, subject, body, html, created_at,
+                                       available_at)
+           VALUES ($1, $2, 'job', '', $3, $4::jsonb, $5, '', '', '', '', '', $6, $7)
+           RETURNING id""",
+        store_id,
+        event_id,
+        topic,
+        msgspec.json.encode(payload).decode(),
+        case_id,
+        at,
+        available_at,
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    event_id: uuid.UUID
+    store_id: int
+    case_id: int | None
+    topic: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    available_at: datetime
+
+
+_JOB_COLUMNS = (
+    'id, event_id, store, "case", topic, payload::text AS payload, attempts, created_at, '
+    "available_at"
+)
+
+
+def _job(row: Any) -> ClaimedJob:
+    return ClaimedJob(
+        row["id"],
+        row["event_id"],
+        row["store"],
+        row["case"],
+        row["topic"],
+        msgspec.json.decode(row["payload"]) if row["payload"] else {},
+        row["attempts"],
+        row["created_at"],
+        row["available_at"],
+    )
+
+
+async def claim_due_jobs(
+    now: datetime, locked_until: datetime, limit: int, event_ids: list[uuid.UUID] | None = None
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs (only these `event_ids`, when given), oldest first, that no
+    one else holds; concurrent workers never take the same one (SKIP LOCKED)."""
+    rows = await sql.fetch(
+        f"""
+        UPDATE outbox_message SET locked_until = $1
+         WHERE id IN (
+               SELECT id FROM outbox_message
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND available_at <= $2
+                  AND (locked_until IS NULL OR locked_until <= $2) AND kind = 'job'
+                  AND ($4::uuid[] IS NULL OR event_id = ANY($4::uuid[]))
+                ORDER BY available_at, id
+                LIMIT $3
+                  FOR UPDATE SKIP LOCKED)
+        RETURNING {_JOB_COLUMNS}
+        """,
+        locked_until,
+        now,
+        limit,
+        event_ids,
+    )
+    return sorted((_job(r) for r in rows), key=lambda j: (j.available_at, j.id))
+
+
+async def finish_job(job_id: int, attempts: int, at: datetime) -> None:
+    await sql.execute(
+        """UPDATE outbox_message SET delivered_at = $1, attempts = $2, locked_until = NULL,
+                  last_error = NULL
+            WHERE id = $3""",
+        at,
+        attempts,
+        job_id,
+    )
+
+
+async def fail_job(
+    job_id: int, attempts: int, error: str, retry_at: datetime, failed_at: datetime | None
+) -> None:
+    """A failed attempt: tried again at `retry_at`, or never (`failed_at` set)."""
+    await sql.execute(
+        """UPDATE outbox_message SET attempts = $1, last_error = $2, available_at = $3,
+                  locked_until = NULL, failed_at = $4
+            WHERE id = $5""",
+        attempts,
+        error[:2000],
+        retry_at,
+        failed_at,
+        job_id,
+    )
+
+
+async def job_state(event_id: uuid.UUID) -> tuple[datetime | None, datetime | None, str | None]:
+    """(delivered_at, failed_at, last_error) of one job."""
+    row = await sql.fetchrow(
+        "SELECT delivered_at, failed_at, last_error FROM outbox_message WHERE event_id = $1",
+        event_id,
+    )
+    if row is None:
+        return None, None, None
+    return row["delivered_at"], row["failed_at"], row["last_error"]
+
+
+async def remember_progress(job_id: int, key: str, value: str) -> None:
+    """One note of a job's progress (carriers.PurchaseProgress), kept in its payload."""
+    await sql.execute(
+        """UPDATE outbox_message
+              SET payload = jsonb_set(coalesce(payload, '{}'::jsonb), '{progress}',
+                                      coalesce(payload -> 'progress', '{}'::jsonb)
+                                      || jsonb_build_object($2::text, $3::text))
+            WHERE id = $1""",
+        job_id,
+        key,
+        value,
+    )

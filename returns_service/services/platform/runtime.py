@@ -13,13 +13,13 @@ from returns_service.adapters.carriers import (
     Address,
     BuiltinCarrier,
     CarrierAdapter,
-    carrier_from_name,
+    carrier_for,
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
 from returns_service.adapters.s3_storage import S3PhotoStorage, s3_client
 from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
-from returns_service.settings import PhotoSettings, Settings
+from returns_service.settings import CarrierSettings, PhotoSettings, Settings
 
 DEFAULT_WAREHOUSE = Address(
     name="Returns department",
@@ -68,11 +68,22 @@ def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
     return S3PhotoStorage(photos.s3_bucket, photos.s3_prefix, client)
 
 
+def carrier_from_settings(carrier: CarrierSettings) -> CarrierAdapter:
+    keys = {
+        "easypost": (carrier.easypost_api_key, carrier.easypost_api_base),
+        "shippo": (carrier.shippo_api_key, carrier.shippo_api_base),
+    }
+    api_key, api_base = keys.get(carrier.name, ("", ""))
+    return carrier_for(
+        carrier.name, api_key=api_key, api_base=api_base, timeout_seconds=carrier.timeout_seconds
+    )
+
+
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
         public_url=settings.server.public_url,
-        carrier=carrier_from_name(settings.carrier.name),
+        carrier=carrier_from_settings(settings.carrier),
         payments=payments_from_settings(
             settings.payments.provider, settings.payments.stripe_api_key
         ),

@@ -13,7 +13,7 @@ from returns_service.adapters.mail import Mailer, mailer_from_settings
 from returns_service.db.tables import Store
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.fulfilment import aftercare
-from returns_service.services.platform import idempotency
+from returns_service.services.platform import idempotency, jobs
 from returns_service.services.platform.housekeeping import (
     purge_lookup_failures,
     purge_revoked_sessions,
@@ -58,6 +58,10 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     for store in await Store.select(Store.id, Store.name):
         assigned += await assign_waiting(store["id"], rt)
     await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
+    while True:  # calls to outside systems due now, batch by batch
+        ran = await jobs.run_due(rt, lock_seconds=config.outbox_lock_seconds)
+        if ran.done + ran.failed == 0 or ran.done == 0:
+            break
     while True:  # drain what is due now, batch by batch
         report = await deliver_pending(
             config.mailer,

