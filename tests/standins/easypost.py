@@ -1,8 +1,8 @@
 """A local stand-in for EasyPost's HTTP API, for tests that drive the official SDK.
 
 It listens on 127.0.0.1 (a free port), answers the endpoints our adapter calls with bodies
-written from EasyPost's API reference (https://docs.easypost.com/docs/...: the page is named
-above each body), keeps what was bought, refunded and tracked for the test to inspect, and can
+written from EasyPost's API reference (`easypost_bodies.py`, the reference page named above
+each body), keeps what was bought, refunded and tracked for the test to inspect, and can
 be told to fail the next call in the ways EasyPost documents.
 
     with EasyPostStandin.running() as easypost:
@@ -14,14 +14,10 @@ or the `easypost_standin` fixture below (import it into a test module or conftes
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
 import itertools
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,7 +27,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-CREATED_AT = "2026-09-01T12:00:00Z"
+from tests.standins import easypost_bodies as bodies
+from tests.standins.easypost_bodies import FAILURES, sign
 
 # Rates as the Rate object reference shows them (docs/rates): carrier, service, rate as a
 # decimal string, currency, delivery_days. Cheapest: USPS GroundAdvantage; fastest: UPS
@@ -43,52 +40,6 @@ DEFAULT_RATES: tuple[tuple[str, str, str, int | None], ...] = (
     ("UPS", "NextDayAir", "31.50", 1),
 )
 
-# Error bodies (docs/errors: `{"error": {"code", "message", "errors": [FieldError]}}`) and the
-# statuses the errors reference gives: 402 "a lack of billing information or insufficient
-# funds", 422 for data EasyPost cannot process, 429 too many requests, 500/503.
-FAILURES: dict[str, tuple[int, dict[str, Any], dict[str, str]]] = {
-    "invalid_address": (
-        422,
-        {
-            "code": "ADDRESS.VERIFY.FAILURE",
-            "message": "Address not found",
-            "errors": [
-                {"field": "address", "message": "Address not found", "suggestion": None},
-                {"field": "zip", "message": "Invalid zip code", "suggestion": None},
-            ],
-        },
-        {},
-    ),
-    "insufficient_funds": (
-        402,
-        {
-            "code": "PAYMENT_REQUIRED",
-            "message": "Insufficient funds. Please add funds to your account.",
-            "errors": [],
-        },
-        {},
-    ),
-    "unauthorized": (
-        401,
-        {"code": "APIKEY.INACTIVE", "message": "This api key is no longer active.", "errors": []},
-        {},
-    ),
-    "rate_limited": (
-        429,
-        {"code": "RATE_LIMITED", "message": "Too many requests.", "errors": []},
-        {"Retry-After": "7"},
-    ),
-    "server_error": (
-        500,
-        {"code": "INTERNAL_SERVER_ERROR", "message": "Something went wrong.", "errors": []},
-        {},
-    ),
-    "unavailable": (
-        503,
-        {"code": "SERVICE.UNAVAILABLE", "message": "Service unavailable.", "errors": []},
-        {},
-    ),
-}
 # what the stand-in does besides answering with an error body
 BEHAVIOURS = ("no_rates", "timeout_after_buy", "stale_retrieve")
 
@@ -136,22 +87,8 @@ class EasyPostStandin:
         """A signed `tracker.updated` Event for `tracking_number`, as EasyPost posts it
         (docs/events, docs/trackers; signature per docs/webhooks: `X-Hmac-Signature:
         hmac-sha256-hex=<HMAC-SHA256 of the body, key = the NFKD-normalised secret>`)."""
-        n = self._next()
-        tracker = self._tracker(tracking_number, carrier, status)
-        event = {
-            "object": "Event",
-            "id": f"evt_{n:032x}",
-            "mode": "test",
-            "description": "tracker.updated",
-            "previous_attributes": {"status": "pre_transit"},
-            "pending_urls": [],
-            "completed_urls": [],
-            "created_at": CREATED_AT,
-            "updated_at": CREATED_AT,
-            "user_id": "user_060ab38db3c04ffaa60f262e5781a9be",
-            "status": "pending",
-            "result": tracker,
-        }
+        tracker = bodies.tracker(self._next(), tracking_number, carrier, status)
+        event = bodies.tracker_updated(self._next(), tracker)
         body = json.dumps(event).encode()
         return body, {"Content-Type": "application/json", "X-Hmac-Signature": sign(body, secret)}
 
@@ -206,7 +143,9 @@ class EasyPostStandin:
         if endpoint == "forms":
             return self._form(shipment_id, body["form"])
         tracker = body["tracker"]
-        made = self._tracker(tracker["tracking_code"], tracker.get("carrier", "USPS"), "unknown")
+        made = bodies.tracker(
+            self._next(), tracker["tracking_code"], tracker.get("carrier", "USPS"), "unknown"
+        )
         self.trackers.append(made)
         return Response(201, made)
 
@@ -215,73 +154,15 @@ class EasyPostStandin:
             return next(self._ids)
 
     def _create(self, params: dict[str, Any], *, no_rates: bool) -> dict[str, Any]:
-        # Shipment object: docs/shipments
         n = self._next()
         shipment_id = f"shp_{n:032x}"
-        rates = [] if no_rates else [self._rate(shipment_id, *r) for r in self.rates]
-        shipment = {
-            "id": shipment_id,
-            "object": "Shipment",
-            "mode": "test",
-            "created_at": CREATED_AT,
-            "updated_at": CREATED_AT,
-            "is_return": bool(params.get("is_return")),
-            "reference": params.get("reference"),
-            "status": "unknown",
-            "to_address": {"id": f"adr_{n:032x}1", "object": "Address", **params["to_address"]},
-            "from_address": {"id": f"adr_{n:032x}2", "object": "Address", **params["from_address"]},
-            "parcel": {"id": f"prcl_{n:032x}", "object": "Parcel", **params["parcel"]},
-            "customs_info": params.get("customs_info"),
-            "options": params.get("options", {}),
-            "rates": rates,
-            # Message object: docs/shipments/messages (carriers that could not rate)
-            "messages": (
-                [
-                    {
-                        "carrier": "USPS",
-                        "carrier_account_id": "ca_e606176ddb314afe896733636dba2f3b",
-                        "type": "rate_error",
-                        "message": "No rates found for the given address and parcel.",
-                    }
-                ]
-                if no_rates
-                else []
-            ),
-            "selected_rate": None,
-            "postage_label": None,
-            "tracking_code": None,
-            "tracker": None,
-            "forms": [],
-            "refund_status": None,
-        }
+        rates = [
+            bodies.rate(self._next(), shipment_id, carrier, service, price, self.currency, days)
+            for carrier, service, price, days in ([] if no_rates else self.rates)
+        ]
+        shipment = bodies.shipment(n, params, rates)
         self.shipments[shipment_id] = shipment
         return shipment
-
-    def _rate(
-        self, shipment_id: str, carrier: str, service: str, rate: str, days: int | None
-    ) -> dict[str, Any]:
-        # Rate object: docs/rates
-        return {
-            "id": f"rate_{self._next():032x}",
-            "object": "Rate",
-            "mode": "test",
-            "created_at": CREATED_AT,
-            "updated_at": CREATED_AT,
-            "service": service,
-            "carrier": carrier,
-            "carrier_account_id": "ca_e606176ddb314afe896733636dba2f3b",
-            "shipment_id": shipment_id,
-            "rate": rate,
-            "currency": self.currency,
-            "retail_rate": rate,
-            "retail_currency": self.currency,
-            "list_rate": rate,
-            "list_currency": self.currency,
-            "delivery_days": days,
-            "delivery_date": None,
-            "delivery_date_guaranteed": False,
-            "est_delivery_days": days,
-        }
 
     def _buy(self, shipment_id: str, body: dict[str, Any], *, hold: bool) -> Response:
         shipment = self.shipments[shipment_id]
@@ -295,26 +176,12 @@ class EasyPostStandin:
             )
         n = self._next()
         tracking = f"9434600{n:015d}"
-        # PostageLabel object: docs/shipments (postage_label); the label files are ours
-        shipment["postage_label"] = {
-            "id": f"pl_{n:032x}",
-            "object": "PostageLabel",
-            "created_at": CREATED_AT,
-            "updated_at": CREATED_AT,
-            "label_date": CREATED_AT,
-            "label_resolution": 300,
-            "label_size": "4x6",
-            "label_type": "default",
-            "label_file_type": "application/pdf",
-            "label_url": f"{self._files()}/{shipment_id}.pdf",
-            "label_pdf_url": f"{self._files()}/{shipment_id}.pdf",
-            "label_zpl_url": None,
-            "label_epl2_url": None,
-            "integrated_form": "none",
-        }
+        shipment["postage_label"] = bodies.postage_label(n, self._files(), shipment_id)
         shipment["selected_rate"] = rate
         shipment["tracking_code"] = tracking
-        shipment["tracker"] = self._tracker(tracking, rate["carrier"], "pre_transit", shipment_id)
+        shipment["tracker"] = bodies.tracker(
+            self._next(), tracking, rate["carrier"], "pre_transit", shipment_id
+        )
         self.purchases.append({"shipment_id": shipment_id, "rate": rate})
         if hold:
             # bought, but the answer comes only after the client has stopped waiting
@@ -345,71 +212,15 @@ class EasyPostStandin:
         return Response(200, shipment)
 
     def _form(self, shipment_id: str, form: dict[str, Any]) -> Response:
-        # POST /shipments/:id/forms answers the Shipment with the new Form (docs/forms,
-        # USPS Label Broker guide: form_type label_qr_code, form_url the QR code image)
+        # POST /shipments/:id/forms answers the Shipment with the new Form (docs/forms)
         shipment = self.shipments[shipment_id]
         carrier = (shipment["selected_rate"] or {}).get("carrier", "")
         if form.get("type") != "label_qr_code" or carrier != "USPS":
             return _error(422, "FORM.INVALID", "This form is not available for this shipment.")
-        made = {
-            "object": "Form",
-            "id": f"form_{self._next():032x}",
-            "mode": "test",
-            "form_type": "label_qr_code",
-            "form_url": f"{self._files()}/{shipment_id}.png",
-            "submitted_electronically": None,
-            "created_at": CREATED_AT,
-            "updated_at": CREATED_AT,
-        }
+        made = bodies.qr_form(self._next(), self._files(), shipment_id)
         shipment["forms"].append(made)
         self.forms.append(made)
         return Response(200, shipment)
-
-    def _tracker(
-        self, tracking: str, carrier: str, status: str, shipment_id: str | None = None
-    ) -> dict[str, Any]:
-        # Tracker object: docs/trackers
-        n = self._next()
-        details = [
-            {
-                "object": "TrackingDetail",
-                "message": "Shipping Label Created",
-                "status": "pre_transit",
-                "status_detail": "label_created",
-                "datetime": "2026-09-01T12:00:00Z",
-                "source": carrier,
-                "tracking_location": {"object": "TrackingLocation", "city": "Reno"},
-            }
-        ]
-        if status not in ("pre_transit", "unknown"):
-            details.append(
-                {
-                    "object": "TrackingDetail",
-                    "message": f"Parcel {status.replace('_', ' ')}",
-                    "status": status,
-                    "status_detail": "arrived_at_facility",
-                    "datetime": "2026-09-02T08:30:00Z",
-                    "source": carrier,
-                    "tracking_location": {"object": "TrackingLocation", "city": "Sparks"},
-                }
-            )
-        return {
-            "id": f"trk_{n:032x}",
-            "object": "Tracker",
-            "mode": "test",
-            "tracking_code": tracking,
-            "status": status,
-            "status_detail": "unknown",
-            "created_at": CREATED_AT,
-            "updated_at": details[-1]["datetime"],
-            "signed_by": None,
-            "weight": None,
-            "est_delivery_date": None,
-            "shipment_id": shipment_id,
-            "carrier": carrier,
-            "tracking_details": details,
-            "public_url": f"https://track.easypost.com/{n}",
-        }
 
     def _files(self) -> str:
         return self.url.removesuffix("/v2") + "/files"
@@ -419,11 +230,10 @@ class EasyPostStandin:
         if shipment_id not in self.shipments:
             return Response(404, b"", {}, "text/plain")
         if ext == "pdf":
-            return Response(200, label_pdf(shipment_id), {}, "application/pdf")
+            return Response(200, bodies.label_pdf(shipment_id), {}, "application/pdf")
         if ext == "zpl":
-            zpl = f"^XA^FO50,50^A0N,40,40^FD{shipment_id}^FS^XZ".encode()
-            return Response(200, zpl, {}, "text/plain")
-        return Response(200, qr_png(), {}, "image/png")
+            return Response(200, bodies.label_zpl(shipment_id), {}, "text/plain")
+        return Response(200, bodies.qr_png(), {}, "image/png")
 
 
 @dataclass
@@ -454,30 +264,7 @@ def _route(method: str, path: str) -> tuple[str, str | None] | None:
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    return Response(status, {"error": {"code": code, "message": message, "errors": []}})
-
-
-def sign(body: bytes, secret: str) -> str:
-    key = unicodedata.normalize("NFKD", secret).encode()
-    return "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-
-
-def label_pdf(text: str) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(288, 432), invariant=1)
-    pdf.drawString(20, 400, f"EASYPOST TEST LABEL {text}")
-    pdf.save()
-    return buffer.getvalue()
-
-
-def qr_png() -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("1", (29, 29), 1).save(buffer, "PNG")
-    return buffer.getvalue()
+    return Response(status, bodies.error(code, message))
 
 
 def _handler(standin: EasyPostStandin) -> type[BaseHTTPRequestHandler]:

@@ -4,10 +4,7 @@ notebook (`MemoryProgress` here) is given."""
 
 from __future__ import annotations
 
-import json
-import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +16,6 @@ from returns_service.adapters.carriers import (
     LabelRequest,
     MemoryProgress,
     Parcel,
-    WebhookRejected,
     carrier_for,
 )
 from returns_service.adapters.carriers.easypost import EasyPostCarrier
@@ -395,168 +391,3 @@ async def test_a_tracker_is_registered_for_a_customers_own_tracking_number(
     assert standin.sent("POST", "/v2/trackers") == [
         {"tracker": {"tracking_code": "1Z999AA10123456784", "carrier": "UPS"}}
     ]
-
-
-# -- webhooks ----------------------------------------------------------------------------------
-
-
-def test_a_signed_tracker_event_becomes_a_tracking_update(standin: EasyPostStandin) -> None:
-    body, headers = standin.webhook("9434600000000000000001", "in_transit", SECRET)
-
-    [update] = adapter(standin).parse_webhook(body, headers, SECRET)
-
-    event = json.loads(body)
-    assert update.tracking_number == "9434600000000000000001"
-    assert update.carrier == "USPS"
-    assert update.status == "in_transit"
-    assert update.event_id == event["id"]
-    assert update.at == datetime(2026, 9, 2, 8, 30, tzinfo=UTC)
-    assert update.detail == "Parcel in transit"
-
-
-def test_header_names_are_matched_whatever_their_case(standin: EasyPostStandin) -> None:
-    body, headers = standin.webhook("9434600000000000000001", "delivered", SECRET)
-    lowered = {k.lower(): v for k, v in headers.items()}
-
-    [update] = adapter(standin).parse_webhook(body, lowered, SECRET)
-
-    assert update.status == "delivered"
-
-
-@pytest.mark.parametrize(
-    "status",
-    [
-        "pre_transit",
-        "out_for_delivery",
-        "return_to_sender",
-        "failure",
-        "cancelled",
-        "available_for_pickup",
-    ],
-)
-def test_each_tracker_status_keeps_its_name(standin: EasyPostStandin, status: str) -> None:
-    body, headers = standin.webhook("EZ1000000001", status, SECRET)
-
-    [update] = adapter(standin).parse_webhook(body, headers, SECRET)
-
-    assert update.status == status
-
-
-def test_an_easypost_error_status_is_unknown(standin: EasyPostStandin) -> None:
-    body, headers = standin.webhook("EZ1000000001", "error", SECRET)
-
-    [update] = adapter(standin).parse_webhook(body, headers, SECRET)
-
-    assert update.status == "unknown"
-
-
-def test_a_forged_or_unsigned_webhook_is_rejected(standin: EasyPostStandin) -> None:
-    body, headers = standin.webhook("EZ1000000001", "delivered", "someone-elses-secret")
-    carrier = adapter(standin)
-
-    with pytest.raises(WebhookRejected):
-        carrier.parse_webhook(body, headers, SECRET)
-    with pytest.raises(WebhookRejected):
-        carrier.parse_webhook(body, {"Content-Type": "application/json"}, SECRET)
-    tampered = body.replace(b"delivered", b"cancelled")
-    good_body, good_headers = standin.webhook("EZ1000000001", "delivered", SECRET)
-    with pytest.raises(WebhookRejected):
-        carrier.parse_webhook(tampered, good_headers, SECRET)
-    with pytest.raises(WebhookRejected):
-        carrier.parse_webhook(good_body, good_headers, "")  # no secret configured
-
-
-def test_an_event_not_about_tracking_gives_nothing(standin: EasyPostStandin) -> None:
-    body = json.dumps(
-        {
-            "object": "Event",
-            "id": "evt_1",
-            "description": "batch.updated",
-            "result": {"object": "Batch", "id": "batch_1"},
-        }
-    ).encode()
-    headers = {"X-Hmac-Signature": _sign(body)}
-
-    assert adapter(standin).parse_webhook(body, headers, SECRET) == []
-
-
-def test_a_signed_body_that_is_not_an_event_is_rejected(standin: EasyPostStandin) -> None:
-    for body in (b"[1, 2]", b"not json"):
-        with pytest.raises(WebhookRejected):
-            adapter(standin).parse_webhook(body, {"X-Hmac-Signature": _sign(body)}, SECRET)
-
-
-def _sign(body: bytes) -> str:
-    from tests.standins.easypost import sign
-
-    return sign(body, SECRET)
-
-
-# -- errors ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("endpoint", "failure", "kind", "retryable"),
-    [
-        ("create", "invalid_address", "invalid_address", False),
-        ("create", "no_rates", "no_rates", False),
-        ("buy", "insufficient_funds", "insufficient_funds", False),
-        ("create", "unauthorized", "auth", False),
-        ("create", "rate_limited", "rate_limited", True),
-        ("buy", "rate_limited", "rate_limited", True),
-        ("create", "server_error", "unavailable", True),
-        ("buy", "unavailable", "unavailable", True),
-    ],
-)
-async def test_each_easypost_error_becomes_its_kind_and_buys_nothing(
-    standin: EasyPostStandin, endpoint: str, failure: str, kind: str, retryable: bool
-) -> None:
-    standin.fail_next(endpoint, failure)
-
-    with pytest.raises(CarrierError) as raised:
-        await adapter(standin).buy_return_label(request(), MemoryProgress())
-
-    assert raised.value.kind == kind
-    assert raised.value.retryable is retryable
-    assert standin.purchases == []
-
-
-async def test_an_invalid_address_names_the_field(standin: EasyPostStandin) -> None:
-    standin.fail_next("create", "invalid_address")
-
-    with pytest.raises(CarrierError) as raised:
-        await adapter(standin).buy_return_label(request(), MemoryProgress())
-
-    assert raised.value.field == "postal_code"
-    assert "Address not found" in raised.value.message
-
-
-async def test_a_429_carries_easyposts_retry_after(standin: EasyPostStandin) -> None:
-    standin.fail_next("create", "rate_limited")
-
-    with pytest.raises(CarrierError) as raised:
-        await adapter(standin).buy_return_label(request(), MemoryProgress())
-
-    assert raised.value.retry_after == 7.0
-
-
-async def test_a_wrong_api_key_is_an_auth_error(standin: EasyPostStandin) -> None:
-    carrier = EasyPostCarrier("EZTK_wrong", standin.url, timeout_seconds=5)
-
-    with pytest.raises(CarrierError) as raised:
-        await carrier.register_tracker("USPS", "EZ1000000001")
-
-    assert raised.value.kind == "auth"
-    assert standin.trackers == []
-
-
-async def test_nobody_listening_is_unavailable() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again before the call: nothing listens there
-    carrier = EasyPostCarrier("EZTK_x", f"http://127.0.0.1:{port}/v2", timeout_seconds=2)
-
-    with pytest.raises(CarrierError) as raised:
-        await carrier.register_tracker("USPS", "EZ1000000001")
-
-    assert raised.value.kind == "unavailable" and raised.value.retryable
