@@ -69,7 +69,7 @@ class EasyPostStandin:
 
     def fail_next(self, endpoint: str, failure: str) -> None:
         """Make the next call to `endpoint` (create, retrieve, buy, refund, label, forms,
-        trackers) fail: one of FAILURES, or "no_rates" (create answers a shipment without
+        trackers, files) fail: one of FAILURES, or "no_rates" (create answers a shipment without
         rates), "timeout_after_buy" (buy buys, then answers only after the client gave
         up) or "stale_retrieve" (retrieve answers the shipment as it was before it was
         bought: a purchase still under way when the client looked)."""
@@ -114,6 +114,10 @@ class EasyPostStandin:
     def handle(self, method: str, path: str, query: dict[str, Any], body: Any) -> Response:
         self.requests.append((method, path, body if method != "GET" else query))
         if path.startswith("/files/"):
+            with self.lock:
+                failure = (self.failures.get("files") or [None]).pop(0)
+            if failure in FAILURES:
+                return Response(FAILURES[failure][0], b"", {}, "text/plain")
             return self._file(path.removeprefix("/files/"))
         route = _route(method, path)
         if route is None:

@@ -330,6 +330,24 @@ async def test_a_shipment_that_had_no_rates_is_rated_afresh_on_the_retry(
     assert [p["shipment_id"] for p in standin.purchases] == [label.shipment_id]
 
 
+async def test_a_label_file_that_fails_to_download_is_fetched_on_the_retry_without_buying(
+    standin: EasyPostStandin,
+) -> None:
+    progress = MemoryProgress()
+    standin.fail_next("files", "unavailable")
+
+    with pytest.raises(CarrierError) as raised:
+        await adapter(standin).buy_return_label(request(), progress)
+
+    assert raised.value.kind == "unavailable" and raised.value.retryable
+    assert len(standin.purchases) == 1
+
+    label = await adapter(standin).buy_return_label(request(), progress)
+
+    assert len(standin.purchases) == 1
+    assert label.pdf is not None and label.pdf.startswith(b"%PDF")
+
+
 async def test_calling_again_after_success_returns_the_same_label(
     standin: EasyPostStandin,
 ) -> None:

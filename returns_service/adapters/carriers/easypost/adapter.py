@@ -101,7 +101,7 @@ class EasyPostCarrier:
         try:
             shipment = await self._call(lambda c: c.shipment.refund(label.shipment_id))
         except CarrierError as error:
-            if error.kind not in ("rejected", "invalid_address"):
+            if error.kind != "rejected":
                 raise
             # EasyPost refuses to refund a shipment twice; one already refunded is our answer
             shipment = await self._call(lambda c: c.shipment.retrieve(label.shipment_id))
@@ -180,10 +180,9 @@ class EasyPostCarrier:
             raise CarrierError("timeout", f"fetching {url} timed out") from error
         except requests.RequestException as error:
             raise CarrierError("unavailable", f"fetching {url} failed: {error}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise CarrierError("unavailable", f"fetching {url}: HTTP {response.status_code}")
         if response.status_code >= 400:
-            raise CarrierError("rejected", f"fetching {url}: HTTP {response.status_code}")
+            # the label is bought and its file will be there: tried again, never a person's task
+            raise CarrierError("unavailable", f"fetching {url}: HTTP {response.status_code}")
         return response.content
 
     async def _label(self, shipment: dict[str, Any], request: LabelRequest) -> CreatedLabel:
