@@ -117,3 +117,15 @@ async def browse(
         _encode_cursor((last["product_id"], last["position"], last["id"])) if last else None
     )
     return ShopNowPage(items=items, next_cursor=next_cursor)
+
+
+async def chosen(
+    caller: Caller, line_id: int, sku: str, quantity: int, language: str = "en"
+) -> ShopNowItem | None:
+    """The item the customer picked from the shop-now list, as the list shows it; None when it
+    is no longer offered (sold out since, or never was)."""
+    try:
+        page = await browse(caller, line_id, q=sku, limit=100, quantity=quantity, language=language)
+    except (Forbidden, NotFound):
+        return None
+    return next((item for item in page.items if item.sku == sku), None)
