@@ -82,4 +82,6 @@ class PortalShopNowPages(SignedInPortal):
             carried=carried_fields(form, line_id),
             on_page=shown_on_pages,
             unsigned=unsigned,
+            # isolated (FSI ... PDI): a Latin title and price keep their order in Arabic
+            isolate=lambda text: f"\u2068{text}\u2069",
         )
