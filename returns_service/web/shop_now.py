@@ -50,7 +50,14 @@ class PortalShopNowPages(SignedInPortal):
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Template:
         form = await request.form()
-        line_id = form_int(form.get("shop_line"))
+        line_id = form_int(form.get("shop_line")) or next(
+            (
+                form_int(key.removeprefix("shop_line_"))
+                for key in form
+                if key.startswith("shop_line_")
+            ),
+            0,
+        )
         order = await portal.order_view(caller, clock, t.language)
         line = next((v for v in order.lines if v.id == line_id), None)
         if line is None or line.returnable_quantity <= 0:

@@ -45,7 +45,8 @@ async def test_choose_something_else_searches_and_comes_back_with_the_item(
 
     browse = await client.post(
         "/portal/return/shop?lang=en",
-        data=picked(line, shop_line=str(line), comment="gift for dad"),
+        # the review's button: the line is in its name
+        data=picked(line, **{f"shop_line_{line}": "Choose something else"}, comment="gift for dad"),
     )
     assert browse.status_code == 200, browse.text
     page = browse.text
