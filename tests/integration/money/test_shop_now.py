@@ -272,3 +272,37 @@ async def test_a_replacement_that_cannot_be_sold_is_refused_naming_the_field(
     assert await ReturnCase.count() == 0
     assert await stock() == before
     assert await payments() == []
+
+
+async def test_two_customers_racing_for_the_last_unit_get_it_once(
+    client: Client, clock: FrozenClock
+) -> None:
+    shop = await setup(client, clock, "charge_or_refund")
+    await Variant.update({Variant.stock: 1}).where(Variant.sku == "NOVA-40-STL")
+    line = {
+        "shop_line_id": "1",
+        "sku": "WATCH-41-BLK",
+        "product_id": "watch",
+        "quantity": 1,
+        "unit_price": {"amount": 39500, "currency": "USD"},
+        "delivered_at": "2026-08-05T15:00:00Z",
+    }
+    order = order_doc("2002", "finn@example.com", lines=[line])
+    assert (await client.post("/api/v1/orders", json=order, headers=shop["admin"])).is_success
+    other = await portal_headers(client, "2002", "finn@example.com")
+    other_line = (await line_ids(client, other))["WATCH-41-BLK"]
+    answers = await asyncio.gather(
+        client.post(
+            "/api/v1/portal/returns",
+            json=shop_now(shop["line"], "NOVA-40-STL"),
+            headers=shop["customer"],
+        ),
+        client.post(
+            "/api/v1/portal/returns", json=shop_now(other_line, "NOVA-40-STL"), headers=other
+        ),
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert "items[0].exchange_sku" in refused.text
+    assert (await stock())["NOVA-40-STL"] == 0
+    assert await ReturnCase.count() == 1
