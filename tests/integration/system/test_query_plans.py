@@ -157,6 +157,9 @@ async def test_hot_queries_use_indexes(db: None) -> None:
     for name, (statement, args) in SERVICE.items():
         scanning[name] = seq_scans(await plan_of(statement, *args))
     assert {name: tables for name, tables in scanning.items() if tables} == {}
+    # shop-now pages through in-stock variants only, in the partial index's order
+    statement, args = SERVICE["shop-now next page"]
+    assert "variant_in_stock_page" in json.dumps(await plan_of(statement, *args))
     # and the check itself sees a sequential scan when there is one
     unindexed = await plan_of("SELECT id FROM return_case WHERE comment = 'x'")
     assert seq_scans(unindexed) == ["return_case"]
