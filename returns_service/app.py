@@ -59,6 +59,7 @@ from returns_service.settings import Settings
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.portal_photos import PortalPhotoPages
+from returns_service.web.shop_now import PortalShopNowPages
 from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset(
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalLinkPages,
             PortalCaseSteps,
             PortalPhotoPages,
+            PortalShopNowPages,
             StationPages,
             static_files,
             swagger_assets,

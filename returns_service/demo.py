@@ -95,19 +95,25 @@ def catalogue() -> dict[str, ProductDocument]:
         "ring-active": ProductDocument(
             title="Active silicone ring",
             category="rings",
+            image_url="/static/catalogue/ring.svg",
             variants=ring_variants("RING", range(5, 13), ["BLK", "NVY", "SGE"], 2500, 1),
         ),
         "ring-stackable": ProductDocument(
             title="Thin stackable ring",
             category="rings",
+            image_url="/static/catalogue/stackable.svg",
             variants=ring_variants("STACK", range(5, 11), ["BLK", "RSE"], 1900, 2),
         ),
         "watch-genesis": ProductDocument(
-            title="Genesis chronograph", category="watches", variants=watch_variants
+            title="Genesis chronograph",
+            category="watches",
+            variants=watch_variants,
+            image_url="/static/catalogue/watch.svg",
         ),
         "strap-leather": ProductDocument(
             title="Italian leather strap",
             category="straps",
+            image_url="/static/catalogue/strap.svg",
             variants=[
                 VariantDocument(
                     sku=f"STRAP-{w}-{c}",
@@ -123,6 +129,7 @@ def catalogue() -> dict[str, ProductDocument]:
         "gift-card": ProductDocument(
             title="Gift card",
             category="gift-cards",
+            image_url="/static/catalogue/gift-card.svg",
             variants=[
                 VariantDocument(sku="GIFT-CARD", title="$50", price=Money(5000, USD), stock=999)
             ],
@@ -133,6 +140,9 @@ def catalogue() -> dict[str, ProductDocument]:
 DEMO_POLICY = ReturnPolicy(
     window_days=30,
     window_starts="delivery",
+    # shop-now: the demo customer may swap for anything in stock, paying or getting back
+    # the difference
+    exchange_price_difference="charge_or_refund",
     rules=(
         PolicyRule(match=RuleMatch(category="watches"), window_days=90),
         PolicyRule(match=RuleMatch(sku="GIFT-CARD"), returnable=False),

@@ -99,6 +99,7 @@ class Product(Table, tablename="product", db=DB):
     category = Varchar(length=100, default="")
     updated_at = Timestamptz()
     translations = JSONB(default={})  # {"ro": {"title": ...}}: shown in the reader's language
+    image_url = Varchar(length=1000, default="")  # the product's picture ("" when none)
 
     product_unique_key = Unique(["store", "product_key"])
 
@@ -115,6 +116,7 @@ class Variant(Table, tablename="variant", db=DB):
     stock = Integer(default=0)
     position = Integer(default=0)
     translations = JSONB(default={})  # {"ar": {"title": ...}}
+    image_url = Varchar(length=1000, default="")  # this colour's picture; else the product's
 
     variant_unique_sku = Unique(["store", "sku"])
     variant_stock_not_negative = Check("stock >= 0")

@@ -19,6 +19,19 @@ class TitleTranslation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 
 
+# A picture of the product: an https address (the shop's CDN) or a path on this service
+# ("/static/catalogue/ring.svg"). Pages only show pictures served by this service (nothing is
+# loaded from another host); API clients get the address as it is.
+ImageUrl = Annotated[
+    str, msgspec.Meta(max_length=1000, pattern=r"^(https://[^\s<>\"']+|/[^/\s<>\"'][^\s<>\"']*)$")
+]
+
+
+def shown_on_pages(image_url: str) -> bool:
+    """Is the picture served by this service (the pages' CSP allows only 'self')?"""
+    return image_url.startswith("/") and not image_url.startswith("//")
+
+
 # {"ro": {"title": "Inel"}}: the portal shows a title in the reader's language when it has one
 Translations = Annotated[dict[LanguageCode, TitleTranslation], msgspec.Meta(max_length=20)]
 
@@ -30,6 +43,7 @@ class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     options: dict[Annotated[str, msgspec.Meta(max_length=50)], ShortText] = {}
     stock: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
     translations: Translations = {}
+    image_url: ImageUrl | None = None
 
 
 class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,6 +51,7 @@ class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     variants: Annotated[list[VariantDocument], msgspec.Meta(min_length=1, max_length=500)]
     category: Annotated[str, msgspec.Meta(max_length=100)] = ""
     translations: Translations = {}
+    image_url: ImageUrl | None = None
 
     def duplicate_skus(self) -> list[str]:
         counts = Counter(v.sku for v in self.variants)

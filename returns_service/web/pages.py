@@ -23,6 +23,7 @@ from returns_service.api.idempotency import Idempotency
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import CANCELLABLE_STATUSES, ReturnRequest
+from returns_service.domain.catalog import shown_on_pages
 from returns_service.domain.errors import DomainError, TooManyAttempts
 from returns_service.services.cases import (
     conversation,
@@ -243,6 +244,7 @@ class PortalPages(SignedInPortal):
         caller: NamedDependency[Caller],
         t: NamedDependency[Translator],
         clock: NamedDependency[SkipValidation[Clock]],
+        runtime: NamedDependency[Runtime],
     ) -> Response[Any]:
         form = await request.form()
         order = await portal.order_view(caller, clock, t.language)
@@ -251,7 +253,10 @@ class PortalPages(SignedInPortal):
             return await order_page(
                 request, caller, t, clock, error=error or t("order.pick_one"), form=form
             )
-        return _review_page(request, t, order.currency, chosen, uuid.uuid4().hex)
+        await returns_form.offer_bonus(caller, chosen, runtime)
+        return _review_page(
+            request, t, order.currency, chosen, uuid.uuid4().hex, comment=form.get("comment")
+        )
 
     @post("/returns")
     async def create(
@@ -273,6 +278,7 @@ class PortalPages(SignedInPortal):
         key = str(form.get("idempotency_key") or uuid.uuid4().hex)[:255]
         items, error = returns_form.requested_items(chosen, t)
         if error:
+            await returns_form.offer_bonus(caller, chosen, runtime)
             return _review_page(request, t, order.currency, chosen, key, error)
         comment = str(form.get("comment", "")).strip()[:4000] or None
         request_doc = ReturnRequest(items=items, comment=comment)
@@ -392,6 +398,7 @@ def _review_page(
     chosen: list[returns_form.ReviewLine],
     idempotency_key: str,
     error: str | None = None,
+    comment: Any = None,
 ) -> Template:
     return render_page(
         request,
@@ -402,6 +409,9 @@ def _review_page(
         unsigned=returns_form.unsigned,
         idempotency_key=idempotency_key,
         error=error,
+        bonus=returns_form.picked_bonus(chosen),
+        comment=str(comment or "")[:4000],
+        on_page=shown_on_pages,
     )
 
 

@@ -9,15 +9,23 @@ from typing import Any
 
 from returns_service.domain.access import Caller
 from returns_service.domain.amounts import DifferentPrice, PriceDifferenceMode, price_difference
-from returns_service.domain.cases import Reason, RequestedItem, Resolution
+from returns_service.domain.cases import Reason, RequestedItem, Resolution, ReturnRequest
+from returns_service.domain.errors import DomainError
 from returns_service.domain.exchanges import Candidate, Picker, resolve
 from returns_service.domain.money import Money
 from returns_service.services.cases.schemas import CaseView
+from returns_service.services.money import amounts
 from returns_service.services.money.shown import AmountLine, ShownAmounts
 from returns_service.services.money.shown import shown_amounts as _shown
-from returns_service.services.store import portal
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.store import portal, shop_now
 from returns_service.services.store.policy import get_policy
-from returns_service.services.store.schemas import ExchangeOption, OrderLineView, OrderView
+from returns_service.services.store.schemas import (
+    ExchangeOption,
+    OrderLineView,
+    OrderView,
+    ShopNowItem,
+)
 from returns_service.translation import Translator
 
 REASONS = [r.value for r in Reason]
@@ -36,6 +44,15 @@ class ReviewLine:
     resolution: str | None = None  # as chosen on the review step, when it is shown again
     chosen: dict[str, str] = field(default_factory=dict)
     mode: PriceDifferenceMode = "same_price_only"  # the policy's exchange_price_difference
+    # shop-now: the item of another product chosen instead (resolution "shop_now" on the page)
+    shop_now: ShopNowItem | None = None
+    # the bonus the preview offers for each resolution ("store_credit", "exchange"), if any
+    bonus: dict[str, Money] = field(default_factory=dict)
+
+    @property
+    def can_shop_now(self) -> bool:
+        """Something else from the catalogue: only where the policy settles the difference."""
+        return self.mode != "same_price_only"
 
     @property
     def offered(self) -> list[ExchangeOption]:
@@ -123,6 +140,15 @@ async def picked_lines(
         )
         review.mode = mode
         resolution = str(form.get(f"resolution_{line.id}", ""))
+        wanted = str(form.get(f"shopnow_{line.id}", ""))[:128]
+        if wanted and review.can_shop_now:
+            review.shop_now = await shop_now.chosen(
+                caller, line.id, wanted, review.quantity, t.language
+            )
+        if resolution == "shop_now" and review.shop_now is None:
+            resolution = ""  # back from shop-now without choosing: as if nothing was checked
+        elif not resolution and review.shop_now is not None:
+            resolution = "shop_now"  # just chosen on the shop-now step
         if resolution:
             review.resolution = resolution
             review.chosen = {
@@ -140,7 +166,11 @@ def requested_items(
     items = []
     for review in lines:
         resolution, sku = review.resolution or "", None
-        if resolution.startswith("exchange:"):  # a page rendered before the size/colour split
+        if resolution == "shop_now":  # something else from the catalogue
+            if review.shop_now is None:
+                return [], t("review.not_available", item=review.line.title)
+            resolution, sku = "exchange", review.shop_now.sku
+        elif resolution.startswith("exchange:"):  # a page rendered before the size/colour split
             resolution, sku = "exchange", resolution.removeprefix("exchange:")
         elif resolution == "exchange":
             if not all(review.chosen.get(g.key) for g in review.picker.groups):
@@ -172,6 +202,9 @@ def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
         picked = r.resolution or ("exchange" if r.picker.suggestion else "refund")
         resolution = picked.split(":")[0]
         difference = r.exchange_difference if resolution == "exchange" else None
+        if resolution == "shop_now" and r.shop_now:
+            resolution = "exchange"
+            difference = Money(r.shop_now.price_difference.amount, r.line.unit_price.currency)
         shown.append(
             AmountLine(
                 r.line.id,
@@ -200,3 +233,46 @@ def case_amounts(view: CaseView) -> ShownAmounts | None:
             for i in view.items
         ],
     )
+
+
+async def offer_bonus(caller: Caller, lines: list[ReviewLine], rt: Runtime) -> None:
+    """Ask the preview what each line would earn as store credit and as its exchange, so the
+    review step shows the bonus before the customer chooses (and re-offers it against a
+    refund). The preview is the one place bonus is computed; a line it refuses earns none."""
+    for review in lines:
+        sku = review.shop_now.sku if review.shop_now else None
+        if sku is None and review.picker.suggestion:
+            sku = review.picker.suggestion.sku
+        choices: list[tuple[str, str | None]] = [("store_credit", None)]
+        if sku:
+            choices.append(("exchange", sku))
+        for resolution, exchange_sku in choices:
+            request = ReturnRequest(
+                items=[
+                    RequestedItem(
+                        line_id=review.line.id,
+                        quantity=review.quantity,
+                        reason=Reason(review.reason),
+                        resolution=Resolution(resolution),
+                        exchange_sku=exchange_sku,
+                    )
+                ]
+            )
+            try:
+                bonus = (await amounts.preview(caller, request, rt)).amounts.bonus_credit
+            except DomainError:
+                continue
+            if bonus.amount > 0:
+                review.bonus[resolution] = Money(bonus.amount, bonus.currency)
+
+
+def picked_bonus(lines: list[ReviewLine]) -> Money | None:
+    """The bonus of what is checked now: the line's own choice, as the review shows it."""
+    total, currency = 0, None
+    for review in lines:
+        picked = review.resolution or ("exchange" if review.picker.suggestion else "refund")
+        key = "exchange" if picked in ("exchange", "shop_now") else picked
+        if key in review.bonus:
+            total += review.bonus[key].amount
+            currency = review.bonus[key].currency
+    return Money(total, currency) if currency else None

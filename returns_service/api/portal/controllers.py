@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, SkipValidation
+from litestar.params import FromPath, JSONBody, QueryParameter, SkipValidation
 
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.services.platform.auth import revoke_portal_session
 from returns_service.services.platform.runtime import Runtime
-from returns_service.services.store import portal, sign_in_links
+from returns_service.services.store import portal, shop_now, sign_in_links
 from returns_service.services.store.portal import LookupLimits
 from returns_service.services.store.schemas import (
     ExchangeOption,
@@ -21,6 +21,7 @@ from returns_service.services.store.schemas import (
     OrderView,
     SessionRequest,
     SessionResponse,
+    ShopNowPage,
 )
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
@@ -111,3 +112,22 @@ class PortalOrderController(Controller):
         self, caller: NamedDependency[Caller], line_id: FromPath[int]
     ) -> list[ExchangeOption]:
         return await portal.exchange_options(caller, line_id)
+
+    @get(
+        "/lines/{line_id:int}/shop-now",
+        summary="Shop-now: in-stock variants of any product the line can be exchanged for, "
+        "searched by q (title, SKU, category), with the price difference for `quantity` units",
+    )
+    async def shop_now(
+        self,
+        caller: NamedDependency[Caller],
+        line_id: FromPath[int],
+        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        quantity: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+        lang: Annotated[str, QueryParameter(pattern=r"^[a-z]{2,3}$")] = "en",
+    ) -> ShopNowPage:
+        return await shop_now.browse(
+            caller, line_id, q=q, cursor=cursor, limit=limit, quantity=quantity, language=lang
+        )

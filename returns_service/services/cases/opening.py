@@ -41,6 +41,11 @@ class OutOfStock(Conflict):
     title = "Not in stock"
 
 
+class OtherProduct(InvalidRequest):
+    code = "exchange-other-product"
+    title = "The replacement is another product"
+
+
 # ---------------------------------------------------------------------------------------------
 # Opening a case
 
@@ -243,14 +248,25 @@ async def exchange_difference(
         (Variant.store == store_id) & (Variant.sku == line.view.sku)
     )
     target = await Variant.select(
-        Variant.id, Variant.product, Variant.price_amount, Variant.currency
+        Variant.id, Variant.product, Variant.price_amount, Variant.currency, Variant.stock
     ).where((Variant.store == store_id) & (Variant.sku == item.exchange_sku))
-    if not own or not target or own[0]["product"] != target[0]["product"]:
-        raise InvalidRequest(
-            f"{item.exchange_sku} is not another variant of {line.view.title}", field=field
-        )
+    if not target:
+        raise InvalidRequest(f"{item.exchange_sku} is not in the catalogue", field=field)
+    if not own or own[0]["product"] != target[0]["product"]:
+        # shop-now: another product is a sale, so only a policy that settles (or absorbs)
+        # the price difference allows it
+        if policy.exchange_price_difference == "same_price_only":
+            raise OtherProduct(
+                f"{item.exchange_sku} is not another variant of {line.view.title}, and the "
+                "store's policy (exchange_price_difference: same_price_only) exchanges only "
+                "for another size or colour",
+                field=field,
+                exchange_price_difference=policy.exchange_price_difference,
+            )
     if item.exchange_sku == line.view.sku:
         raise InvalidRequest("an exchange needs a different variant", field=field)
+    if target[0]["stock"] < item.quantity:  # refused before the case, not only at reservation
+        raise OutOfStock(f"{item.exchange_sku} is out of stock", field=field)
     replacement = Money(target[0]["price_amount"], target[0]["currency"])
     difference = price_difference(
         policy.exchange_price_difference,

@@ -33,9 +33,12 @@ async def put_product(
             category=doc.category,
             at=now,
         )
-        await Product.update({Product.translations: _titles(doc.translations)}).where(
-            Product.id == product_id
-        )
+        await Product.update(
+            {
+                Product.translations: _titles(doc.translations),
+                Product.image_url: doc.image_url or "",
+            }
+        ).where(Product.id == product_id)
         skus = [v.sku for v in doc.variants]
         taken = await (
             Variant.select(Variant.sku)
@@ -69,6 +72,7 @@ async def put_product(
                         stock=v.stock,
                         position=position,
                         translations=_titles(v.translations),
+                        image_url=v.image_url or "",
                     )
                 )
                 .on_conflict(
@@ -82,6 +86,7 @@ async def put_product(
                         Variant.stock,
                         Variant.position,
                         Variant.translations,
+                        Variant.image_url,
                     ],
                 )
                 .run()

@@ -303,3 +303,61 @@ async def count_lookup_failure(
         allowed,
         lockout,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shop-now: the in-stock catalogue a customer may exchange for. Paged by (product, position,
+# id), which the partial index variant_in_stock_page (stock > 0) serves in that order; `q`
+# matches the product's title (also in the reader's language), the variant's title, the SKU
+# or the category, case-insensitively, as a LIKE pattern the caller escaped.
+_SHOP_NOW = """
+    SELECT v.id, v.sku, v.title AS variant_title, v.translations AS variant_t,
+           v.price_amount, v.currency, v.position, v.image_url AS variant_image,
+           p.id AS product_id, p.product_key, p.title, p.category,
+           p.translations AS product_t, p.image_url AS product_image
+      FROM variant v
+      JOIN product p ON p.id = v.product
+     WHERE v.store = $1 AND v.stock > 0 AND v.currency = $2 AND v.sku <> $3
+       AND ($4 = '' OR p.title ILIKE $4 OR v.title ILIKE $4 OR v.sku ILIKE $4
+            OR p.category ILIKE $4 OR (p.translations -> $5 ->> 'title') ILIKE $4
+            OR (v.translations -> $5 ->> 'title') ILIKE $4)
+       AND (v.product, v.position, v.id) > ($6, $7, $8)
+     ORDER BY v.product, v.position, v.id
+     LIMIT $9
+"""
+
+
+def shop_now_statement(
+    store_id: int,
+    *,
+    currency: str,
+    except_sku: str,
+    pattern: str,
+    language: str,
+    after: tuple[int, int, int],
+    limit: int,
+) -> sql.Statement:
+    return _SHOP_NOW, [store_id, currency, except_sku, pattern, language, *after, limit]
+
+
+async def shop_now_variants(
+    store_id: int,
+    *,
+    currency: str,
+    except_sku: str,
+    pattern: str,
+    language: str,
+    after: tuple[int, int, int],
+    limit: int,
+) -> list[sql.Row]:
+    return await sql.fetch_all(
+        shop_now_statement(
+            store_id,
+            currency=currency,
+            except_sku=except_sku,
+            pattern=pattern,
+            language=language,
+            after=after,
+            limit=limit,
+        )
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from returns_service.domain.access import StaffName
+from returns_service.domain.amounts import SignedMoney
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Email, Language
 from returns_service.domain.policy import IneligibleReason
@@ -104,3 +105,28 @@ class LinkRequested(msgspec.Struct, frozen=True):
         "If the order number and email match an order, a sign-in link is on its way to that "
         "address. It works for one hour."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shop-now: exchanging for something else from the catalogue
+
+
+class ShopNowItem(msgspec.Struct, frozen=True):
+    """An in-stock variant the line can be exchanged for, with what the exchange would settle
+    for the quantity asked about (`price_difference`, positive: the customer pays it; zero
+    when the policy absorbs it)."""
+
+    sku: str
+    product_id: str
+    title: str
+    variant: str
+    category: str
+    price: Money
+    price_difference: SignedMoney
+    image_url: str | None
+    in_stock: bool = True
+
+
+class ShopNowPage(msgspec.Struct, frozen=True):
+    items: list[ShopNowItem]
+    next_cursor: str | None

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
         frozenset({CUSTOMER}),
         "customer",
     ),
+    ("GET", "/api/v1/portal/order/lines/{line_id}/shop-now"): (frozenset({CUSTOMER}), "customer"),
     ("GET", "/api/v1/portal/returns"): (frozenset({CUSTOMER}), None),
     ("POST", "/api/v1/portal/returns"): (frozenset({CUSTOMER}), None),
     ("POST", "/api/v1/portal/returns/preview"): (frozenset({CUSTOMER}), None),

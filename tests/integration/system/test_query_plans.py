@@ -15,7 +15,7 @@ from returns_service.services.cases import queries as case_reads
 from returns_service.services.fulfilment import search as parcels
 from returns_service.services.fulfilment.queries import parcel_search_statement
 from returns_service.services.platform.queries import TOKEN_BY_HASH
-from returns_service.services.store.queries import order_with_lines_statement
+from returns_service.services.store.queries import order_with_lines_statement, shop_now_statement
 
 SEED = [
     "INSERT INTO store (slug, name, timezone, created_at) VALUES ('s', 'S', 'UTC', now())",
@@ -52,6 +52,14 @@ SEED = [
     """INSERT INTO label (store, "case", carrier, tracking_number, status, pdf, zpl, created_at)
        SELECT 1, n, 'concierge-post', 'RC' || lpad(n::text, 11, '0'), 'active', '', '', now()
          FROM generate_series(1, 30000) n""",
+    """INSERT INTO product (store, product_key, title, category, updated_at)
+       SELECT 1, 'p' || n, 'Product ' || n, 'c' || (n % 40), now()
+         FROM generate_series(1, 5000) n""",
+    # most of a big catalogue is sold out at any time: the shop-now page skips those rows
+    """INSERT INTO variant (store, product, sku, title, price_amount, currency, stock, position)
+       SELECT 1, (n % 5000) + 1, 'V-' || n, 'S', 2500, 'USD',
+              CASE WHEN n % 10 = 0 THEN 3 ELSE 0 END, n / 5000
+         FROM generate_series(1, 50000) n""",
     """INSERT INTO api_token (store, token_hash, role, name, created_at)
        SELECT 1, md5(n::text) || md5((n + 1)::text), 'agent', '', now()
          FROM generate_series(1, 20000) n""",
@@ -108,6 +116,12 @@ SERVICE: dict[str, sql.Statement] = {
         before_id=2**63 - 1,
         limit=21,
     ),
+    "shop-now page": shop_now_statement(
+        1, currency="USD", except_sku="V-1", pattern="", language="en", after=(0, 0, 0), limit=21
+    ),
+    "shop-now next page": shop_now_statement(
+        1, currency="USD", except_sku="V-1", pattern="", language="en", after=(2500, 3, 9), limit=21
+    ),
 }
 BIG = {
     "customer",
@@ -118,6 +132,7 @@ BIG = {
     "case_event",
     "label",
     "api_token",
+    "variant",
 }
 
 
@@ -142,6 +157,9 @@ async def test_hot_queries_use_indexes(db: None) -> None:
     for name, (statement, args) in SERVICE.items():
         scanning[name] = seq_scans(await plan_of(statement, *args))
     assert {name: tables for name, tables in scanning.items() if tables} == {}
+    # shop-now pages through in-stock variants only, in the partial index's order
+    statement, args = SERVICE["shop-now next page"]
+    assert "variant_in_stock_page" in json.dumps(await plan_of(statement, *args))
     # and the check itself sees a sequential scan when there is one
     unindexed = await plan_of("SELECT id FROM return_case WHERE comment = 'x'")
     assert seq_scans(unindexed) == ["return_case"]
