@@ -68,6 +68,7 @@ class ShippoStandIn:
     refunds: list[str] = field(default_factory=list)
     tracks: list[tuple[str, str]] = field(default_factory=list)
     declarations: list[dict[str, Any]] = field(default_factory=list)
+    api_versions: set[str] = field(default_factory=set)  # SHIPPO-API-VERSION headers seen
     # switches
     invalid_address: bool = False  # the shipment comes back without rates, an address message
     no_rates: bool = False  # the shipment comes back without rates or messages
@@ -91,6 +92,7 @@ class ShippoStandIn:
         headers: dict[str, str],
     ) -> tuple[int, Any, dict[str, str]]:
         self.requests.append((method, path, body))
+        self.api_versions.add(headers.get("shippo-api-version", ""))
         if path.startswith("/files/"):
             return self._file(path)
         if self.rate_limited:
@@ -470,7 +472,7 @@ def running() -> Iterator[ShippoStandIn]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(standin))
     server.daemon_threads = True
     standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield standin

@@ -39,6 +39,7 @@ from returns_service.domain.money import Money, minor_unit_exponent
 # Shippo needs all three dimensions; a catalogue without them gets a small shoebox
 DEFAULT_BOX_CM = (30.0, 20.0, 12.0)
 POLL_SECONDS = 0.5
+API_VERSION = "2018-02-08"
 
 
 class _TimedSession(requests.Session):
@@ -72,6 +73,10 @@ class ShippoCarrier:
         self._session = _TimedSession(timeout_seconds)
         self._sdk = Shippo(
             api_key_header=api_key,
+            # the API version the SDK's models were generated from (and the reference's
+            # examples use): answers keep the shapes the SDK can read, whatever the
+            # account's default version is
+            shippo_api_version=API_VERSION,
             server_url=api_base or "https://api.goshippo.com",
             client=self._session,
             retry_config=None,

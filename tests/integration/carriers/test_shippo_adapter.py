@@ -121,6 +121,8 @@ async def test_cheapest_return_label_with_units_files_cost_and_qr(standin: Shipp
     assert label.qr_code_url == purchase["qr_code_url"]
     assert label.qr_code_png == QR_PNG
     assert label.zpl == ""  # a ZPL file would be a second purchase
+    # pinned to the version the SDK's models describe (files are fetched without it)
+    assert standin.api_versions == {"2018-02-08", ""}
 
 
 def shipment_id_of(standin: ShippoStandIn) -> str:
@@ -370,6 +372,18 @@ async def test_insufficient_funds(standin: ShippoStandIn) -> None:
     standin.insufficient_funds = True
     error = await kind_of(standin)
     assert error.kind == "insufficient_funds" and not error.retryable
+
+
+async def test_after_funds_are_added_the_same_purchase_buys_once(standin: ShippoStandIn) -> None:
+    progress = MemoryProgress()
+    standin.insufficient_funds = True
+    with pytest.raises(CarrierError):
+        await carrier(standin).buy_return_label(request(), progress)
+    standin.insufficient_funds = False
+    label = await carrier(standin).buy_return_label(request(), progress)
+    # the failed transaction bought nothing, so the retry buys, once, on the same shipment
+    assert [p["object_id"] for p in standin.purchases] == [label.label_id]
+    assert len(posted(standin, "/shipments")) == 1
 
 
 async def test_wrong_api_key_is_auth(standin: ShippoStandIn) -> None:
