@@ -374,7 +374,9 @@ def track_updated(
     substatus: str | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """A `track_updated` webhook as Shippo posts it (Shippo docs, "Webhooks": the body is the
-    Track object under `data`), signed with `Shippo-Auth-Signature: t=...,v1=...`."""
+    Track object under `data`), signed with `Shippo-Auth-Signature: t=...,v1=...`: the body
+    and the headers to post to `/api/v1/webhooks/carrier/shippo`. `at` is the event's time and
+    the signature's; pass the test clock's now when the adapter checks the signature's age."""
     when = at or datetime(2026, 9, 2, 9, 30, tzinfo=UTC)
     details = {
         "PRE_TRANSIT": "Shipping label created.",
