@@ -18,7 +18,9 @@ from shippo.models import errors
 
 from returns_service.adapters.carriers.base import CarrierError, CarrierErrorKind
 
-_ADDRESS_WORDS = ("address", "zip", "postal", "street", "city", "state", "country")
+# words of Shippo's and the carriers' address messages ("The address as submitted could not
+# be found", "Invalid ZIP code"); broader ones ("state", "country") appear in other messages
+_ADDRESS_WORDS = ("address", "zip", "postal", "street")
 _FUNDS_WORDS = ("insufficient", "funds", "balance", "billing", "payment method", "credit card")
 _ADDRESS_FIELDS = ("address_from", "address_to", "address_return", "street1", "zip")
 

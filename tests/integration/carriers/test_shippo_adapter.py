@@ -411,3 +411,22 @@ async def test_nobody_listening_is_unavailable() -> None:
     with pytest.raises(CarrierError) as caught:
         await adapter.buy_return_label(request(), MemoryProgress())
     assert caught.value.kind == "unavailable" and caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("The address as submitted could not be found.", "invalid_address"),
+        ("Invalid ZIP code for the state given.", "invalid_address"),
+        (
+            "Your account balance is insufficient. Please add a payment method.",
+            "insufficient_funds",
+        ),
+        ("Rate is in an invalid state and cannot be purchased.", "rejected"),
+        ("", "rejected"),
+    ],
+)
+def test_transaction_messages_are_classified(text: str, kind: str) -> None:
+    from returns_service.adapters.carriers.shippo_errors import classify_messages
+
+    assert classify_messages([text], default="rejected").kind == kind
