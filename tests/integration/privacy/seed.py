@@ -96,7 +96,7 @@ async def seed_customer(client: Client, clock: FrozenClock) -> dict[str, Any]:
 
 
 async def another_customer(client: Client, admin: dict[str, str]) -> dict[str, str]:
-    other = order_doc("2002", "eve@example.org", shop_order_id="shop-2002")
+    other = order_doc("2002", "eve@example.org", shop_order_id="5002")  # Shopify's ids: numbers
     other["customer"].update(first_name="Eve", last_name="Lind")
     other["shipping_address"] = {
         "line1": "9 Fjordveien",
