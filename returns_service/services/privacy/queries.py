@@ -1,7 +1,7 @@
 """The privacy package's SQL, all of it: what is held about a customer (the export reads it in
 one REPEATABLE READ transaction), what a redaction rewrites, and the photo files waiting to
-be deleted. Run through db/sql.py with $n placeholders; row locks through db/locks.py, except
-the customer's cases, which are locked here in id order (rank 3 of db/locks.py)."""
+be deleted. Run through db/sql.py with $n placeholders; row locks through db/locks.py (one
+case by id is locked here, alone in its transaction)."""
 
 from __future__ import annotations
 
@@ -201,15 +201,6 @@ async def link_requests_of(order_ids: list[int]) -> list[sql.Row]:
 # Redaction
 
 
-async def lock_cases_of(customer_id: int) -> list[sql.Row]:
-    """The customer's cases (id, redacted_at), all, locked in id order (rank 3 of
-    db/locks.py: before the customer's row)."""
-    return await sql.fetch(
-        "SELECT id, redacted_at FROM return_case WHERE customer = $1 ORDER BY id FOR UPDATE",
-        customer_id,
-    )
-
-
 async def lock_case_by_id(case_id: int) -> sql.Row | None:
     return await sql.fetchrow(
         "SELECT id, store, customer, status, updated_at, redacted_at FROM return_case"
@@ -295,7 +286,8 @@ async def scrub_label(label_id: int, request: str, zpl: str) -> None:
 
 async def events_to_scrub(case_ids: list[int]) -> list[sql.Row]:
     return await sql.fetch(
-        """SELECT id, kind, actor_kind, actor_name, params::text AS params, text, detail
+        """SELECT id, kind, to_status, actor_kind, actor_name, params::text AS params, text,
+                  detail
              FROM case_event WHERE "case" = ANY($1) ORDER BY id""",
         case_ids,
     )

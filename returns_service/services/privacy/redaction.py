@@ -92,7 +92,10 @@ async def redact_store(store_id: int, at: datetime) -> Redacted:
 async def redact_customer(customer_id: int, at: datetime) -> int:
     """Redact one customer and all their cases; the number of cases redacted now."""
     async with DB.transaction():
-        cases = await queries.lock_cases_of(customer_id)
+        cases = [
+            {"id": case_id, "redacted": redacted}
+            for case_id, redacted in await locks.lock_cases_of_customer(customer_id)
+        ]
         await locks.lock_customer(customer_id)
         customer = await queries.customer_row(customer_id)
         if customer is None:
@@ -118,7 +121,7 @@ async def redact_case(case_id: int, at: datetime) -> bool:
             return False
         customer = await queries.customer_row(case["customer"])
         terms = await _terms(customer) if customer else []
-        await _redact_cases(case["store"], [case], terms, at)
+        await _redact_cases(case["store"], [{"id": case_id, "redacted": False}], terms, at)
         await queries.redact_emails(case["store"], None, [case_id], at)
     return True
 
@@ -135,12 +138,12 @@ async def _terms(customer: Any) -> list[str]:
 
 
 async def _redact_cases(store_id: int, cases: list[Any], terms: list[str], at: datetime) -> int:
-    """The case-level part, on locked cases (rows with `id` and `redacted_at`); one
-    `customer_redacted` event on each case that was not redacted before. Returns how many."""
+    """The case-level part, on locked cases (`id`, `redacted`); one `customer_redacted` event
+    on each case that was not redacted before. Returns how many."""
     if not cases:
         return 0
     case_ids = [c["id"] for c in cases]
-    fresh = [c["id"] for c in cases if c["redacted_at"] is None]
+    fresh = [c["id"] for c in cases if not c["redacted"]]
     await queries.allow_timeline_redaction()
     await _scrub_events(case_ids, terms)
     await queries.redact_case_rows(case_ids, at)
@@ -159,7 +162,14 @@ async def _scrub_events(case_ids: list[int], terms: list[str]) -> None:
         if event["actor_kind"] == "customer" and actor_name:
             actor_name = REDACTED
         params = msgspec.json.decode(event["params"]) if event["params"] else {}
-        new_params = msgspec.json.encode(scrub_value(params, terms)).decode()
+        scrubbed = scrub_value(params, terms)
+        if (
+            event["to_status"] == "rejected"
+            and isinstance(scrubbed, dict)
+            and scrubbed.get("reason")
+        ):
+            scrubbed["reason"] = REDACTED  # the concierge's words to the customer, as the case's
+        new_params = msgspec.json.encode(scrubbed).decode()
         # a rating's note is the customer's own words, whatever they are
         detail = REDACTED if event["kind"] == "rating" and event["detail"] else event["detail"]
         detail = scrub_text(detail, terms)
