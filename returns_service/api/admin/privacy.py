@@ -14,6 +14,7 @@ from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotAuthenticated
+from returns_service.domain.text import EMAIL
 from returns_service.services.privacy import export, redaction
 from returns_service.services.privacy.schemas import (
     CustomerExport,
@@ -24,7 +25,7 @@ from returns_service.services.privacy.schemas import (
 from returns_service.services.store.stores import StoreInfo
 from returns_service.settings import Settings
 
-Email = Annotated[str, QueryParameter(min_length=3, max_length=320)]
+Email = Annotated[str, QueryParameter(min_length=3, max_length=320, pattern=EMAIL)]
 
 
 class CustomersPrivacyController(Controller):

@@ -8,10 +8,13 @@ from typing import Annotated, Any
 import msgspec
 
 from returns_service.domain.money import Money
+from returns_service.domain.text import EMAIL
+
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320, pattern=EMAIL)]
 
 
 class RedactRequest(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    email: Email
 
 
 class RedactResult(msgspec.Struct):

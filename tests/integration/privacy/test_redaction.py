@@ -208,6 +208,8 @@ async def test_a_redaction_request_that_breaks_the_rules_is_a_problem_and_change
         ({"email": EMAIL}, {}, 401),
         ({"mail": EMAIL}, seeded["admin"], 400),
         ({"email": 5}, seeded["admin"], 400),
+        ({"email": "no-at-sign"}, seeded["admin"], 400),
+        ({"email": "a\u0000@example.com"}, seeded["admin"], 422),  # PostgreSQL cannot hold it
     ):
         response = await client.post(REDACT, json=body, headers=headers)
         assert response.status_code == status, (body, response.text)
