@@ -20,6 +20,7 @@ from returns_service.db.tables import (
     ReturnCase,
     Variant,
 )
+from returns_service.services.platform import links
 from returns_service.services.platform.worker import run_once
 from returns_service.settings import Settings
 from tests.integration.helpers import Client
@@ -138,6 +139,10 @@ async def test_a_redaction_removes_every_piece_of_personal_data_and_keeps_the_fi
     [stored] = await CasePhoto.select(CasePhoto.storage_key)
     assert _photo_file(settings, stored["storage_key"]).is_file()
     before = await _figures()
+    rt = runtime(client)
+    store_id = client.app.state.store.id  # type: ignore[attr-defined]
+    link = links.case_link(store_id, number, rt).rsplit("/", 1)[1]  # as in the emails
+    assert await links.follow(rt.secret_key, store_id, link, clock) is not None
 
     response = await client.post(REDACT, json={"email": EMAIL}, headers=seeded["admin"])
     assert response.status_code == 200, response.text
@@ -167,7 +172,8 @@ async def test_a_redaction_removes_every_piece_of_personal_data_and_keeps_the_fi
         "delivered_at"
     ] is None  # cancelled: never sent
 
-    # the customer's session and email no longer open anything
+    # the customer's session, links and email no longer open anything
+    assert await links.follow(rt.secret_key, store_id, link, clock) is None
     assert (await client.get("/api/v1/portal/order", headers=seeded["ana"])).status_code == 401
     signin = await client.post(
         "/api/v1/portal/sessions", json={"order_number": "1001", "email": EMAIL}
