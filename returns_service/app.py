@@ -28,6 +28,10 @@ from returns_service.api.admin.controllers import (
     ShopifyWebhookController,
     StationsController,
 )
+from returns_service.api.admin.privacy import (
+    CustomersPrivacyController,
+    ShopifyPrivacyWebhookController,
+)
 from returns_service.api.agents.controllers import (
     AgentsController,
     CasesController,
@@ -130,6 +134,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ShopifyWebhookController,
             CarrierWebhookController,
             WarehouseController,
+            CustomersPrivacyController,
+            ShopifyPrivacyWebhookController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,

@@ -214,6 +214,28 @@ def cmd_orders_import(settings: Settings, args: argparse.Namespace) -> int:
     return _with_database(settings, work)
 
 
+def cmd_customers(settings: Settings, args: argparse.Namespace) -> int:
+    """A privacy request without the API: export (JSON on stdout) or redact one customer."""
+    import msgspec
+
+    from returns_service.services.privacy import export, redaction
+
+    asyncio.run(migrate())
+    clock = SystemClock()
+
+    async def work() -> int:
+        store_id = await _default_store_id(settings)
+        if args.customers_command == "export":
+            found = await export.export_customer(store_id, args.email, clock.now())
+            sys.stdout.write(msgspec.json.format(msgspec.json.encode(found)).decode() + "\n")
+            return 0
+        done = await redaction.redact_email(store_id, args.email, clock.now())
+        print(f"redacted {done.customers} customer(s), {done.cases} case(s)", file=sys.stderr)
+        return 0
+
+    return _with_database(settings, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="returns-service", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -257,6 +279,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp = orders_sub.add_parser("import", help="import orders from a CSV file")
     imp.add_argument("file")
     orders.set_defaults(handler=cmd_orders_import)
+
+    customers = sub.add_parser("customers", help="privacy requests: export or redact a customer")
+    customers_sub = customers.add_subparsers(dest="customers_command", required=True)
+    for name, text in (
+        ("export", "print everything held about the customer as JSON"),
+        ("redact", "remove the customer's personal data (money, stock, timeline stay)"),
+    ):
+        customers_sub.add_parser(name, help=text).add_argument("--email", required=True)
+    customers.set_defaults(handler=cmd_customers)
 
     i18n = sub.add_parser("i18n", help="the message catalogue: extract, update, compile")
     i18n.add_argument("step", choices=["extract", "update", "compile"])

@@ -319,6 +319,12 @@ class CaseSettings:
     expire_after_days: int = env(
         "RETURNS_EXPIRE_AFTER_DAYS", 30, _count, "an unsent approved return expires"
     )
+    redact_after_days: int = env(
+        "RETURNS_REDACT_AFTER_DAYS",
+        0,
+        _count,
+        "remove the personal data of cases final for longer; 0: never",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,6 +131,17 @@ async def lock_waiting_cases(store_id: int, statuses: list[str], limit: int = 50
     return [r["number"] for r in rows]
 
 
+async def lock_cases_of_customer(customer_id: int) -> list[tuple[int, bool]]:
+    """Every case of a customer, in id order, locked: (id, already redacted). Taken by a
+    privacy redaction, before the customer's row (5)."""
+    rows = await sql.fetch(
+        "SELECT id, redacted_at IS NOT NULL AS redacted FROM return_case WHERE customer = $1"
+        " ORDER BY id FOR UPDATE",
+        customer_id,
+    )
+    return [(r["id"], r["redacted"]) for r in rows]
+
+
 # 4 ------------------------------------------------------------------------------------------
 
 

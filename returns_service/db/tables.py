@@ -132,6 +132,8 @@ class Customer(Table, tablename="customer", db=DB):
     language = Varchar(length=16, default="en")
     country = Varchar(length=2, default="")
     created_at = Timestamptz()
+    # their personal data was removed (a privacy request): their sessions and links end
+    redacted_at = Timestamptz(null=True, default=None)
 
     customer_unique_email = Unique(["store", "email"])
 
@@ -215,6 +217,7 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     resolved_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    redacted_at = Timestamptz(null=True, default=None)  # its personal data was removed
 
     return_case_unique_number = Unique(["store", "number"])
     return_case_status_known = Check(
@@ -534,6 +537,19 @@ class CasePhoto(Table, tablename="case_photo", db=DB):
     case_photo_source_known = Check("source IN ('customer', 'warehouse')")
 
 
+class PhotoDeletion(Table, tablename="photo_deletion", db=DB):
+    """A photo file to remove from the photo storage: written in the transaction that removed
+    its row (a redaction), deleted by the worker after the commit, retried until it goes."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    storage_key = Varchar(length=80)
+    created_at = Timestamptz()
+    available_at = Timestamptz()
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -567,4 +583,5 @@ ALL_TABLES: list[type[Table]] = [
     UnexpectedParcel,
     FollowUp,
     CasePhoto,
+    PhotoDeletion,
 ]

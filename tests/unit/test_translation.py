@@ -43,6 +43,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "replacement_delivered": {},
     "ship_yourself": {"address": {**ADDRESS, "country": "RO"}, "case_number": "R-ABC234"},
     "own_tracking": {"carrier": "dhl", "tracking_number": "JD0146000012345"},
+    "customer_redacted": {},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

@@ -49,6 +49,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "replacement_delivered": "event.replacement_delivered",
     "ship_yourself": "event.ship_yourself",
     "own_tracking": "event.own_tracking",
+    "customer_redacted": "event.customer_redacted",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

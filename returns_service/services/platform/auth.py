@@ -157,9 +157,12 @@ def verify_portal_session(secret: str, token: str, clock: Clock) -> Caller | Non
 
 
 async def authenticate_portal(secret: str, token: str, clock: Clock) -> Caller | None:
-    """The customer of a valid portal token that has not been signed out."""
+    """The customer of a valid portal token that has not been signed out (nor its customer
+    redacted)."""
     caller = verify_portal_session(secret, token, clock)
-    if caller is None or await queries.session_revoked(caller.store_id, hash_token(token)):
+    if caller is None or await queries.session_revoked(
+        caller.store_id, hash_token(token), caller.customer_id
+    ):
         return None
     return caller
 

@@ -64,8 +64,8 @@ class LinkTarget:
 
 
 async def follow(secret: str, store_id: int, token: str, clock: Clock) -> LinkTarget | None:
-    """What a link opens, or None when it is forged, expired, from another store or its case
-    or order is gone."""
+    """What a link opens, or None when it is forged, expired, from another store, its case
+    or order is gone or its customer was redacted."""
     payload, _, signature = token.removeprefix(LINK_PREFIX).partition(".")
     if not token.startswith(LINK_PREFIX) or not _same(signature, secret, payload):
         return None
@@ -78,7 +78,11 @@ async def follow(secret: str, store_id: int, token: str, clock: Clock) -> LinkTa
     if claim.k == "c":
         case = await (
             ReturnCase.select(ReturnCase.order, ReturnCase.customer)
-            .where((ReturnCase.store == store_id) & (ReturnCase.number == claim.n))
+            .where(
+                (ReturnCase.store == store_id)
+                & (ReturnCase.number == claim.n)
+                & ReturnCase.customer.redacted_at.is_null()
+            )
             .first()
         )
         if case is None:
@@ -86,7 +90,11 @@ async def follow(secret: str, store_id: int, token: str, clock: Clock) -> LinkTa
         return LinkTarget(case["order"], case["customer"], f"/portal/returns/{claim.n}")
     order = await (
         ShopOrder.select(ShopOrder.id, ShopOrder.customer)
-        .where((ShopOrder.store == store_id) & (ShopOrder.id == _int(claim.n)))
+        .where(
+            (ShopOrder.store == store_id)
+            & (ShopOrder.id == _int(claim.n))
+            & ShopOrder.customer.redacted_at.is_null()
+        )
         .first()
     )
     if order is None:

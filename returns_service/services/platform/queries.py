@@ -41,11 +41,14 @@ async def token_by_hash(token_hash: str) -> StaffToken | None:
 # ---------------------------------------------------------------------------------------------
 # Signed-out portal sessions: every portal request asks this, through the unique index
 
-SESSION_REVOKED = "SELECT 1 FROM revoked_session WHERE store = $1 AND token_hash = $2"
+# signed out, or the customer's personal data was redacted (every session of theirs ends)
+SESSION_REVOKED = """SELECT 1 FROM revoked_session WHERE store = $1 AND token_hash = $2
+                     UNION ALL
+                     SELECT 1 FROM customer WHERE id = $3 AND redacted_at IS NOT NULL"""
 
 
-async def session_revoked(store_id: int, token_hash: str) -> bool:
-    return await sql.fetchrow(SESSION_REVOKED, store_id, token_hash) is not None
+async def session_revoked(store_id: int, token_hash: str, customer_id: int | None = None) -> bool:
+    return await sql.fetchrow(SESSION_REVOKED, store_id, token_hash, customer_id) is not None
 
 
 async def revoke_session(

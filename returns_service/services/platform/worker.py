@@ -20,6 +20,7 @@ from returns_service.services.platform.housekeeping import (
 )
 from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.privacy.retention import run_privacy_jobs
 from returns_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class WorkerConfig:
     lookup_failure_window_seconds: int = 900
     outbox_lock_seconds: int = LOCK_SECONDS  # settable so a crash test need not wait 120 s
     interval_seconds: float = 2.0  # the pause between passes of `run_forever`
+    redact_after_days: int = 0  # RETURNS_REDACT_AFTER_DAYS (0: off)
 
 
 def worker_config(settings: Settings) -> WorkerConfig:
@@ -43,6 +45,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         lookup_failure_window_seconds=settings.portal.lookup_failure_window_seconds,
         outbox_lock_seconds=settings.worker.outbox_lock_seconds,
         interval_seconds=settings.worker.interval_seconds,
+        redact_after_days=settings.cases.redact_after_days,
     )
 
 
@@ -77,6 +80,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     await purge_lookup_failures(rt.clock, config.lookup_failure_window_seconds)
     await purge_revoked_sessions(rt.clock)
     await idempotency.purge_expired(rt.clock)
+    await run_privacy_jobs(rt.clock, rt.photos, config.redact_after_days)
     return WorkerReport(delivered=delivered, failed=failed, assigned=assigned)
 
 

@@ -123,6 +123,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
         frozenset({WAREHOUSE, AGENT, LEAD, ADMIN}),
         "agent",
     ),
+    ("GET", "/api/v1/customers/export"): (frozenset({ADMIN}), None),
+    ("POST", "/api/v1/customers/redact"): (frozenset({ADMIN}), None),
+    ("POST", "/api/v1/webhooks/shopify/privacy"): (frozenset({PUBLIC}), None),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -158,6 +161,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/portal/returns"): {
         "items": [{"line_id": 1, "quantity": 1, "reason": "other", "resolution": "refund"}]
     },
+    ("POST", "/api/v1/customers/redact"): {"email": "ana@example.com"},
 }
 
 

@@ -1,0 +1,151 @@
+"""Shopify's mandatory privacy webhooks on /api/v1/webhooks/shopify/privacy: HMAC-verified like
+the order webhook, the topic in X-Shopify-Topic. The bodies are Shopify's own examples from
+"Privacy law compliance" (https://shopify.dev/docs/apps/build/compliance/privacy-law-compliance),
+with our seeded customer's email and order id."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+from returns_service.clock import FrozenClock
+from returns_service.db.tables import CaseEvent, Customer
+from tests.integration.helpers import Client
+from tests.integration.privacy.seed import (
+    EMAIL,
+    PERSONAL,
+    another_customer,
+    columns_holding,
+    seed_customer,
+)
+
+SECRET = "shopify-test-secret"  # set in conftest before the app reads its settings
+URL = "/api/v1/webhooks/shopify/privacy"
+
+DATA_REQUEST: dict[str, Any] = {
+    "shop_id": 954889,
+    "shop_domain": "{shop}.myshopify.com",
+    "orders_requested": [299938, 280263, 220458],
+    "customer": {"id": 191167, "email": EMAIL, "phone": "555-625-1199"},
+    "data_request": {"id": 9999},
+}
+CUSTOMER_REDACT: dict[str, Any] = {
+    "shop_id": 954889,
+    "shop_domain": "{shop}.myshopify.com",
+    "customer": {"id": 191167, "email": EMAIL, "phone": "555-625-1199"},
+    "orders_to_redact": [299938, 280263, 220458],
+}
+SHOP_REDACT: dict[str, Any] = {"shop_id": 954889, "shop_domain": "{shop}.myshopify.com"}
+
+
+def signed(body: bytes, topic: str, secret: str = SECRET) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return {
+        "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Shop-Domain": "store.myshopify.com",
+        "content-type": "application/json",
+    }
+
+
+async def test_a_forged_signature_is_401_and_changes_nothing(
+    client: Client, clock: FrozenClock
+) -> None:
+    await seed_customer(client, clock)
+    events = await CaseEvent.count()
+    for topic, payload in (
+        ("customers/redact", CUSTOMER_REDACT),
+        ("shop/redact", SHOP_REDACT),
+        ("customers/data_request", DATA_REQUEST),
+    ):
+        body = json.dumps(payload).encode()
+        for headers in (
+            signed(body, topic, secret="not-the-app-secret"),
+            signed(body + b" ", topic),
+            {"X-Shopify-Topic": topic, "content-type": "application/json"},
+        ):
+            response = await client.post(URL, content=body, headers=headers)
+            assert response.status_code == 401, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert EMAIL not in response.text
+    assert await Customer.count().where(Customer.redacted_at.is_not_null()) == 0
+    assert await CaseEvent.count() == events
+    assert await columns_holding([EMAIL, "1 Main St"])
+
+
+async def test_a_data_request_answers_with_the_customers_export(
+    client: Client, clock: FrozenClock
+) -> None:
+    seeded = await seed_customer(client, clock)
+    body = json.dumps(DATA_REQUEST).encode()
+    response = await client.post(URL, content=body, headers=signed(body, "customers/data_request"))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["topic"], answer["customers"], answer["cases"]) == (
+        "customers/data_request",
+        1,
+        1,
+    )
+    [export] = answer["exports"]
+    assert export["customer"]["email"] == EMAIL
+    assert export["cases"][0]["number"] == seeded["number"]
+    assert await Customer.count().where(Customer.redacted_at.is_not_null()) == 0  # read only
+
+
+async def test_customers_redact_redacts_the_customer_named_by_email_or_order(
+    client: Client, clock: FrozenClock
+) -> None:
+    seeded = await seed_customer(client, clock)
+    await another_customer(client, seeded["admin"])
+    # an email we do not know, but an order we do (Shopify's order id): its buyer goes
+    payload = {**CUSTOMER_REDACT, "customer": {"id": 1, "email": "gone@example.com"}}
+    payload["orders_to_redact"] = [5002]
+    by_order = json.dumps(payload).encode()
+    response = await client.post(
+        URL, content=by_order, headers=signed(by_order, "customers/redact")
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["customers"] == 1
+    assert await columns_holding(["eve@example.org", "Fjordveien", "Lind"]) == []
+    assert await columns_holding([EMAIL])  # Ana was not named
+
+    body = json.dumps(CUSTOMER_REDACT).encode()
+    response = await client.post(URL, content=body, headers=signed(body, "customers/redact"))
+    assert response.status_code == 200, response.text
+    assert response.json()["customers"] == 1 and response.json()["cases"] == 1
+    assert await columns_holding(PERSONAL) == []
+    again = await client.post(URL, content=body, headers=signed(body, "customers/redact"))
+    assert again.status_code == 200 and again.json()["cases"] == 0
+
+
+async def test_shop_redact_redacts_every_customer_of_the_store(
+    client: Client, clock: FrozenClock
+) -> None:
+    seeded = await seed_customer(client, clock)
+    await another_customer(client, seeded["admin"])
+    body = json.dumps(SHOP_REDACT).encode()
+    response = await client.post(URL, content=body, headers=signed(body, "shop/redact"))
+    assert response.status_code == 200, response.text
+    assert response.json()["customers"] == 2
+    assert await Customer.count().where(Customer.redacted_at.is_null()) == 0
+    assert await columns_holding([*PERSONAL, "eve@example.org", "Fjordveien", "Lind"]) == []
+
+
+async def test_a_signed_body_without_a_known_topic_or_customer_is_422(
+    client: Client, clock: FrozenClock
+) -> None:
+    await seed_customer(client, clock)
+    body = json.dumps(CUSTOMER_REDACT).encode()
+    for headers, content in (
+        ({k: v for k, v in signed(body, "x").items() if k != "X-Shopify-Topic"}, body),
+        (signed(body, "customers/delete"), body),
+        (signed(b"{not json", "customers/redact"), b"{not json"),
+        (signed(b'{"shop_id": 1}', "customers/redact"), b'{"shop_id": 1}'),
+    ):
+        response = await client.post(URL, content=content, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert await Customer.count().where(Customer.redacted_at.is_not_null()) == 0
