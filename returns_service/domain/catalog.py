@@ -23,6 +23,17 @@ class TitleTranslation(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 Translations = Annotated[dict[LanguageCode, TitleTranslation], msgspec.Meta(max_length=20)]
 
 
+class DimensionsCm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    length: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+    width: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+    height: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+
+
+WeightGrams = Annotated[int, msgspec.Meta(gt=0, le=1_000_000)]
+HsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(\.?[0-9]{2}){0,3}$")]  # 6-10 digits
+OriginCountry = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+
+
 class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sku: Sku
     title: ShortText
@@ -30,6 +41,11 @@ class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     options: dict[Annotated[str, msgspec.Meta(max_length=50)], ShortText] = {}
     stock: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] = 0
     translations: Translations = {}
+    # for the return parcel and its customs declaration (issue 12); unset: the product's
+    weight_grams: WeightGrams | None = None
+    dimensions_cm: DimensionsCm | None = None
+    hs_code: HsCode | None = None
+    origin_country: OriginCountry | None = None
 
 
 class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -37,6 +53,11 @@ class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     variants: Annotated[list[VariantDocument], msgspec.Meta(min_length=1, max_length=500)]
     category: Annotated[str, msgspec.Meta(max_length=100)] = ""
     translations: Translations = {}
+    # the defaults of its variants' parcel and customs facts (issue 12)
+    weight_grams: WeightGrams | None = None
+    dimensions_cm: DimensionsCm | None = None
+    hs_code: HsCode | None = None
+    origin_country: OriginCountry | None = None
 
     def duplicate_skus(self) -> list[str]:
         counts = Counter(v.sku for v in self.variants)

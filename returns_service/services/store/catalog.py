@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import Product, Variant
 from returns_service.domain.access import Caller
-from returns_service.domain.catalog import ProductDocument, TitleTranslation
+from returns_service.domain.catalog import ProductDocument, TitleTranslation, VariantDocument
 from returns_service.domain.errors import Conflict, InvalidRequest
 from returns_service.services.store import queries
 
@@ -33,9 +36,9 @@ async def put_product(
             category=doc.category,
             at=now,
         )
-        await Product.update({Product.translations: _titles(doc.translations)}).where(
-            Product.id == product_id
-        )
+        await Product.update(
+            {Product.translations: _titles(doc.translations), **_parcel_facts(Product, doc)}
+        ).where(Product.id == product_id)
         skus = [v.sku for v in doc.variants]
         taken = await (
             Variant.select(Variant.sku)
@@ -69,6 +72,7 @@ async def put_product(
                         stock=v.stock,
                         position=position,
                         translations=_titles(v.translations),
+                        **{c._meta.name: x for c, x in _parcel_facts(Variant, v).items()},
                     )
                 )
                 .on_conflict(
@@ -82,11 +86,26 @@ async def put_product(
                         Variant.stock,
                         Variant.position,
                         Variant.translations,
+                        *_parcel_facts(Variant, v),
                     ],
                 )
                 .run()
             )
     return PutProductResult(created=created)
+
+
+def _parcel_facts(
+    table: type[Product] | type[Variant], doc: ProductDocument | VariantDocument
+) -> dict[Any, Any]:
+    """What a return parcel and its customs declaration need (unset: unknown; a variant's
+    falls back to its product's when the label is bought)."""
+    dimensions = doc.dimensions_cm
+    return {
+        table.weight_grams: doc.weight_grams,
+        table.dimensions_cm: msgspec.to_builtins(dimensions) if dimensions else None,
+        table.hs_code: doc.hs_code,
+        table.origin_country: doc.origin_country,
+    }
 
 
 def _titles(translations: dict[str, TitleTranslation]) -> dict[str, dict[str, str]]:
