@@ -1,0 +1,139 @@
+"""A scripted carrier provider for the service's tests: it implements the carrier Protocol the
+way the provider adapters do (a purchase is found again by its progress notes before buying
+again), keeps what it sold and refunded, and fails on demand. The adapters themselves are
+tested against stand-ins of the providers' HTTP APIs (tests/standins/)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from returns_service.adapters.carriers import (
+    BoughtLabel,
+    CarrierError,
+    CreatedLabel,
+    LabelRequest,
+    PurchaseProgress,
+    TrackingUpdate,
+    WebhookRejected,
+)
+from returns_service.domain.money import Money
+from returns_service.services.platform.runtime import Runtime
+
+# a 1x1 PNG: what a provider's QR code image stands for here
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+SECRET = "whsec-fake-provider"
+
+
+@dataclass
+class FakeProvider:
+    """Stands for EasyPost (the name the webhook route and the settings know)."""
+
+    name: str = "easypost"
+    sold: dict[str, CreatedLabel] = field(default_factory=dict)  # by the purchase's reference
+    requests: list[LabelRequest] = field(default_factory=list)
+    voided: list[BoughtLabel] = field(default_factory=list)
+    trackers: list[tuple[str, str]] = field(default_factory=list)
+    # what the next calls raise, in order; a purchase may fail after the provider sold it
+    fail_buy: list[CarrierError] = field(default_factory=list)
+    fail_after_buy: list[CarrierError] = field(default_factory=list)
+    fail_void: list[CarrierError] = field(default_factory=list)
+    qr_code: bool = True
+
+    async def buy_return_label(
+        self, request: LabelRequest, progress: PurchaseProgress
+    ) -> CreatedLabel:
+        self.requests.append(request)
+        shipment = progress.get("shipment")
+        if shipment and request.reference in self.sold:  # a retry: look it up, buy nothing
+            return self.sold[request.reference]
+        if self.fail_buy:
+            raise self.fail_buy.pop(0)
+        await progress.remember("shipment", f"shp_{len(self.sold) + 1}")
+        number = f"94001000000000000000{len(self.sold) + 1:02d}"
+        label = CreatedLabel(
+            carrier="USPS",
+            provider=self.name,
+            service="GroundAdvantage",
+            tracking_number=number,
+            cost=Money(745, "USD"),
+            pdf=b"%PDF-1.4 provider label " + number.encode(),
+            zpl="^XA^FDprovider^FS^XZ",
+            label_url=f"https://files.example/{number}.pdf",
+            qr_code_url=f"https://files.example/{number}.png" if self.qr_code else "",
+            qr_code_png=PNG if self.qr_code else None,
+            shipment_id=f"shp_{len(self.sold) + 1}",
+            label_id="",
+        )
+        self.sold[request.reference] = label
+        if self.fail_after_buy:
+            raise self.fail_after_buy.pop(0)
+        return label
+
+    async def void_label(self, label: BoughtLabel) -> None:
+        if self.fail_void:
+            raise self.fail_void.pop(0)
+        self.voided.append(label)
+
+    async def register_tracker(self, carrier: str, tracking_number: str) -> str:
+        self.trackers.append((carrier, tracking_number))
+        return f"trk_{len(self.trackers)}"
+
+    def parse_webhook(
+        self, body: bytes, headers: Mapping[str, str], secret: str
+    ) -> list[TrackingUpdate]:
+        expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(headers.get("x-hmac-signature", ""), expected):
+            raise WebhookRejected("the signature does not match")
+        event = json.loads(body)
+        if event["description"] != "tracker.updated":
+            return []
+        return [
+            TrackingUpdate(
+                tracking_number=event["tracking_code"],
+                carrier="USPS",
+                status=event["status"],
+                at=datetime.fromisoformat(event["at"]),
+                event_id=event["id"],
+            )
+        ]
+
+
+def webhook(
+    tracking_number: str,
+    status: str = "in_transit",
+    event_id: str = "evt_1",
+    description: str = "tracker.updated",
+    secret: str = SECRET,
+) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {
+            "id": event_id,
+            "description": description,
+            "tracking_code": tracking_number,
+            "status": status,
+            "at": "2026-09-02T10:00:00+00:00",
+        }
+    ).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-Hmac-Signature": signature, "content-type": "application/json"}
+
+
+def use_carrier(runtime: Runtime, provider: FakeProvider) -> Iterator[FakeProvider]:
+    """The app's runtime (built once by create_app, frozen) with `provider` as its carrier and
+    as every carrier it looks up by name; put back afterwards."""
+    saved = {name: getattr(runtime, name) for name in ("carrier", "carriers")}
+    object.__setattr__(runtime, "carrier", provider)
+    object.__setattr__(runtime, "carriers", lambda name: provider)
+    try:
+        yield provider
+    finally:
+        for name, value in saved.items():
+            object.__setattr__(runtime, name, value)
