@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,11 +25,29 @@ from returns_service.adapters.carriers import (
 from returns_service.domain.money import Money
 from returns_service.services.platform.runtime import Runtime
 
-# a 1x1 PNG: what a provider's QR code image stands for here
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
-)
+
+def qr_png(text: str, scale: int = 6) -> bytes:
+    """A QR code as a PNG, as a provider's drop-off code is (USPS Label Broker, ...)."""
+    from PIL import Image
+    from reportlab.graphics.barcode import qrencoder
+
+    code = qrencoder.QRCode(5, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(text)
+    code.make()
+    size = code.getModuleCount()
+    border = 4
+    image = Image.new("1", ((size + 2 * border) * scale,) * 2, 1)
+    for row in range(size):
+        for col in range(size):
+            if code.isDark(row, col):
+                x, y = (col + border) * scale, (row + border) * scale
+                image.paste(0, (x, y, x + scale, y + scale))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = qr_png("https://tools.usps.com/label-broker/9400100000000000000001")
 SECRET = "whsec-fake-provider"
 
 
