@@ -22,8 +22,10 @@ from returns_service.adapters.carriers import (
     TrackingUpdate,
     WebhookRejected,
 )
+from returns_service.db.tables import CaseEvent, Label
 from returns_service.domain.money import Money
 from returns_service.services.platform.runtime import Runtime
+from tests.integration.helpers import Client, line_ids, open_return, refund_item
 
 
 def qr_png(text: str, scale: int = 6) -> bytes:
@@ -156,3 +158,34 @@ def use_carrier(runtime: Runtime, provider: FakeProvider) -> Iterator[FakeProvid
     finally:
         for name, value in saved.items():
             object.__setattr__(runtime, name, value)
+
+
+async def open_ring_return(client: Client, customer: dict[str, str]) -> dict:
+    lines = await line_ids(client, customer)
+    return await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
+
+
+async def labels_of(number: str) -> list[dict]:
+    return await (
+        Label.select(
+            Label.status,
+            Label.tracking_number,
+            Label.carrier,
+            Label.service,
+            Label.cost_amount,
+            Label.cost_currency,
+            Label.pdf,
+            Label.failure_kind,
+        )
+        .where(Label.case.number == number)
+        .order_by(Label.id)
+    )
+
+
+async def kinds(number: str) -> list[str]:
+    rows = await (
+        CaseEvent.select(CaseEvent.kind)
+        .where(CaseEvent.case.number == number)
+        .order_by(CaseEvent.id)
+    )
+    return [row["kind"] for row in rows]

@@ -5,24 +5,24 @@ Protocol; the adapters are tested against stand-ins of the providers' APIs."""
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 from collections.abc import Iterator
 
 import pytest
 
 from returns_service.adapters.carriers import CarrierError
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseEvent, Label, OutboxMessage, ReturnCase
+from returns_service.db.tables import OutboxMessage
 from returns_service.domain.access import Role
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
-from returns_service.settings import Settings
 from tests.integration.fulfilment.carrier_fakes import (
     PNG,
-    SECRET,
     FakeProvider,
+    kinds,
+    labels_of,
+    open_ring_return,
     use_carrier,
-    webhook,
 )
 from tests.integration.helpers import (
     WATCH_POLICY,
@@ -35,12 +35,6 @@ from tests.integration.helpers import (
     seed_store,
     staff_headers,
 )
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    carrier = dataclasses.replace(settings.carrier, easypost_webhook_secret=SECRET)
-    return dataclasses.replace(settings, carrier=carrier)
 
 
 @pytest.fixture
@@ -62,43 +56,12 @@ async def shop(client: Client, clock: FrozenClock) -> dict[str, dict[str, str]]:
     return {"admin": admin, "agent": agent, "customer": customer}
 
 
-async def open_ring_return(client: Client, customer: dict[str, str]) -> dict:
-    lines = await line_ids(client, customer)
-    return await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
-
-
-async def labels_of(number: str) -> list[dict]:
-    return await (
-        Label.select(
-            Label.status,
-            Label.tracking_number,
-            Label.carrier,
-            Label.service,
-            Label.cost_amount,
-            Label.cost_currency,
-            Label.pdf,
-            Label.failure_kind,
-        )
-        .where(Label.case.number == number)
-        .order_by(Label.id)
-    )
-
-
 async def approval_emails(number: str) -> list[dict]:
     return await OutboxMessage.select(OutboxMessage.body, OutboxMessage.html).where(
         (OutboxMessage.case.number == number)
         & (OutboxMessage.kind == "email")
         & (OutboxMessage.template == "case_approved")
     )
-
-
-async def kinds(number: str) -> list[str]:
-    rows = await (
-        CaseEvent.select(CaseEvent.kind)
-        .where(CaseEvent.case.number == number)
-        .order_by(CaseEvent.id)
-    )
-    return [row["kind"] for row in rows]
 
 
 async def run_jobs(runtime: Runtime, clock: FrozenClock, after_seconds: int = 0) -> jobs.JobReport:
@@ -298,95 +261,6 @@ async def test_a_void_the_provider_keeps_refusing_becomes_a_task(
     )
 
 
-async def test_a_scanned_label_is_not_voided_by_a_reissue(
-    client: Client, shop: dict, provider: FakeProvider
-) -> None:
-    number = (await open_ring_return(client, shop["customer"]))["number"]
-    body, headers = webhook("9400100000000000000001", "in_transit")
-    moved = await client.post("/api/v1/webhooks/carrier/easypost", content=body, headers=headers)
-    assert moved.status_code == 200, moved.text
-    assert moved.json()["events"][0]["case_number"] == number
-    case = await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == number)
-    assert case[0]["status"] == "in_transit"
-    await client.post(f"/api/v1/cases/{number}/label", headers=shop["agent"])
-    assert [label["status"] for label in await labels_of(number)] == ["active", "active"]
-    assert provider.voided == []
-
-
-async def test_provider_webhooks_move_the_case_once_and_forgeries_change_nothing(
-    client: Client, shop: dict, provider: FakeProvider
-) -> None:
-    number = (await open_ring_return(client, shop["customer"]))["number"]
-    url = "/api/v1/webhooks/carrier/easypost"
-
-    async def status() -> str:
-        rows = await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == number)
-        return str(rows[0]["status"])
-
-    forged_body, _ = webhook("9400100000000000000001", "in_transit")
-    _, other_headers = webhook("9400100000000000000001", "in_transit", secret="guessed")
-    forged = await client.post(url, content=forged_body, headers=other_headers)
-    assert forged.status_code == 401
-    assert forged.headers["content-type"].startswith("application/problem+json")
-    assert await status() == "approved"
-    # an event that is not about tracking is taken and changes nothing
-    body, headers = webhook("9400100000000000000001", description="batch.created")
-    other = await client.post(url, content=body, headers=headers)
-    assert other.status_code == 200 and other.json() == {"events": []}
-    assert await status() == "approved"
-    # pre-transit says nothing a case follows; unknown numbers are not ours
-    body, headers = webhook("9400100000000000000001", "pre_transit", event_id="evt_0")
-    assert (await client.post(url, content=body, headers=headers)).json() == {"events": []}
-    body, headers = webhook("9400199999999999999999", "in_transit", event_id="evt_x")
-    assert (await client.post(url, content=body, headers=headers)).json() == {"events": []}
-    assert await status() == "approved"
-    body, headers = webhook("9400100000000000000001", "in_transit")
-    first = await client.post(url, content=body, headers=headers)
-    assert first.status_code == 200
-    assert first.json()["events"] == [
-        {
-            "tracking_number": "9400100000000000000001",
-            "status": "in_transit",
-            "applied": True,
-            "case_number": number,
-        }
-    ]
-    assert await status() == "in_transit"
-    replay = await client.post(url, content=body, headers=headers)
-    assert replay.json()["events"][0]["applied"] is False
-    assert (await kinds(number)).count("status") == 3  # requested, approved, in transit
-
-
-async def test_a_webhook_without_a_configured_secret_is_refused(
-    client: Client, shop: dict, provider: FakeProvider
-) -> None:
-    body, headers = webhook("9400100000000000000001", "in_transit", secret="")
-    response = await client.post("/api/v1/webhooks/carrier/shippo", content=body, headers=headers)
-    assert response.status_code == 401
-
-
-async def test_the_customers_own_tracking_number_is_registered_and_followed(
-    client: Client, shop: dict, provider: FakeProvider
-) -> None:
-    # no prepaid label for the US any more: the customer ships with their own carrier
-    policy = {**WATCH_POLICY, "prepaid_label_countries": ["CA"]}
-    assert (await client.put("/api/v1/policy", json=policy, headers=shop["admin"])).is_success
-    number = (await open_ring_return(client, shop["customer"]))["number"]
-    added = await client.post(
-        f"/api/v1/portal/returns/{number}/tracking",
-        json={"carrier": "ups", "tracking_number": "1Z999AA10123456784"},
-        headers=shop["customer"],
-    )
-    assert added.status_code == 201, added.text
-    assert provider.trackers == [("ups", "1Z999AA10123456784")]
-    assert provider.sold == {}
-    body, headers = webhook("1Z999AA10123456784", "in_transit", event_id="evt_ups")
-    moved = await client.post("/api/v1/webhooks/carrier/easypost", content=body, headers=headers)
-    assert moved.json()["events"][0]["case_number"] == number
-    rows = await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == number)
-    assert rows[0]["status"] == "in_transit"
-
-
 async def test_the_policys_label_service_parcel_and_customs_reach_the_purchase(
     client: Client, shop: dict, provider: FakeProvider
 ) -> None:
@@ -462,3 +336,36 @@ async def test_the_builtin_carrier_still_makes_its_label_in_the_approving_transa
     assert case["label"]["qr_code_url"] is None and case["label"]["cost"] is None
     assert await OutboxMessage.count().where(OutboxMessage.kind == "job") == 0
     assert len(await approval_emails(case["number"])) == 1
+
+
+async def test_a_cancel_racing_the_purchases_record_leaves_one_voided_refunded_label(
+    client: Client, shop: dict, provider: FakeProvider, runtime: Runtime, clock: FrozenClock
+) -> None:
+    provider.fail_after_buy.append(CarrierError("timeout", "no answer within 20 s"))
+    number = (await open_ring_return(client, shop["customer"]))["number"]
+    clock.advance(seconds=31)
+    # the retry records the label while the customer cancels: whichever takes the case's
+    # lock first, the label ends voided and refunded once, and nothing is bought twice
+    cancelled, _ = await asyncio.gather(
+        client.post(f"/api/v1/portal/returns/{number}/cancel", headers=shop["customer"]),
+        jobs.run_due(runtime),
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    await run_jobs(runtime, clock, after_seconds=60)
+    [label] = await labels_of(number)
+    assert label["status"] == "voided" and label["tracking_number"] == "9400100000000000000001"
+    assert [v.tracking_number for v in provider.voided] == ["9400100000000000000001"]
+    assert len(provider.sold) == 1
+
+
+async def test_two_passes_at_once_buy_the_label_once(
+    client: Client, shop: dict, provider: FakeProvider, runtime: Runtime, clock: FrozenClock
+) -> None:
+    provider.fail_buy.append(CarrierError("unavailable", "502 Bad Gateway"))
+    number = (await open_ring_return(client, shop["customer"]))["number"]
+    clock.advance(seconds=31)
+    reports = await asyncio.gather(jobs.run_due(runtime), jobs.run_due(runtime))
+    assert sum(report.done for report in reports) == 1
+    assert len(provider.sold) == 1
+    assert [label["status"] for label in await labels_of(number)] == ["active"]
+    assert len(await approval_emails(number)) == 1
