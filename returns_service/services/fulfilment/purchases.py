@@ -10,7 +10,10 @@ through the job's progress notes and the purchase's reference (adapters/carriers
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
+from piccolo.columns import Column
 
 from returns_service.adapters.carriers import BoughtLabel, CarrierError, LabelRequest
 from returns_service.adapters.carriers.base import RETRYABLE
@@ -136,11 +139,15 @@ async def buy_label(job: jobs.Job, rt: Runtime) -> None:
             return
         # bought for a case that ended, or a label re-issued meanwhile: kept as voided (what
         # the store paid stays on record) and refunded
-        keep = status[0]["status"] == "buying" and case.status in LABELLED
+        was = status[0]["status"]
+        keep = was == "buying" and case.status in LABELLED
+        voided_at: dict[Column | str, Any] = (
+            {} if keep or was == "voided" else {Label.voided_at: now}
+        )
         await Label.update(
             {
+                **voided_at,
                 Label.status: "active" if keep else "voided",
-                Label.voided_at: None if keep else now,
                 Label.carrier: created.carrier,
                 Label.service: created.service,
                 Label.tracking_number: created.tracking_number,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Mapping
 from typing import Literal
 
@@ -29,6 +30,7 @@ from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
 CARRIER = Actor("system", None, "carrier")
+log = logging.getLogger(__name__)
 
 
 class UnknownTracking(NotFound):
@@ -72,8 +74,9 @@ async def handle_provider_event(
         updates = rt.carrier_named(provider).parse_webhook(body, headers, secret)
     except WebhookRejected as error:
         raise NotAuthenticated(f"the {provider} webhook's signature does not verify") from error
-    except ValueError as error:  # the adapter could not read a body whose signature verified
-        raise InvalidRequest(f"the {provider} webhook could not be read: {error}") from error
+    except Exception as error:  # a body whose signature verified, but that it could not read
+        log.exception("the %s webhook could not be read", provider)
+        raise InvalidRequest(f"the {provider} webhook could not be read") from error
     results = []
     for update in updates:
         status = MOVES.get(update.status)

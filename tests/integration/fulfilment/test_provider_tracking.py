@@ -5,6 +5,8 @@ the same way; a scanned label is never voided."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 from collections.abc import Iterator
 
 import pytest
@@ -145,3 +147,17 @@ async def test_the_customers_own_tracking_number_is_registered_and_followed(
     assert moved.json()["events"][0]["case_number"] == number
     rows = await ReturnCase.select(ReturnCase.status).where(ReturnCase.number == number)
     assert rows[0]["status"] == "in_transit"
+
+
+async def test_a_signed_body_the_adapter_cannot_read_is_a_problem_not_a_500(
+    client: Client, shop: dict, provider: FakeProvider
+) -> None:
+    body = b"{}"
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = await client.post(
+        "/api/v1/webhooks/carrier/easypost",
+        content=body,
+        headers={"X-Hmac-Signature": signature, "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
