@@ -369,3 +369,21 @@ async def test_two_passes_at_once_buy_the_label_once(
     assert len(provider.sold) == 1
     assert [label["status"] for label in await labels_of(number)] == ["active"]
     assert len(await approval_emails(number)) == 1
+
+
+async def test_under_an_idempotency_key_the_label_is_bought_after_the_keys_commit(
+    client: Client, shop: dict, provider: FakeProvider
+) -> None:
+    lines = await line_ids(client, shop["customer"])
+    keyed = {**shop["customer"], "Idempotency-Key": "return-with-label-1"}
+    body = {"items": [refund_item(lines["RING-8-BLK"])]}
+    first = await client.post("/api/v1/portal/returns", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    number = first.json()["number"]
+    # the stored response was made inside the key's transaction, before the purchase; the
+    # purchase ran right after that commit, within the same request
+    assert [label["status"] for label in await labels_of(number)] == ["active"]
+    assert len(provider.sold) == 1 and len(await approval_emails(number)) == 1
+    again = await client.post("/api/v1/portal/returns", json=body, headers=keyed)
+    assert again.json() == first.json()
+    assert len(provider.sold) == 1
