@@ -58,7 +58,7 @@ def sample(
 ) -> OutgoingEmail:
     t = Translator(language)
     facts = facts or TEMPLATE_FACTS.get(template, Facts())
-    facts = Facts(ITEMS, facts.amounts, facts.label_url, facts.deadline)
+    facts = Facts(ITEMS, facts.amounts, facts.label_url, facts.deadline, facts.provider_label)
     values = {**FIELDS, **TEMPLATE_FIELDS.get(template, {}), **fields}
     rendered = render_email(template, t, facts, **values)
     return OutgoingEmail(

@@ -101,6 +101,12 @@ class Product(Table, tablename="product", db=DB):
     translations = JSONB(default={})  # {"ro": {"title": ...}}: shown in the reader's language
     image_url = Varchar(length=1000, default="")  # the product's picture ("" when none)
 
+    # the defaults of its variants' return parcel and customs facts (issue 12); null: unknown
+    weight_grams = Integer(null=True, default=None)
+    dimensions_cm = JSONB(null=True, default=None)  # {"length", "width", "height"}
+    hs_code = Varchar(length=16, null=True, default=None)
+    origin_country = Varchar(length=2, null=True, default=None)
+
     product_unique_key = Unique(["store", "product_key"])
 
 
@@ -117,6 +123,12 @@ class Variant(Table, tablename="variant", db=DB):
     position = Integer(default=0)
     translations = JSONB(default={})  # {"ar": {"title": ...}}
     image_url = Varchar(length=1000, default="")  # this colour's picture; else the product's
+
+    # the return parcel and customs facts (issue 12); null: the product's, else unknown
+    weight_grams = Integer(null=True, default=None)
+    dimensions_cm = JSONB(null=True, default=None)  # {"length", "width", "height"}
+    hs_code = Varchar(length=16, null=True, default=None)
+    origin_country = Varchar(length=2, null=True, default=None)
 
     variant_unique_sku = Unique(["store", "sku"])
     variant_stock_not_negative = Check("stock >= 0")
@@ -359,8 +371,11 @@ class Label(Table, tablename="label", db=DB):
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False, index=True)
     carrier = Varchar(length=32)
-    tracking_number = Varchar(length=64, unique=True)
-    status = Varchar(length=16, default="active")  # active | voided
+    # null while a provider's label is being bought (status buying) or when that failed;
+    # such rows are inserted with an explicit None (the default stays as it was)
+    tracking_number = Varchar(length=64, unique=True, null=True)
+    # active | voided | buying (a label.buy job is under way) | failed (it gave up)
+    status = Varchar(length=16, default="active")
     pdf = Bytea(null=True, default=None)  # built-in labels: rendered when first printed
     zpl = Text(default="")
     request = JSONB(null=True, default=None)  # what the label shows (LabelRequest)
@@ -368,6 +383,21 @@ class Label(Table, tablename="label", db=DB):
     voided_at = Timestamptz(null=True, default=None)
     in_transit_at = Timestamptz(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)  # delivered to the warehouse
+    # issue 12: a label bought from a provider (services/fulfilment/purchases.py)
+    provider = Varchar(length=32, default="")  # concierge-post | easypost | shippo
+    reference = Varchar(length=64, default="")  # the purchase's, kept on the provider's shipment
+    service = Varchar(length=64, default="")  # the carrier's service, e.g. "Priority"
+    cost_amount = BigInt(null=True, default=None)  # what the store pays, in minor units
+    cost_currency = Varchar(length=3, default="")
+    provider_label_url = Text(default="")  # the provider's copy; customers get ours
+    qr_code_png = Bytea(null=True, default=None)  # label-free drop-off code, served by us
+    shipment_id = Varchar(length=64, default="")  # the provider's ids, to void and find it
+    provider_label_id = Varchar(length=64, default="")
+    tracker_id = Varchar(length=64, default="")
+    # the approval email waits for this label (sent once it is bought, with its link)
+    announce = Boolean(default=False)
+    failure_kind = Varchar(length=32, default="")  # a CarrierError kind, when status is failed
+    failure_message = Text(default="")
 
 
 class CustomerTracking(Table, tablename="customer_tracking", db=DB):
@@ -382,6 +412,7 @@ class CustomerTracking(Table, tablename="customer_tracking", db=DB):
     created_at = Timestamptz()
     in_transit_at = Timestamptz(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)
+    tracker_id = Varchar(length=64, default="")  # the provider following it (issue 12)
 
     customer_tracking_unique_number = Unique(["store", "carrier", "tracking_number"])
 

@@ -36,6 +36,17 @@ def shown_on_pages(image_url: str) -> bool:
 Translations = Annotated[dict[LanguageCode, TitleTranslation], msgspec.Meta(max_length=20)]
 
 
+class DimensionsCm(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    length: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+    width: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+    height: Annotated[float, msgspec.Meta(gt=0, le=1000)]
+
+
+WeightGrams = Annotated[int, msgspec.Meta(gt=0, le=1_000_000)]
+HsCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}(\.?[0-9]{2}){0,3}$")]  # 6-10 digits
+OriginCountry = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+
+
 class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     sku: Sku
     title: ShortText
@@ -45,6 +56,12 @@ class VariantDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     translations: Translations = {}
     image_url: ImageUrl | None = None
 
+    # for the return parcel and its customs declaration (issue 12); unset: the product's
+    weight_grams: WeightGrams | None = None
+    dimensions_cm: DimensionsCm | None = None
+    hs_code: HsCode | None = None
+    origin_country: OriginCountry | None = None
+
 
 class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -52,6 +69,12 @@ class ProductDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     category: Annotated[str, msgspec.Meta(max_length=100)] = ""
     translations: Translations = {}
     image_url: ImageUrl | None = None
+
+    # the defaults of its variants' parcel and customs facts (issue 12)
+    weight_grams: WeightGrams | None = None
+    dimensions_cm: DimensionsCm | None = None
+    hs_code: HsCode | None = None
+    origin_country: OriginCountry | None = None
 
     def duplicate_skus(self) -> list[str]:
         counts = Counter(v.sku for v in self.variants)

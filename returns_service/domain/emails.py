@@ -50,6 +50,18 @@ class Facts:
     amounts: tuple[tuple[str, Money], ...] = ()
     label_url: str = ""
     deadline: date | None = None
+    provider_label: ProviderLabelFacts | None = None  # a label bought from a carrier
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderLabelFacts:
+    """A carrier's label: who carries it, the service, its tracking number, and the page of its
+    QR code for label-free drop-off ('' when it has none)."""
+
+    carrier: str
+    service: str
+    tracking_number: str
+    qr_code_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,8 @@ class RenderedEmail:
     deadline: str = ""
     label: tuple[str, str] | None = None  # link text, url
     button: tuple[str, str] | None = None  # link text, url
+    label_details: str = ""  # a carrier's label: "USPS Priority, tracking number …"
+    dropoff: tuple[str, str] | None = None  # no printer? the QR code's text, url
 
     def with_text_part(self) -> RenderedEmail:
         """`body` from the pieces: greeting, text, summary, signature, blank-line apart."""
@@ -78,8 +92,12 @@ class RenderedEmail:
             for title, variant, count in self.items
         ]
         facts = [line for line in (*self.amounts, self.deadline) if line]
+        if self.label_details:
+            facts.append(self.label_details)
         if self.label:
             facts.append(f"{self.label[0]}: {self.label[1]}")
+        if self.dropoff:
+            facts.append(f"{self.dropoff[0]}: {self.dropoff[1]}")
         if self.button and not any(self.button[1] in p for p in self.paragraphs):
             facts.append(f"{self.button[0]}: {self.button[1]}")  # the HTML part's button
         blocks = [
@@ -160,7 +178,25 @@ def render_email(
         deadline=t("email.send_original_by", date=facts.deadline) if facts.deadline else "",
         label=(t("email.label"), facts.label_url) if facts.label_url else None,
         button=(t("email.button"), link) if link else None,
+        **_provider_label(t, facts.provider_label),
     ).with_text_part()
+
+
+def _provider_label(t: Translate, label: ProviderLabelFacts | None) -> dict[str, Any]:
+    if label is None:
+        return {}
+    details = t(
+        "email.label_service",
+        carrier=label.carrier,
+        service=label.service,
+        tracking_number=label.tracking_number,
+    )
+    dropoff = (
+        (t("email.label_dropoff", carrier=label.carrier), label.qr_code_url)
+        if label.qr_code_url
+        else None
+    )
+    return {"label_details": details, "dropoff": dropoff}
 
 
 def greets(message: str, first_name: str) -> bool:

@@ -82,6 +82,7 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # that has not decided is to refuse it (domain/amounts.py)
     exchange_price_difference: PriceDifferenceMode = "same_price_only"
     return_addresses: tuple[ReturnAddress, ...] = ()
+    label_service: str = "cheapest"  # cheapest | fastest | "<carrier> <service>" (issue 12)
 
     def return_address(self, country: str) -> PostalAddress | None:
         """The first return address serving the customer's country; None: the warehouse."""

@@ -367,6 +367,13 @@ class PortalPages(SignedInPortal):
             headers={"Content-Disposition": f'inline; filename="{label.filename}"'},
         )
 
+    @get("/returns/{number:str}/label-qr.png")
+    async def label_qr(
+        self, caller: NamedDependency[Caller], number: FromPath[str]
+    ) -> Response[Any]:
+        # the provider's drop-off code, served from here: the page's CSP loads no other host
+        return Response(await labels.qr_code(caller, number), media_type="image/png")
+
 
 async def order_page(
     request: Request[Any, Any, Any],
@@ -439,7 +446,10 @@ async def case_page(
     if view.status == "requested":
         steps.append(t("case.next_requested"))
     elif view.status in ("approved", "in_transit") and not sending:  # the card says it all
-        steps.append(t("case.next_label") if view.label else t("case.next_self"))
+        if view.label_purchase and not view.label:  # a provider's label is on its way
+            steps.append(t("case.label_coming"))
+        else:
+            steps.append(t("case.next_label") if view.label else t("case.next_self"))
     if view.exchange and view.status not in ("cancelled", "rejected", "closed"):
         if view.exchange.status in ("shipped", "delivered"):
             steps.append(t("case.next_advance_now"))

@@ -44,6 +44,13 @@ PARAMS: dict[str, dict[str, Any]] = {
     "ship_yourself": {"address": {**ADDRESS, "country": "RO"}, "case_number": "R-ABC234"},
     "own_tracking": {"carrier": "dhl", "tracking_number": "JD0146000012345"},
     "customer_redacted": {},
+    # the provider's words, in the provider's language (here: none a test would call English)
+    "label_failed": {"reason": "invalid_address", "message": "ZIP 00000 / NV"},
+    "label_void_failed": {
+        "tracking_number": "9400100000000000000000",
+        "reason": "rejected",
+        "message": "E.SHIPMENT.REFUND",
+    },
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

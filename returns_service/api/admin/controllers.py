@@ -20,7 +20,7 @@ from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotF
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
-from returns_service.services.fulfilment.schemas import TrackingResult
+from returns_service.services.fulfilment.schemas import ProviderTrackingResult, TrackingResult
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import catalog, orders, policy, staff
 from returns_service.services.store.schemas import (
@@ -173,3 +173,49 @@ class CarrierWebhookController(Controller):
             settings.carrier_secret(carrier),
             runtime,
         )
+
+    @post(
+        "/easypost",
+        summary="EasyPost's tracker events, verified by X-Hmac-Signature",
+        status_code=200,
+    )
+    async def easypost_event(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        runtime: NamedDependency[Runtime],
+    ) -> ProviderTrackingResult:
+        return await _provider_event(
+            "easypost", settings.carrier.easypost_webhook_secret, request, store, runtime
+        )
+
+    @post(
+        "/shippo",
+        summary="Shippo's track_updated events, verified with SHIPPO_WEBHOOK_SECRET",
+        status_code=200,
+    )
+    async def shippo_event(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[StoreInfo],
+        runtime: NamedDependency[Runtime],
+    ) -> ProviderTrackingResult:
+        return await _provider_event(
+            "shippo", settings.carrier.shippo_webhook_secret, request, store, runtime
+        )
+
+
+async def _provider_event(
+    provider: str,
+    secret: str,
+    request: Request[Any, Any, Any],
+    store: StoreInfo,
+    runtime: Runtime,
+) -> ProviderTrackingResult:
+    if not secret:  # nothing could verify it: not taken, whatever it says
+        raise NotAuthenticated(f"no webhook secret is configured for {provider}")
+    return await tracking.handle_provider_event(
+        store.id, provider, await request.body(), request.headers, secret, runtime
+    )

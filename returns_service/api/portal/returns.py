@@ -158,6 +158,16 @@ class PortalReturnsController(Controller):
             headers={"Content-Disposition": f'inline; filename="{label.filename}"'},
         )
 
+    @get(
+        "/{number:str}/label-qr.png",
+        summary="The label's QR code for label-free drop-off (PNG); 404 if it has none",
+        media_type="image/png",
+    )
+    async def label_qr(
+        self, caller: NamedDependency[Caller], number: CaseNumber
+    ) -> Response[bytes]:
+        return Response(await labels.qr_code(caller, number), media_type="image/png")
+
     @post(
         "/{number:str}/rating", summary="Did it fit? A 1-5 rating of the exchange", status_code=201
     )

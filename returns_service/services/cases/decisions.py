@@ -27,6 +27,7 @@ from returns_service.services.cases.records import (
     release_reservations,
 )
 from returns_service.services.fulfilment import labels
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
@@ -35,6 +36,12 @@ from returns_service.services.store.policy import get_policy
 
 
 async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
+    with jobs.collecting() as queued:  # a provider's label, bought after the commit
+        await _approve(caller, number, comment, rt)
+    await jobs.run_after_commit(rt, queued)
+
+
+async def _approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
     now = rt.clock.now()
     async with DB.transaction():
         case = await lock_case(caller, number)
@@ -75,6 +82,34 @@ async def _end(
 ) -> None:
     """Reject, close or cancel: the status moves, held units go back on the shelf, the label is
     voided, the customer is told; then the freed capacity takes on waiting cases."""
+    with jobs.collecting() as queued:  # the unused label's refund, asked for after the commit
+        await _end_in_transaction(
+            caller,
+            number,
+            rt,
+            target=target,
+            params=params,
+            template=template,
+            allowed_from=allowed_from,
+            reject_reason=reject_reason,
+            **fields,
+        )
+    await jobs.run_after_commit(rt, queued)
+    await assign_waiting(caller.store_id, rt)
+
+
+async def _end_in_transaction(
+    caller: Caller,
+    number: str,
+    rt: Runtime,
+    *,
+    target: CaseStatus,
+    params: dict[str, str] | None,
+    template: EmailTemplate | None,
+    allowed_from: frozenset[CaseStatus] | None,
+    reject_reason: str | None,
+    **fields: str,
+) -> None:
     async with DB.transaction():
         case = await lock_case(caller, number)
         if target is CaseStatus.CANCELLED and (why := await money_moved(case.id)):
@@ -101,7 +136,6 @@ async def _end(
         await labels.void_active(case, rt)
         if template is not None:
             await email_customer(case, template, rt, **fields)
-    await assign_waiting(caller.store_id, rt)
 
 
 async def reject(caller: Caller, number: str, reason: str, rt: Runtime) -> None:

@@ -31,6 +31,7 @@ from returns_service.services.cases.records import (
     email_customer,
 )
 from returns_service.services.fulfilment import exchanges, labels
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.eligibility import EvaluatedLine, evaluate_order
 from returns_service.services.store.stores import get_store
@@ -55,6 +56,14 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
     if caller.role is not Role.CUSTOMER or caller.order_id is None or caller.customer_id is None:
         raise Forbidden("only a customer signed in to an order can open a return")
     request.check()
+    with jobs.collecting() as queued:  # a provider's label, bought after the commit
+        number = await _open(caller, request, rt)
+    await jobs.run_after_commit(rt, queued)
+    return number
+
+
+async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
+    assert caller.order_id is not None and caller.customer_id is not None  # open_case checked
     now = rt.clock.now()
     async with DB.transaction():
         order = await evaluate_order(caller, caller.order_id, rt.clock, lock=True)
@@ -134,7 +143,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 at=now,
             )
             case.status = CaseStatus.APPROVED
-            await labels.issue_on_approval(case, policy, rt)
+            label = await labels.issue_on_approval(case, policy, rt)
         # The agents' lock is taken last and held to the commit: it serialises every
         # assignment in the store, so only the assignment and the emails that name the
         # concierge happen under it.
@@ -150,7 +159,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
         )
         case.agent_id, case.agent_name = assigned.agent_id, assigned.display_name
         if approve:
-            await announce_approval(case, policy, rt, SYSTEM)
+            await announce_approval(case, policy, rt, SYSTEM, email=label != "buying")
         else:
             await email_customer(
                 case, EmailTemplate.CASE_RECEIVED, rt, amounts=await difference_amounts(case.id)
@@ -162,18 +171,20 @@ async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, ac
     """The moment a case is approved: the label (where the policy pays for it), the approval
     email, and an advance replacement when the policy ships on request."""
     case.status = CaseStatus.APPROVED
-    await labels.issue_on_approval(case, policy, rt)
-    await announce_approval(case, policy, rt, actor)
+    label = await labels.issue_on_approval(case, policy, rt)
+    # a provider's label is bought after the commit: its job sends the email with its link
+    await announce_approval(case, policy, rt, actor, email=label != "buying")
 
 
 async def announce_approval(
-    case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor
+    case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor, email: bool = True
 ) -> None:
     """Tell the customer (the email names their concierge) and ship an advance replacement
     when the policy ships on request."""
-    await email_customer(
-        case, EmailTemplate.CASE_APPROVED, rt, amounts=await difference_amounts(case.id)
-    )
+    if email:
+        await email_customer(
+            case, EmailTemplate.CASE_APPROVED, rt, amounts=await difference_amounts(case.id)
+        )
     await exchanges.on_event(case, "approved", policy, rt, actor)
 
 

@@ -106,6 +106,10 @@ def _single_case(cases: str, args: list[Any]) -> sql.Statement:
     return (
         f"""{_WITH_ITEMS.format(cases=cases)},
        lb.carrier AS label_carrier, lb.tracking_number AS label_tracking_number,
+       lb.status AS label_status, lb.service AS label_service,
+       lb.cost_amount AS label_cost_amount, lb.cost_currency AS label_cost_currency,
+       lb.qr AS label_qr, lb.failure_kind AS label_failure_kind,
+       lb.failure_message AS label_failure_message,
        (SELECT json_agg(r)::text FROM (
             SELECT currency, sum(amount)::bigint AS amount,
                    array_agg(DISTINCT kind) AS kinds, array_agg(DISTINCT status) AS statuses
@@ -122,8 +126,11 @@ def _single_case(cases: str, args: list[Any]) -> sql.Statement:
        EXISTS (SELECT 1 FROM receipt r WHERE r."case" = rc.id) AS received
 {_FROM}
   LEFT JOIN LATERAL (
-      SELECT carrier, tracking_number FROM label
-       WHERE "case" = rc.id AND status = 'active' ORDER BY id DESC LIMIT 1) lb ON true""",
+      -- the newest label still meant to be used: active, or a provider's being bought or
+      -- failed (a re-issue voids the one before)
+      SELECT carrier, tracking_number, status, service, cost_amount, cost_currency,
+             qr_code_png IS NOT NULL AS qr, failure_kind, failure_message FROM label
+       WHERE "case" = rc.id AND status <> 'voided' ORDER BY id DESC LIMIT 1) lb ON true""",
         args,
     )
 
@@ -489,6 +496,8 @@ class EmailFacts:
     items: list[tuple[str, str, int]]  # title, variant, quantity
     has_label: bool  # an active label to print
     deadline: date | None  # when an advance exchange's original is due back
+    # a provider's label: carrier, service, tracking number, whether it has a drop-off QR code
+    provider_label: tuple[str, str, str, bool] | None = None
 
 
 async def email_facts(case_id: int) -> EmailFacts:
@@ -506,12 +515,20 @@ async def email_facts(case_id: int) -> EmailFacts:
                  WHERE ci."case" = $1) AS items,
                EXISTS (SELECT 1 FROM label WHERE "case" = $1 AND status = 'active') AS has_label,
                (SELECT min(return_deadline) FROM shipment
-                 WHERE "case" = $1 AND advance AND original_received_at IS NULL) AS deadline
+                 WHERE "case" = $1 AND advance AND original_received_at IS NULL) AS deadline,
+               (SELECT json_build_array(carrier, service, tracking_number,
+                                        qr_code_png IS NOT NULL)::text
+                  FROM label WHERE "case" = $1 AND status = 'active' AND service <> ''
+                 ORDER BY id DESC LIMIT 1) AS provider_label
         """,
         case_id,
     )
     assert row is not None  # a SELECT without FROM always answers one row
     items = json.loads(row["items"]) if isinstance(row["items"], str) else row["items"]
+    label = json.loads(row["provider_label"]) if row["provider_label"] else None
     return EmailFacts(
-        [(str(t), str(v), int(q)) for t, v, q in items], row["has_label"], row["deadline"]
+        [(str(t), str(v), int(q)) for t, v, q in items],
+        row["has_label"],
+        row["deadline"],
+        (str(label[0]), str(label[1]), str(label[2]), bool(label[3])) if label else None,
     )

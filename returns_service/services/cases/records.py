@@ -9,7 +9,13 @@ from returns_service.db import locks
 from returns_service.db.tables import Agent, CaseItem, Customer, Payment, Shipment
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import SYSTEM, Actor
-from returns_service.domain.emails import EmailItem, EmailTemplate, Facts, Message
+from returns_service.domain.emails import (
+    EmailItem,
+    EmailTemplate,
+    Facts,
+    Message,
+    ProviderLabelFacts,
+)
 from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.emails.html import Brand
@@ -81,6 +87,18 @@ async def email_facts(
             f"{rt.public_url}/portal/returns/{case.number}/label.pdf" if facts.has_label else ""
         ),
         deadline=facts.deadline,
+        provider_label=(
+            ProviderLabelFacts(
+                *facts.provider_label[:3],
+                qr_code_url=(
+                    f"{rt.public_url}/portal/returns/{case.number}/label-qr.png"
+                    if facts.provider_label[3]
+                    else ""
+                ),
+            )
+            if facts.provider_label
+            else None
+        ),
     )
 
 

@@ -4,7 +4,7 @@ them: cases and queues, the conversation, the team, the decisions' requests."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -47,7 +47,19 @@ class CaseItemView(msgspec.Struct, frozen=True):
 class LabelView(msgspec.Struct, frozen=True):
     carrier: str
     tracking_number: str
-    label_url: str
+    label_url: str  # always ours: the PDF the service keeps (a provider's copy is not linked)
+    service: str = ""  # the carrier's service, e.g. "Priority" ('' for the built-in carrier)
+    cost: Money | None = None  # what the store paid for it (a provider's label)
+    qr_code_url: str | None = None  # label-free drop-off: an image of the code, served by us
+
+
+class LabelPurchaseView(msgspec.Struct, frozen=True):
+    """A provider's label that is not ready: being bought, or the purchase failed (staff
+    see why; the concierge corrects the address and issues it again)."""
+
+    status: Literal["buying", "failed"]
+    reason: str | None = None  # a carrier error kind: invalid_address, no_rates, ...
+    message: str | None = None  # the provider's words
 
 
 class ExchangeView(msgspec.Struct, frozen=True):
@@ -93,6 +105,7 @@ class CaseView(msgspec.Struct, frozen=True):
     approved_as_exception: bool
     reject_reason: str | None
     amounts: Amounts
+    label_purchase: LabelPurchaseView | None
 
 
 class MessageView(msgspec.Struct, frozen=True):

@@ -50,6 +50,8 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "ship_yourself": "event.ship_yourself",
     "own_tracking": "event.own_tracking",
     "customer_redacted": "event.customer_redacted",
+    "label_failed": "event.label_failed",
+    "label_void_failed": "event.label_void_failed",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

@@ -31,6 +31,7 @@ from returns_service.services.cases.schemas import (
     CaseView,
     CustomerView,
     ExchangeView,
+    LabelPurchaseView,
     LabelView,
     MessagePage,
     MessageView,
@@ -105,10 +106,30 @@ def exchange_of(
 
 
 def _label(row: Mapping[str, Any]) -> LabelView | None:
-    if row["label_tracking_number"] is None:
+    if row["label_tracking_number"] is None or row["label_status"] != "active":
         return None
     url = f"/api/v1/portal/returns/{row['number']}/label.pdf"
-    return LabelView(row["label_carrier"], row["label_tracking_number"], url)
+    cost = row["label_cost_amount"]
+    return LabelView(
+        row["label_carrier"],
+        row["label_tracking_number"],
+        url,
+        service=row["label_service"],
+        cost=Money(cost, row["label_cost_currency"]) if cost is not None else None,
+        qr_code_url=(
+            f"/api/v1/portal/returns/{row['number']}/label-qr.png" if row["label_qr"] else None
+        ),
+    )
+
+
+def _label_purchase(row: Mapping[str, Any], staff: bool) -> LabelPurchaseView | None:
+    if row["label_status"] not in ("buying", "failed"):
+        return None
+    if not staff:  # the customer learns their label is coming; the why is the concierge's
+        return LabelPurchaseView(row["label_status"])
+    return LabelPurchaseView(
+        row["label_status"], row["label_failure_kind"] or None, row["label_failure_message"] or None
+    )
 
 
 def _refund(row: Mapping[str, Any]) -> RefundView | None:
@@ -186,6 +207,7 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
         approved_as_exception=row["approved_as_exception"],
         reject_reason=row["reject_reason"],
         amounts=amounts(items),
+        label_purchase=_label_purchase(row, caller.is_staff()),
     )
 
 

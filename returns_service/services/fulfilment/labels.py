@@ -1,16 +1,21 @@
 """Prepaid return labels: issued when a case is approved (where the policy pays for the
-return), re-issued by an agent (the old one voided), served to the customer as a PDF."""
+return), re-issued by an agent (the old one voided), served to the customer as a PDF (and a
+provider's QR code for label-free drop-off as an image). A provider's label is bought after
+the approval commits (services/fulfilment/purchases.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 import msgspec
 
 from returns_service.adapters.carriers import (
     Address,
-    BoughtLabel,
+    BuiltinCarrier,
+    CarrierAdapter,
     LabelRequest,
     MemoryProgress,
     render_pdf,
@@ -24,7 +29,8 @@ from returns_service.domain.errors import Conflict, NotFound
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, lock_case
-from returns_service.services.fulfilment import queries
+from returns_service.services.fulfilment import parcels, purchases, queries
+from returns_service.services.platform import jobs
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -63,23 +69,46 @@ def return_address(policy: ReturnPolicy, country: str, rt: Runtime) -> Address:
     return Address(**msgspec.structs.asdict(chosen)) if chosen else rt.warehouse
 
 
-async def _request(store_id: int, number: str, ship_from: Address, rt: Runtime) -> LabelRequest:
-    policy = await get_policy(store_id)
+def made_here(carrier: CarrierAdapter) -> bool:
+    """The built-in carrier makes its labels locally: nothing is bought from anyone, so its
+    label is made in the approving transaction (a rollback loses nothing); a provider's is
+    bought by a `label.buy` job after the commit (services/fulfilment/purchases.py)."""
+    return carrier.name == BuiltinCarrier.name
+
+
+async def _request(case: LockedCase, ship_from: Address, rt: Runtime) -> LabelRequest:
+    policy = await get_policy(case.store_id)
+    ship_to = return_address(policy, ship_from.country, rt)
+    units = await parcels.returned_units(case.id, case.store_id)
+    parcel = parcels.parcel_for(units)
     return LabelRequest(
-        case_number=number,
+        case_number=case.number,
         ship_from=ship_from,
-        ship_to=return_address(policy, ship_from.country, rt),
-        portal_url=case_link(store_id, number, rt),  # the QR code opens the case
+        ship_to=ship_to,
+        portal_url=case_link(case.store_id, case.number, rt),  # the QR code opens the case
+        weight_grams=parcel.weight_grams,
+        # unique per purchase: the provider keeps it on the shipment, and a retried purchase
+        # finds the first one by it
+        reference=f"{case.number}-{uuid.uuid4().hex[:12]}",
+        parcel=parcel,
+        customs=parcels.customs_for(units, ship_from.country, ship_to.country),
+        service=policy.label_service,
     )
 
 
-async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
+LabelOutcome = Literal["label", "buying", "none"]
+
+
+async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> LabelOutcome:
     """Right after approval: a prepaid label where the customer's country is covered,
-    otherwise instructions to send the parcel themselves. Returns whether a label was made."""
+    otherwise instructions to send the parcel themselves. "buying": a provider's label is
+    bought after the commit, and the approval email waits for it (it carries the link)."""
     ship_from = await customer_address(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
-        await issue(case, rt, actor=Actor("system", None, "system"), ship_from=ship_from)
-        return True
+        tracking = await issue(
+            case, rt, actor=Actor("system", None, "system"), ship_from=ship_from, announce=True
+        )
+        return "label" if tracking else "buying"
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
@@ -92,7 +121,7 @@ async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime)
         detail=f"no prepaid label for {ship_from.country or 'an unknown country'}",
         at=rt.clock.now(),
     )
-    return False
+    return "none"
 
 
 async def issue(
@@ -100,12 +129,39 @@ async def issue(
     rt: Runtime,
     actor: Actor,
     ship_from: Address | None = None,
+    announce: bool = False,
 ) -> str:
-    """Make a new label for a locked case, voiding the active one. Returns its tracking number."""
+    """Make a new label for a locked case, voiding the unused one. Returns its tracking number;
+    '' for a provider's label, which a `label.buy` job buys after the commit (`announce`: the
+    approval email is sent with it then)."""
     now = rt.clock.now()
-    active = await queries.active_labels(case.id)
+    replaces = await void_active(case, rt) > 0
     ship_from = ship_from or await customer_address(case.order_id, case.customer_id)
-    request = await _request(case.store_id, case.number, ship_from, rt)
+    request = await _request(case, ship_from, rt)
+    encoded = msgspec.json.encode(request).decode()  # what it shows, to render it later
+    if not made_here(rt.carrier):
+        row = await Label.insert(
+            Label(
+                store=case.store_id,
+                case=case.id,
+                carrier="",
+                tracking_number=None,  # the provider gives it when it sells the label
+                provider=rt.carrier.name,
+                reference=request.reference,
+                status="buying",
+                request=encoded,
+                announce=announce,
+                created_at=now,
+            )
+        ).returning(Label.id)
+        await jobs.enqueue(
+            store_id=case.store_id,
+            case_id=case.id,
+            topic="label.buy",
+            payload={"label_id": row[0]["id"], "replaces": replaces},
+            clock=rt.clock,
+        )
+        return ""
     for _ in range(5):  # a tracking number that exists already: ask for another
         created = await rt.carrier.buy_return_label(request, MemoryProgress())
         inserted = await queries.insert_label(
@@ -115,21 +171,18 @@ async def issue(
             tracking_number=created.tracking_number,
             pdf=created.pdf,
             zpl=created.zpl,
-            request=msgspec.json.encode(request).decode(),  # what it shows, to render it later
+            request=encoded,
             at=now,
         )
         if inserted is not None:
             break
     else:
         raise Conflict("the carrier kept returning tracking numbers already in use")
-    for old in active:
-        await rt.carrier.void_label(BoughtLabel(old.carrier, old.tracking_number))
-        await Label.update({Label.status: "voided", Label.voided_at: now}).where(Label.id == old.id)
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
         actor=actor,
-        kind="label_replaced" if active else "label",
+        kind="label_replaced" if replaces else "label",
         detail=f"{created.carrier} {created.tracking_number}",
         at=now,
     )
@@ -137,28 +190,56 @@ async def issue(
 
 
 async def void_active(case: LockedCase, rt: Runtime) -> int:
-    """The case ended before the parcel left: its label must not be used any more."""
-    active = await Label.select(Label.id, Label.carrier, Label.tracking_number).where(
-        (Label.case == case.id) & (Label.status == "active")
+    """The case ended before the parcel left, or its label is replaced: the unused label must
+    not be used any more. Our record says so now, in the caller's transaction; the provider
+    is asked for the refund by a `label.void` job after the commit. A label being bought is
+    voided too (its job voids what it buys); a scanned parcel's label is not voided."""
+    now = rt.clock.now()
+    unused = await Label.select(Label.id, Label.provider, Label.status).where(
+        (Label.case == case.id)
+        & Label.status.is_in(["active", "buying"])
+        & Label.in_transit_at.is_null()
     )
-    for label in active:
-        await rt.carrier.void_label(BoughtLabel(label["carrier"], label["tracking_number"]))
-        await Label.update({Label.status: "voided", Label.voided_at: rt.clock.now()}).where(
+    for label in unused:
+        await Label.update({Label.status: "voided", Label.voided_at: now}).where(
             Label.id == label["id"]
         )
-    return len(active)
+        if label["status"] == "active" and label["provider"] not in ("", BuiltinCarrier.name):
+            await jobs.enqueue(
+                store_id=case.store_id,
+                case_id=case.id,
+                topic="label.void",
+                payload={"label_id": label["id"]},
+                clock=rt.clock,
+            )
+    return len(unused)
 
 
 async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
-    """An agent issues (or re-issues) the label of an approved case."""
-    async with DB.transaction():
-        case = await lock_case(caller, number)
-        if case.status not in (CaseStatus.APPROVED, CaseStatus.IN_TRANSIT):
-            raise Conflict(
-                f"a {case.status.value} case gets no label: only approved cases whose parcel "
-                "has not arrived"
+    """An agent issues (or re-issues) the label of an approved case, e.g. after correcting the
+    address a provider refused. The approval email still waiting for a label that failed
+    waits for this one."""
+    with jobs.collecting() as queued:
+        async with DB.transaction():
+            case = await lock_case(caller, number)
+            if case.status not in (CaseStatus.APPROVED, CaseStatus.IN_TRANSIT):
+                raise Conflict(
+                    f"a {case.status.value} case gets no label: only approved cases whose "
+                    "parcel has not arrived"
+                )
+            waiting = await Label.exists().where(
+                (Label.case == case.id)
+                & (Label.announce == True)  # noqa: E712 (a query, not a comparison)
+                & Label.status.is_in(["failed", "buying"])
             )
-        tracking = await issue(case, rt, await actor_for(caller))
+            tracking = await issue(case, rt, await actor_for(caller), announce=waiting)
+            # the new label owes the email now; the failed one no longer does
+            await Label.update({Label.announce: False}).where(
+                (Label.case == case.id) & (Label.status == "failed")
+            )
+            if waiting and tracking:  # made at once: the email the failed one owed goes now
+                await purchases.announce(case, rt)
+    await jobs.run_after_commit(rt, queued)
     return tracking
 
 
@@ -181,3 +262,22 @@ async def label_file(caller: Caller, number: str, kind: str = "pdf") -> LabelFil
         pdf = await asyncio.to_thread(render_pdf, request, label.tracking_number, label.carrier)
         await queries.keep_pdf(label.id, pdf)
     return LabelFile(label.tracking_number, bytes(pdf), "application/pdf", f"{number}.pdf")
+
+
+async def qr_code(caller: Caller, number: str) -> bytes:
+    """The active label's QR code for label-free drop-off (a PNG the provider made); 404 when
+    the label has none."""
+    case = await ReturnCase.select(ReturnCase.id).where(
+        readable(caller, ReturnCase) & (ReturnCase.number == number)
+    )
+    if not case:
+        raise NotFound(f"there is no case {number}")
+    row = await (
+        Label.select(Label.qr_code_png)
+        .where((Label.case == case[0]["id"]) & (Label.status == "active"))
+        .order_by(Label.id, ascending=False)
+        .first()
+    )
+    if row is None or row["qr_code_png"] is None:
+        raise NotFound(f"case {number} has no drop-off QR code")
+    return bytes(row["qr_code_png"])

@@ -35,22 +35,6 @@ async def ship_from(order_id: int, customer_id: int) -> ShipFrom | None:
     return ShipFrom(row["address"], row["first_name"], row["last_name"], row["country"])
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveLabel:
-    id: int
-    carrier: str
-    tracking_number: str
-
-
-async def active_labels(case_id: int) -> list[ActiveLabel]:
-    rows = await sql.fetch(
-        """SELECT id, carrier, tracking_number FROM label
-            WHERE "case" = $1 AND status = 'active'""",
-        case_id,
-    )
-    return [ActiveLabel(r["id"], r["carrier"], r["tracking_number"]) for r in rows]
-
-
 async def insert_label(
     *,
     store_id: int,

@@ -123,6 +123,13 @@ class TrackingResult(msgspec.Struct, frozen=True):
     case_number: str
 
 
+class ProviderTrackingResult(msgspec.Struct, frozen=True):
+    """What a provider's webhook changed: one entry per tracking event about our parcels
+    (none for other events)."""
+
+    events: list[TrackingResult]
+
+
 class Rating(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
     comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None

@@ -22,6 +22,7 @@ from returns_service.services.cases.records import actor_for, lock_case
 from returns_service.services.cases.schemas import CaseView
 from returns_service.services.fulfilment import labels
 from returns_service.services.fulfilment.schemas import OwnTracking, OwnTrackingView
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
@@ -52,6 +53,12 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
     """The customer tells us how their parcel travels. Only for a case without our prepaid
     label, before the parcel is on its way; a correction replaces the number given before."""
     data = normalised(data)
+    with jobs.collecting() as queued:  # the provider's tracker, registered after the commit
+        await _add_tracking(caller, number, data, rt)
+    await jobs.run_after_commit(rt, queued)
+
+
+async def _add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runtime) -> None:
     async with DB.transaction():
         case = await lock_case(caller, number)
         if case.status not in TRACKABLE:
@@ -60,7 +67,9 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
                 "parcel is on its way",
                 current=case.status.value,
             )
-        if await Label.exists().where((Label.case == case.id) & (Label.status == "active")):
+        if await Label.exists().where(
+            (Label.case == case.id) & Label.status.is_in(["active", "buying"])
+        ):
             raise Conflict("this return has a prepaid label: its tracking is followed already")
         if await Label.exists().where(Label.tracking_number == data.tracking_number):
             raise Conflict("this tracking number belongs to one of our labels")
@@ -86,7 +95,7 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
                 .returning(CustomerTracking.id)
             )
             if not updated:
-                await CustomerTracking.insert(
+                updated = await CustomerTracking.insert(
                     CustomerTracking(
                         store=case.store_id,
                         case=case.id,
@@ -94,7 +103,7 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
                         tracking_number=data.tracking_number,
                         created_at=now,
                     )
-                )
+                ).returning(CustomerTracking.id)
         except asyncpg.UniqueViolationError as error:  # the same number, at the same moment
             raise Conflict("this tracking number is already given for another return") from error
         await timeline.record(
@@ -105,6 +114,20 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
             params={"carrier": data.carrier, "tracking_number": data.tracking_number},
             at=now,
         )
+        if not labels.made_here(rt.carrier):
+            # the store's provider follows the parcel; its webhooks then move the case
+            await jobs.enqueue(
+                store_id=case.store_id,
+                case_id=case.id,
+                topic="tracker.register",
+                payload={
+                    "tracking_id": updated[0]["id"],
+                    "provider": rt.carrier.name,
+                    "carrier": data.carrier,
+                    "tracking_number": data.tracking_number,
+                },
+                clock=rt.clock,
+            )
 
 
 async def own_tracking(case_id: int) -> OwnTrackingView | None:

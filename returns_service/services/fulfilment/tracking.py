@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
+from returns_service.adapters.carriers import WebhookRejected
 from returns_service.db.engine import DB
 from returns_service.db.tables import CustomerTracking, Label, Shipment
 from returns_service.domain.access import Caller
@@ -17,11 +21,16 @@ from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotF
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.fulfilment import exchanges, queries
-from returns_service.services.fulfilment.schemas import CarrierEvent, TrackingResult
+from returns_service.services.fulfilment.schemas import (
+    CarrierEvent,
+    ProviderTrackingResult,
+    TrackingResult,
+)
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
 CARRIER = Actor("system", None, "carrier")
+log = logging.getLogger(__name__)
 
 
 class UnknownTracking(NotFound):
@@ -47,10 +56,71 @@ async def handle_event(
         event = msgspec.json.decode(body, type=CarrierEvent)
     except (msgspec.DecodeError, msgspec.ValidationError) as error:
         raise InvalidRequest(f"the tracking event could not be read: {error}") from error
+    return await apply_event(store_id, carrier, event, rt)
+
+
+async def handle_provider_event(
+    store_id: int,
+    provider: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    rt: Runtime,
+) -> ProviderTrackingResult:
+    """A provider's tracking webhook (EasyPost, Shippo): its adapter checks the signature and
+    reads the body; each event moves the case as the generic webhook does. Events about
+    anything but tracking, and parcels that are not ours, change nothing."""
+    try:
+        updates = rt.carrier_named(provider).parse_webhook(body, headers, secret)
+    except WebhookRejected as error:
+        raise NotAuthenticated(f"the {provider} webhook's signature does not verify") from error
+    except Exception as error:  # a body whose signature verified, but that it could not read
+        log.exception("the %s webhook could not be read", provider)
+        raise InvalidRequest(f"the {provider} webhook could not be read") from error
+    results = []
+    for update in updates:
+        status = MOVES.get(update.status)
+        if status is None:
+            continue  # pre-transit, returned to sender, ...: nothing today's cases follow
+        at = update.at or rt.clock.now()
+        event = CarrierEvent(
+            event_id=(update.event_id or f"{update.tracking_number}:{status}:{at.isoformat()}")[
+                :128
+            ],
+            tracking_number=update.tracking_number[:64],
+            status=status,
+            occurred_at=at,
+        )
+        try:
+            results.append(await apply_event(store_id, provider, event, rt, by_provider=True))
+        except UnknownTracking:
+            continue  # a parcel of the store's that is not a return, or not ours at all
+    return ProviderTrackingResult(results)
+
+
+# a provider's status -> what it means for a returned parcel
+MOVES: dict[str, Literal["in_transit", "delivered"]] = {
+    "in_transit": "in_transit",
+    "out_for_delivery": "in_transit",
+    "available_for_pickup": "in_transit",
+    "delivered": "delivered",
+}
+
+
+async def apply_event(
+    store_id: int, carrier: str, event: CarrierEvent, rt: Runtime, by_provider: bool = False
+) -> TrackingResult:
+    """Move the case whose parcel the event is about (`carrier`: the generic webhook's carrier,
+    or, `by_provider`, the provider that sold the label or follows the customer's number)."""
+    sold_by = Label.provider == carrier if by_provider else Label.carrier == carrier
+    # the provider follows whichever carrier the customer named
+    own_carrier = (
+        CustomerTracking.carrier.is_not_null()
+        if by_provider
+        else CustomerTracking.carrier == carrier
+    )
     label = await Label.select(Label.id, Label.case.number.as_alias("number")).where(
-        (Label.store == store_id)
-        & (Label.tracking_number == event.tracking_number)
-        & (Label.carrier == carrier)
+        (Label.store == store_id) & (Label.tracking_number == event.tracking_number) & sold_by
     )
     # the customer's own tracking number (sent without our label) is followed like a label's
     own = await CustomerTracking.select(
@@ -58,7 +128,7 @@ async def handle_event(
     ).where(
         (CustomerTracking.store == store_id)
         & (CustomerTracking.tracking_number == event.tracking_number)
-        & (CustomerTracking.carrier == carrier)
+        & own_carrier
     )
     shipment = await Shipment.select(Shipment.id, Shipment.case.number.as_alias("number")).where(
         (Shipment.store == store_id) & (Shipment.tracking_number == event.tracking_number)

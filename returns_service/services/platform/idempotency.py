@@ -21,7 +21,7 @@ from returns_service.db.engine import DB
 from returns_service.db.tables import IdempotencyKey
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Conflict, InvalidRequest
-from returns_service.services.platform import queries
+from returns_service.services.platform import jobs, queries
 
 KEEP_FOR = timedelta(hours=48)  # at least the 24 hours API.md promises
 ABANDONED_AFTER = timedelta(minutes=5)  # a claim whose process died may be taken over
@@ -107,7 +107,8 @@ async def run_idempotent(
     if isinstance(claimed, StoredResponse):
         return claimed
     try:
-        async with DB.transaction():
+        # a label bought after the commit is bought after this one (jobs.run_after_commit)
+        async with jobs.deferring(), DB.transaction():
             status, body = await operation()
             await IdempotencyKey.update(
                 {

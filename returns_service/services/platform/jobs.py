@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,6 +129,8 @@ async def enqueue(
 ) -> uuid.UUID:
     """Queue a job; call inside the transaction of the change that causes it."""
     event_id = uuid.uuid4()
+    if (queued := _queued.get()) is not None:
+        queued.append(event_id)
     now = clock.now()
     await queries.insert_job(
         store_id=store_id,
@@ -220,3 +224,52 @@ async def run_now(
         else:
             failed += 1
     return JobReport(done, failed)
+
+
+# the jobs queued by the use case running in this task (see `collecting`)
+_queued: ContextVar[list[uuid.UUID] | None] = ContextVar("jobs_queued", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[uuid.UUID]]:
+    """Collect the ids of the jobs queued inside the block, however deep in the use case, so
+    that it can run them after its commit: `with collecting() as queued: async with
+    DB.transaction(): ...` then `await run_after_commit(rt, queued)`."""
+    queued: list[uuid.UUID] = []
+    token = _queued.set(queued)
+    try:
+        yield queued
+    finally:
+        _queued.reset(token)
+
+
+async def run_after_commit(rt: Runtime, event_ids: list[uuid.UUID]) -> JobReport:
+    """`run_now`, once the caller's transaction has committed. Inside an enclosing one (a
+    request under an Idempotency-Key runs the use case in its own) the jobs are not visible
+    to anyone yet, and running them there would hold the transaction open while a provider
+    answers: they run after the enclosing commit (`deferring`), else by the worker."""
+    if DB.current_transaction.get() is not None:
+        if (deferred := _deferred.get()) is not None:
+            deferred.append((rt, list(event_ids)))
+        return JobReport(0, 0)
+    return await run_now(rt, event_ids)
+
+
+# jobs that use cases inside an enclosing transaction leave for after its commit
+_deferred: ContextVar[list[tuple[Runtime, list[uuid.UUID]]] | None] = ContextVar(
+    "jobs_deferred", default=None
+)
+
+
+@asynccontextmanager
+async def deferring() -> AsyncIterator[None]:
+    """Around a transaction that encloses use cases: the jobs they would run after their own
+    commit run after this one's (not when it fails: nothing was queued then)."""
+    deferred: list[tuple[Runtime, list[uuid.UUID]]] = []
+    token = _deferred.set(deferred)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for rt, event_ids in deferred:
+        await run_now(rt, event_ids)

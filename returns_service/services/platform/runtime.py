@@ -4,6 +4,8 @@ once by the app or the worker (`runtime_from_settings`) and passed in."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,12 @@ class Runtime:
     photos: PhotoStorage = field(
         default_factory=lambda: DiskPhotoStorage(Settings().database.data_dir / "photos")
     )
+    # any carrier by its name, with its keys: a label is voided, and a provider's webhook read,
+    # by the provider that sold it, whichever RETURNS_CARRIER is chosen today
+    carriers: Callable[[str], CarrierAdapter] = carrier_for
+
+    def carrier_named(self, name: str) -> CarrierAdapter:
+        return self.carrier if name in ("", self.carrier.name) else self.carriers(name)
 
 
 def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
@@ -79,11 +87,19 @@ def carrier_from_settings(carrier: CarrierSettings) -> CarrierAdapter:
     )
 
 
+def carriers_from_settings(carrier: CarrierSettings) -> Callable[[str], CarrierAdapter]:
+    def named(name: str) -> CarrierAdapter:
+        return carrier_from_settings(dataclasses.replace(carrier, name=name))
+
+    return named
+
+
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
         public_url=settings.server.public_url,
         carrier=carrier_from_settings(settings.carrier),
+        carriers=carriers_from_settings(settings.carrier),
         payments=payments_from_settings(
             settings.payments.provider, settings.payments.stripe_api_key
         ),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import Product, Variant
 from returns_service.domain.access import Caller
-from returns_service.domain.catalog import ProductDocument, TitleTranslation
+from returns_service.domain.catalog import ProductDocument, TitleTranslation, VariantDocument
 from returns_service.domain.errors import Conflict, InvalidRequest
 from returns_service.services.store import queries
 
@@ -37,6 +40,7 @@ async def put_product(
             {
                 Product.translations: _titles(doc.translations),
                 Product.image_url: doc.image_url or "",
+                **_parcel_facts(Product, doc),
             }
         ).where(Product.id == product_id)
         skus = [v.sku for v in doc.variants]
@@ -73,6 +77,7 @@ async def put_product(
                         position=position,
                         translations=_titles(v.translations),
                         image_url=v.image_url or "",
+                        **{c._meta.name: x for c, x in _parcel_facts(Variant, v).items()},
                     )
                 )
                 .on_conflict(
@@ -87,11 +92,26 @@ async def put_product(
                         Variant.position,
                         Variant.translations,
                         Variant.image_url,
+                        *_parcel_facts(Variant, v),
                     ],
                 )
                 .run()
             )
     return PutProductResult(created=created)
+
+
+def _parcel_facts(
+    table: type[Product] | type[Variant], doc: ProductDocument | VariantDocument
+) -> dict[Any, Any]:
+    """What a return parcel and its customs declaration need (unset: unknown; a variant's
+    falls back to its product's when the label is bought)."""
+    dimensions = doc.dimensions_cm
+    return {
+        table.weight_grams: doc.weight_grams,
+        table.dimensions_cm: msgspec.to_builtins(dimensions) if dimensions else None,
+        table.hs_code: doc.hs_code,
+        table.origin_country: doc.origin_country,
+    }
 
 
 def _titles(translations: dict[str, TitleTranslation]) -> dict[str, dict[str, str]]:

@@ -7,6 +7,7 @@ import msgspec
 from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller
+from returns_service.domain.errors import InvalidRequest
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.store import queries
 
@@ -29,7 +30,18 @@ async def get_policy(store_id: int) -> ReturnPolicy:
 
 
 async def put_policy(caller: Caller, policy: ReturnPolicy, clock: Clock) -> ReturnPolicy:
+    check_label_service(policy.label_service)
     document = msgspec.json.encode(policy).decode()
     async with DB.transaction():
         await queries.save_policy(caller.store_id, document, clock.now())
     return policy
+
+
+def check_label_service(service: str) -> None:
+    """`cheapest`, `fastest` or "<carrier> <service>": which of the provider's rates a label is
+    bought at (the adapters read it; an unknown name finds no rate and the purchase fails)."""
+    if not service.strip() or len(service) > 100:
+        raise InvalidRequest(
+            'label_service: "cheapest", "fastest" or "<carrier> <service>", at most 100 characters',
+            field="label_service",
+        )

@@ -59,6 +59,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/portal/links"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/shopify/orders"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/carrier/{carrier}"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/webhooks/carrier/easypost"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/webhooks/carrier/shippo"): (frozenset({PUBLIC}), None),
     ("DELETE", "/api/v1/portal/sessions/current"): (frozenset({CUSTOMER}), None),
     ("GET", "/api/v1/portal/order"): (frozenset({CUSTOMER}), None),
     ("GET", "/api/v1/portal/order/lines/{line_id}/exchange-options"): (
@@ -74,6 +76,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/portal/returns/{number}/messages"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/cancel"): (frozenset({CUSTOMER}), "customer"),
     ("GET", "/api/v1/portal/returns/{number}/label.pdf"): (frozenset({CUSTOMER}), "customer"),
+    ("GET", "/api/v1/portal/returns/{number}/label-qr.png"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/rating"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/returns/{number}/tracking"): (frozenset({CUSTOMER}), "customer"),
     ("POST", "/api/v1/portal/contact"): (frozenset({CUSTOMER}), None),
