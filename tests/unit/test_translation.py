@@ -43,6 +43,9 @@ PARAMS: dict[str, dict[str, Any]] = {
     "replacement_delivered": {},
     "ship_yourself": {"address": {**ADDRESS, "country": "RO"}, "case_number": "R-ABC234"},
     "own_tracking": {"carrier": "dhl", "tracking_number": "JD0146000012345"},
+    "rules_review": {"reasons": "rule 3, blocklist (email)"},
+    "keep_it": {},
+    "advance_refused": {"case_number": "R-7QK2MX"},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

@@ -25,12 +25,12 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
 from returns_service.domain.money import Money
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.cases import assignment, queries, timeline
+from returns_service.services.cases import assignment, queries, rules_applied, timeline
 from returns_service.services.cases.records import (
     LockedCase,
     email_customer,
 )
-from returns_service.services.fulfilment import exchanges, labels
+from returns_service.services.fulfilment import exchanges, keep_it, labels
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.eligibility import EvaluatedLine, evaluate_order
 from returns_service.services.store.stores import get_store
@@ -65,6 +65,7 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             outside_reason = check_quantity(item, line, n)
             outside_policy = outside_policy or outside_reason is not None
             checked.append((item, line, outside_reason))
+        outcome = rules_applied.decide(order, request.items)
         language = order.customer_language or "en"
         case_id, number = await _insert_case(
             caller, order.id, language, request.comment or "", outside_policy, now
@@ -76,6 +77,8 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                     caller.store_id, line, item, n, order.policy
                 )
                 reserved = True
+                # a fee a rule takes from an exchange is paid with the price difference
+                difference += outcome.lines[item.line_id].fee_total
             await queries.insert_case_item(
                 store_id=caller.store_id,
                 case_id=case_id,
@@ -100,8 +103,9 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             to_status=CaseStatus.REQUESTED,
             at=now,
         )
+        decision = await rules_applied.keep(case_id, caller.store_id, outcome, now)
         policy = order.policy
-        approve = policy.auto_approve and not outside_policy
+        approve = policy.auto_approve and not outside_policy and not decision.review
         # made in this transaction, so nobody else can see it yet: no lock to take
         case = LockedCase(
             id=case_id,
@@ -129,7 +133,10 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 at=now,
             )
             case.status = CaseStatus.APPROVED
-            await labels.issue_on_approval(case, policy, rt)
+            if decision.keep_it:  # keep-it beats the label: nothing is bought, money moves
+                await keep_it.settle_kept(case, policy, rt, SYSTEM)
+            else:
+                await labels.issue_on_approval(case, policy, rt)
         # The agents' lock is taken last and held to the commit: it serialises every
         # assignment in the store, so only the assignment and the emails that name the
         # concierge happen under it.
@@ -144,9 +151,9 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             clock=rt.clock,
         )
         case.agent_id, case.agent_name = assigned.agent_id, assigned.display_name
-        if approve:
+        if approve and not decision.keep_it:
             await announce_approval(case, policy, rt, SYSTEM)
-        else:
+        elif not approve:
             await email_customer(
                 case, EmailTemplate.CASE_RECEIVED, rt, amounts=await difference_amounts(case.id)
             )
@@ -155,8 +162,12 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
 
 async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
     """The moment a case is approved: the label (where the policy pays for it), the approval
-    email, and an advance replacement when the policy ships on request."""
+    email, and an advance replacement when the policy ships on request. A case the rules
+    let the customer keep gets no label: its money moves now."""
     case.status = CaseStatus.APPROVED
+    if (await rules_applied.decision_of(case.id)).keep_it:
+        await keep_it.settle_kept(case, policy, rt, actor)
+        return
     await labels.issue_on_approval(case, policy, rt)
     await announce_approval(case, policy, rt, actor)
 

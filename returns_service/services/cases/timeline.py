@@ -49,6 +49,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "replacement_delivered": "event.replacement_delivered",
     "ship_yourself": "event.ship_yourself",
     "own_tracking": "event.own_tracking",
+    "rules_review": "event.rules_review",
+    "keep_it": "event.keep_it",
+    "advance_refused": "event.advance_refused",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

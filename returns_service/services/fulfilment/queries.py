@@ -332,3 +332,20 @@ def parcel_search_statement(
 
 async def parcel_search(statement: sql.Statement) -> list[sql.Row]:
     return await sql.fetch_all(statement)
+
+
+async def unreturned_advance(customer_id: int, case_id: int) -> str | None:
+    """The number of another case of this customer whose advance replacement's original never
+    came back (charged as overdue, or the case expired); None when there is none."""
+    row = await sql.fetchrow(
+        """
+        SELECT rc.number FROM shipment s JOIN return_case rc ON rc.id = s."case"
+         WHERE s.customer = $1 AND s."case" <> $2 AND s.advance
+           AND s.original_received_at IS NULL
+           AND (s.overdue_at IS NOT NULL OR rc.status = 'expired')
+         ORDER BY s.id LIMIT 1
+        """,
+        customer_id,
+        case_id,
+    )
+    return None if row is None else str(row["number"])
