@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 
@@ -181,6 +181,14 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     reasons: tuple[PolicyReason, ...] = ()  # empty: the built-in reasons, in English words
     bonus_credit: BonusCredit = BonusCredit()
     blocklist: Blocklist = Blocklist()
+
+    def reason_choices(self, language: str) -> list[tuple[str, str | None]]:
+        """The reasons the portal offers, in order: the merchant's `reasons` with their label
+        in `language` (else English, else the code), or, when the policy lists none, every
+        built-in code (label None: the catalogue's words for it)."""
+        if not self.reasons:
+            return [(code, None) for code in get_args(ReasonCode)]
+        return [(reason.code, reason.label(language)) for reason in self.reasons]
 
     def return_address(self, country: str) -> PostalAddress | None:
         """The first return address serving the customer's country; None: the warehouse."""
