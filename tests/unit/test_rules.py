@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -17,6 +18,7 @@ from returns_service.domain.policy import (
     ReasonCode,
     ResolutionCode,
     ReturnPolicy,
+    evaluate_line,
     matched_on,
 )
 from returns_service.domain.rules import (
@@ -397,3 +399,17 @@ def test_an_existing_policy_loads_unchanged_and_gets_the_new_defaults() -> None:
 def test_the_policys_codes_are_the_built_in_ones() -> None:
     assert set(get_args(ReasonCode)) == {r.value for r in Reason}
     assert set(get_args(ResolutionCode)) == {r.value for r in Resolution}
+
+
+def test_eligibility_applies_when_rules_on_what_is_known_before_the_choice() -> None:
+    p = policy(
+        {"when": {"country": ["NO"]}, "window_days": 60},
+        {"when": {"customer_tags": ["vip"], "category": ["rings"]}, "returnable": False},
+    )
+    now = datetime(2026, 9, 20, 12, tzinfo=UTC)  # 46 days after delivery
+    norway = facts(country="NO", customer_tags=(), reason=None, resolution=None)
+    seen = evaluate_line(p, norway, already_covered=0, now=now, tz=ZoneInfo("UTC"))
+    assert (seen.window_days, seen.returnable_quantity) == (60, 2)
+    vip = facts(reason=None, resolution=None)
+    seen = evaluate_line(p, vip, already_covered=0, now=now, tz=ZoneInfo("UTC"))
+    assert seen.ineligible_reason is not None and seen.ineligible_reason.value == "not_returnable"

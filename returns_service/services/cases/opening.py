@@ -31,6 +31,7 @@ from returns_service.services.cases.records import (
     email_customer,
 )
 from returns_service.services.fulfilment import exchanges, keep_it, labels
+from returns_service.services.money.refunds import fee_total
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.eligibility import EvaluatedLine, evaluate_order
 from returns_service.services.store.stores import get_store
@@ -185,18 +186,23 @@ async def announce_approval(
 
 async def difference_amounts(case_id: int) -> tuple[tuple[str, Money], ...]:
     """The price difference of the case's exchanges as its emails state it: what the customer
-    will pay (difference_due) or get back (difference_back); nothing when there is none."""
-    rows = await CaseItem.select(CaseItem.price_difference, CaseItem.currency).where(
-        (CaseItem.case == case_id) & (CaseItem.price_difference != 0)
-    )
+    will pay (difference_due) or get back (difference_back); then the fees the policy's rules
+    take (fees) and the bonus credit they give (bonus_credit); nothing that is zero."""
+    rows = await CaseItem.select(
+        CaseItem.price_difference, CaseItem.currency, CaseItem.fees, CaseItem.bonus_amount
+    ).where(CaseItem.case == case_id)
     if not rows:
         return ()
-    total = sum(row["price_difference"] for row in rows)
     currency = rows[0]["currency"]
-    if total == 0:
-        return ()
-    kind = "difference_due" if total > 0 else "difference_back"
-    return ((kind, Money(abs(total), currency)),)
+    total = sum(row["price_difference"] for row in rows)
+    lines: list[tuple[str, Money]] = []
+    if total:
+        kind = "difference_due" if total > 0 else "difference_back"
+        lines.append((kind, Money(abs(total), currency)))
+    fees = sum(fee_total(row["fees"]) for row in rows)
+    bonus = sum(row["bonus_amount"] for row in rows)
+    lines += [(k, Money(v, currency)) for k, v in (("fees", fees), ("bonus_credit", bonus)) if v]
+    return tuple(lines)
 
 
 def check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:

@@ -22,7 +22,7 @@ from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
 from returns_service.services.cases.rules_applied import decision_of
 from returns_service.services.fulfilment import queries
-from returns_service.services.money import differences
+from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -199,6 +199,9 @@ async def ship_waiting(
         await CaseItem.update({CaseItem.exchange_reserved: False, CaseItem.settled: True}).where(
             CaseItem.id == item["id"]
         )
+        if item["bonus_amount"]:  # a policy rule's bonus for choosing the exchange
+            bonus = Money(int(item["bonus_amount"]), item["paid_currency"])
+            await refunds.credit_bonus(case, item["id"], bonus, rt)
         extra = (
             Message("email.send_original_by", {"date": deadline})
             if deadline

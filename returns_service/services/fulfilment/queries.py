@@ -137,7 +137,8 @@ async def unshipped_exchange_items(case_id: int) -> list[sql.Row]:
     return await sql.fetch(
         """
         SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
-               v.currency, ci.price_difference, ci.currency AS paid_currency
+               v.currency, ci.price_difference, ci.currency AS paid_currency,
+               ci.bonus_amount
           FROM case_item ci
           LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
          WHERE ci."case" = $1 AND ci.resolution = 'exchange' AND NOT ci.settled

@@ -165,8 +165,7 @@ async def settle_money_items(
     for i in items:  # bonus credit for choosing credit: once, as the item settles
         if i["resolution"] == "store_credit" and i["bonus_amount"]:
             bonus = Money(int(i["bonus_amount"]), currency)
-            # not tied to the line: a bonus is no part of what was paid for it
-            await _credit(case, bonus, rt, f"bonus:{case.store_id}:{case.id}:{i['id']}", None)
+            await credit_bonus(case, int(i["id"]), bonus, rt)
             credited += bonus.amount
     if refunded:
         await timeline.record(
@@ -216,6 +215,13 @@ async def record_payment(
             created_at=rt.clock.now(),
         )
     )
+
+
+async def credit_bonus(case: LockedCase, item_id: int, bonus: Money, rt: Runtime) -> None:
+    """The bonus store credit an item earned by a policy rule (credit or exchange chosen over
+    a refund), issued once under its own key; not tied to the order line, since a bonus is
+    no part of what was paid for it."""
+    await _credit(case, bonus, rt, f"bonus:{case.store_id}:{case.id}:{item_id}", None)
 
 
 async def _credit(

@@ -7,7 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseEvent, Label, Payment, Shipment, StoreCredit
+from returns_service.db.tables import (
+    CaseEvent,
+    Label,
+    OutboxMessage,
+    Payment,
+    Shipment,
+    StoreCredit,
+)
 from returns_service.domain.access import Role
 from tests.integration.helpers import (
     WATCH_POLICY,
@@ -285,3 +292,38 @@ async def test_no_advance_exchange_for_a_customer_whose_advance_original_never_c
     assert [e["params"] for e in refused] == [{"case_number": first["number"]}]
     assert first["number"] in refused[0]["text"]
     assert await CaseEvent.count().where(CaseEvent.kind == "advance_refused") == 1
+
+
+async def test_the_approval_email_states_the_fees_and_the_bonus(
+    client: Client, clock: FrozenClock
+) -> None:
+    s = await store(client, clock, rules=[RESTOCKING], bonus_credit={"store_credit_percent": 10})
+    ring = s["lines"]["RING-8-BLK"]
+    credit = {**refund_item(s["lines"]["WATCH-41-BLK"]), "resolution": "store_credit"}
+    case = await open_return(client, s["customer"], refund_item(ring), credit)
+    email = (
+        await OutboxMessage.select(OutboxMessage.body, OutboxMessage.language)
+        .where(OutboxMessage.case.number == case["number"])
+        .order_by(OutboxMessage.id, ascending=False)
+        .first()
+    )
+    assert email is not None and email["language"] == "ro"
+    # 10 % of the 25.00 ring; 10 % of the 395.00 watch, in the customer's language
+    assert "Taxe reținute: 2,50" in email["body"]
+    assert "Bonus în creditul din magazin: 39,50" in email["body"]
+
+
+async def test_an_exchange_bonus_is_credited_once_when_the_replacement_ships(
+    client: Client, clock: FrozenClock
+) -> None:
+    s = await store(
+        client, clock, advance_exchange="on_request", bonus_credit={"exchange_percent": 10}
+    )
+    item = exchange_item(s["lines"]["RING-8-BLK"])
+    preview = await client.post(
+        "/api/v1/portal/returns/preview", json={"items": [item]}, headers=s["customer"]
+    )
+    assert preview.json()["amounts"]["bonus_credit"] == {"amount": 250, "currency": "USD"}
+    case = await open_return(client, s["customer"], item)
+    assert await Shipment.count().where(Shipment.case.number == case["number"]) == 1
+    assert await payments(case["number"]) == [("store_credit", 250, False)]
