@@ -4,6 +4,7 @@ naming the rule and field, and no advance exchange for a customer who kept an ea
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from returns_service.clock import FrozenClock
@@ -16,6 +17,7 @@ from returns_service.db.tables import (
     StoreCredit,
 )
 from returns_service.domain.access import Role
+from returns_service.web.sessions import PORTAL_COOKIE
 from tests.integration.helpers import (
     WATCH_POLICY,
     Client,
@@ -327,3 +329,21 @@ async def test_an_exchange_bonus_is_credited_once_when_the_replacement_ships(
     case = await open_return(client, s["customer"], item)
     assert await Shipment.count().where(Shipment.case.number == case["number"]) == 1
     assert await payments(case["number"]) == [("store_credit", 250, False)]
+
+
+async def test_the_case_page_shows_the_fee_in_the_shoppers_language(
+    client: Client, clock: FrozenClock
+) -> None:
+    shipping = {
+        "when": {"country": ["US"]},
+        "return_shipping_fee": {"amount": 300, "currency": "USD"},
+    }
+    s = await store(client, clock, rules=[RESTOCKING, shipping])
+    case = await open_return(client, s["customer"], refund_item(s["lines"]["RING-8-BLK"]))
+    token = s["customer"]["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(PORTAL_COOKIE, token, path="/portal")
+    page = await client.get(f"/portal/returns/{case['number']}?lang=ro")
+    assert page.status_code == 200
+    fees = re.findall(r"<dt>([^<]*)</dt><dd><bdi>\u2212 ([^<]*)</bdi></dd>", page.text)
+    assert [label for label, _ in fees] == ["Taxă de repunere pe stoc", "Transport retur"]
+    assert [amount.replace("\xa0", " ") for _, amount in fees][1].startswith("3,00")
