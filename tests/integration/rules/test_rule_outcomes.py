@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
+from returns_service.adapters.payments import ManualPayments, MoneyRequest, PaymentResult
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import (
     CaseEvent,
@@ -347,3 +350,21 @@ async def test_the_case_page_shows_the_fee_in_the_shoppers_language(
     fees = re.findall(r"<dt>([^<]*)</dt><dd><bdi>\u2212 ([^<]*)</bdi></dd>", page.text)
     assert [label for label, _ in fees] == ["Taxă de repunere pe stoc", "Transport retur"]
     assert [amount.replace("\xa0", " ") for _, amount in fees][1].startswith("3,00")
+
+
+async def test_keep_it_still_opens_the_case_when_the_provider_refuses(
+    client: Client, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refused(self: ManualPayments, request: MoneyRequest) -> PaymentResult:
+        return PaymentResult("manual", "declined", "failed")
+
+    monkeypatch.setattr(ManualPayments, "refund", refused)
+    keep = {"when": {"unit_price_below": {"amount": 3000, "currency": "USD"}}, "keep_it": True}
+    s = await store(client, clock, rules=[keep])
+    case = await open_return(client, s["customer"], refund_item(s["lines"]["RING-8-BLK"]))
+    # approved, no label, nothing recorded as moved; the concierge is told to refund it
+    assert case["status"] == "approved" and case["label"] is None
+    assert await payments(case["number"]) == []
+    seen = await agent_case(client, s, case["number"])
+    told = [e for e in seen["timeline"] if e["kind"] == "decision_needed"]
+    assert len(told) == 1 and "refund the case by hand" in told[0]["detail"]
