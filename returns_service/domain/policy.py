@@ -90,10 +90,8 @@ class RuleFee(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     percent: Percent | None = None
     amount: Money | None = None
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] = "fee"
-
-    def __post_init__(self) -> None:
-        if (self.percent is None) == (self.amount is None):
-            raise ValueError("a fee has either `percent` or `amount`")
+    # exactly one of percent and amount: checked when the policy is saved (domain/rules.py),
+    # a 422 naming the field, as the schema cannot say it
 
 
 class BonusCredit(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -120,17 +118,14 @@ class PolicyRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_d
     ) = None
     bonus_credit: BonusCredit | None = None
     advance_exchange: AdvanceExchangeMode | None = None
-
-    def __post_init__(self) -> None:
-        if self.match is None and self.when is None:
-            raise ValueError("a rule needs `when` (or the older `match`)")
+    # a rule needs `when` or `match`: checked when the policy is saved (domain/rules.py)
 
 
 class PolicyReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A reason the portal offers, with the merchant's words per language."""
 
     code: ReasonCode
-    labels: dict[Annotated[str, msgspec.Meta(min_length=2, max_length=16)], str] = {}
+    labels: dict[str, str] = {}  # language code -> the words
 
     def label(self, language: str) -> str:
         return self.labels.get(language) or self.labels.get("en") or self.code
@@ -229,6 +224,8 @@ def matched_on(rule: PolicyRule, line: LineFacts) -> dict[str, object] | None:
     """The facts a rule matched on ({condition: the line's fact}), or None when it does not
     match. Rules without `when` keep the older `match` semantics."""
     found: dict[str, object] = {}
+    if rule.match is None and rule.when is None:
+        return None  # refused when the policy is saved; never a rule for everything
     if rule.match is not None:
         if not rule.match.matches(line):
             return None

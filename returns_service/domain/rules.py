@@ -281,6 +281,10 @@ def policy_errors(policy: ReturnPolicy) -> list[tuple[str, str]]:
     for i, rule in enumerate(policy.rules):
         at = f"rules[{i}]"
         actions = _effect(rule)
+        if rule.match is None and rule.when is None:
+            errors.append((f"{at}.when", "a rule needs `when` (or the older `match`)"))
+        if rule.fee is not None and (rule.fee.percent is None) == (rule.fee.amount is None):
+            errors.append((f"{at}.fee", "a fee has either `percent` or `amount`"))
         if rule.when is not None:
             tested = msgspec.to_builtins(rule.when)
             if not tested:

@@ -126,6 +126,11 @@ def test_all_conditions_of_a_rule_must_hold_and_are_named_in_matched_on() -> Non
     assert matched_on(both, facts(country="NO")) is None
 
 
+def test_a_rule_without_when_or_match_matches_nothing() -> None:
+    bare = policy({"keep_it": True})  # refused when saved; harmless if it ever loads
+    assert matched_on(bare.rules[0], facts()) is None
+
+
 def test_the_older_match_form_still_works_alone_and_with_when() -> None:
     old = policy({"match": {"category": "rings"}, "window_days": 90})
     assert decide_line(old, facts()).window_days == 90
@@ -350,6 +355,12 @@ def test_a_rules_advance_exchange_overrides_the_policy() -> None:
             "rules[0].when.resolution",
         ),
         ({"reasons": [{"code": "other"}, {"code": "other"}]}, "reasons[1].code"),
+        ({"rules": [{"window_days": 9}]}, "rules[0].when"),
+        (
+            {"rules": [{"when": {"sku": ["A"]}, "fee": {"percent": 5, "amount": usd(1)}}]},
+            "rules[0].fee",
+        ),
+        ({"rules": [{"when": {"sku": ["A"]}, "fee": {"label": "x"}}]}, "rules[0].fee"),
     ],
 )
 def test_policies_the_engine_cannot_apply_are_refused_naming_the_field(
@@ -365,13 +376,8 @@ def test_policies_the_engine_cannot_apply_are_refused_naming_the_field(
 @pytest.mark.parametrize(
     ("document", "where"),
     [
-        ({"rules": [{"window_days": 9}]}, "$.rules[0]"),
         ({"rules": [{"when": {"reason": ["bored"]}, "keep_it": True}]}, "$.rules[0].when.reason"),
         ({"rules": [{"when": {"sku": "A"}, "keep_it": True}]}, "$.rules[0].when.sku"),
-        (
-            {"rules": [{"when": {"sku": ["A"]}, "fee": {"percent": 5, "amount": usd(1)}}]},
-            "$.rules[0].fee",
-        ),
         ({"rules": [{"when": {"sku": ["A"]}, "fee": {"percent": 101}}]}, "$.rules[0].fee.percent"),
         ({"rules": [{"when": {"sku": ["A"]}, "shrug": True}]}, "$.rules[0]"),
     ],

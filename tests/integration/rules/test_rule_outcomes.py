@@ -264,7 +264,7 @@ async def test_an_invalid_policy_is_refused_naming_the_rule_and_field(
                     "fee": {"percent": 5, "amount": {"amount": 1, "currency": "USD"}},
                 }
             ],
-            400,
+            422,
             "rules[0].fee",
         ),
     ):
@@ -368,3 +368,27 @@ async def test_keep_it_still_opens_the_case_when_the_provider_refuses(
     seen = await agent_case(client, s, case["number"])
     told = [e for e in seen["timeline"] if e["kind"] == "decision_needed"]
     assert len(told) == 1 and "refund the case by hand" in told[0]["detail"]
+
+
+async def test_a_resolution_a_rule_does_not_allow_is_refused_and_changes_nothing(
+    client: Client, clock: FrozenClock
+) -> None:
+    credit_only = {"when": {"category": ["watches"]}, "allowed_resolutions": ["store_credit"]}
+    s = await store(client, clock, rules=[credit_only])
+    response = await client.post(
+        "/api/v1/portal/returns",
+        json={
+            "items": [
+                refund_item(s["lines"]["RING-8-BLK"]),
+                refund_item(s["lines"]["WATCH-41-BLK"]),
+            ]
+        },
+        headers=s["customer"],
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["field"] == "items[1].resolution"
+    assert problem["allowed_resolutions"] == ["store_credit"]
+    assert await Payment.count() == 0
+    mine = await client.get("/api/v1/portal/returns", headers=s["customer"])
+    assert mine.json()["items"] == []
