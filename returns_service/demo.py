@@ -22,7 +22,14 @@ from returns_service.domain.orders import (
     OrderDocument,
     OrderLineDocument,
 )
-from returns_service.domain.policy import PolicyRule, ReturnPolicy, RuleMatch
+from returns_service.domain.policy import (
+    BonusCredit,
+    PolicyRule,
+    ReturnPolicy,
+    RuleFee,
+    RuleMatch,
+    RuleWhen,
+)
 from returns_service.services.cases.conversation import customer_writes
 from returns_service.services.cases.opening import open_case
 from returns_service.services.platform.auth import create_staff_token, revoke_token
@@ -146,7 +153,19 @@ DEMO_POLICY = ReturnPolicy(
     rules=(
         PolicyRule(match=RuleMatch(category="watches"), window_days=90),
         PolicyRule(match=RuleMatch(sku="GIFT-CARD"), returnable=False),
+        # issue 14: a restocking fee on change-of-mind refunds, stacking rings (19.00) kept
+        # when they arrive faulty or wrong, and a person looks at a sixth return in a year
+        PolicyRule(
+            when=RuleWhen(reason=("changed_mind",), resolution=("refund",)),
+            fee=RuleFee(percent=10, label="restocking"),
+        ),
+        PolicyRule(
+            when=RuleWhen(reason=("defective", "wrong_item"), unit_price_below=Money(2000, USD)),
+            keep_it=True,
+        ),
+        PolicyRule(when=RuleWhen(customer_returns_last_365_days_at_least=6), require_review=True),
     ),
+    bonus_credit=BonusCredit(store_credit_percent=10),
     final_sale_returnable=False,
     prepaid_label_countries=("US",),
     advance_exchange="on_first_scan",

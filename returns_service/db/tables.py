@@ -147,6 +147,8 @@ class Customer(Table, tablename="customer", db=DB):
     # their personal data was removed (a privacy request): their sessions and links end
     redacted_at = Timestamptz(null=True, default=None)
 
+    tags = JSONB(default=[])  # the shop's customer tags, tested by policy rules
+
     customer_unique_email = Unique(["store", "email"])
 
 
@@ -231,6 +233,9 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     updated_at = Timestamptz()
     redacted_at = Timestamptz(null=True, default=None)  # its personal data was removed
 
+    # what the policy's rules decided when the case was opened, and why (domain/rules.py)
+    decision = JSONB(default={})
+
     return_case_unique_number = Unique(["store", "number"])
     return_case_status_known = Check(
         "status IN ('requested', 'approved', 'in_transit', 'received', 'inspected', "
@@ -257,6 +262,10 @@ class CaseItem(Table, tablename="case_item", db=DB):
     currency = Varchar(length=3, default="USD")
     condition = Varchar(length=16, null=True, default=None)
     disposition = Varchar(length=24, null=True, default=None)
+    # the rules' fees taken from what the item gets back, [{kind, amount}] in minor units (its
+    # share of the return-shipping fee included), and the bonus credit it earns
+    fees = JSONB(default=[])
+    bonus_amount = BigInt(default=0)
 
     case_item_quantity_positive = Check("quantity > 0")
 

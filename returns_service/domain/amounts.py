@@ -1,6 +1,7 @@
 """What a return is worth, in one place: what each line gets, fees, bonus credit, totals and
-the price difference of exchanges. Fees and bonus credit come from the rules engine of issue
-14: empty and zero until then, but computed here so it plugs in without touching callers."""
+the price difference of exchanges. Fees and bonus credit are what the rules engine
+(domain/rules.py) decided for each line: fees come off refund and credit lines (an exchange's
+fee is part of its price difference), bonus credit adds to the credit."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ class LineAmount:
     unit_price: int
     quantity: int
     price_difference: int = 0  # exchanges: what the customer pays (+) or gets back (-)
+    fees: tuple[tuple[str, int], ...] = ()  # (kind, minor units) taken from this line
+    bonus: int = 0  # bonus store credit this line earns
 
 
 def price_difference(
@@ -82,21 +85,31 @@ def price_difference(
 
 def amounts_of(currency: str, lines: Sequence[LineAmount]) -> Amounts:
     """The totals of a return: refund and store-credit lines get what was paid for them, less
-    their fees; exchanges settle only their price difference."""
-    fees: list[Fee] = []  # issue 14: restocking and return-shipping fees
-    bonus = 0  # issue 14: bonus credit for store credit and exchanges
+    their fees; exchanges settle only their price difference (their fees included in it);
+    bonus credit is added to the credit."""
+    by_kind: dict[str, int] = {}
+    for line in lines:
+        for kind, amount in line.fees:
+            by_kind[kind] = by_kind.get(kind, 0) + amount
+    fees = [Fee(kind, Money(amount, currency)) for kind, amount in by_kind.items() if amount]
+    bonus = sum(line.bonus for line in lines)
     total = sum(line.unit_price * line.quantity for line in lines)
-    refund = sum(line.unit_price * line.quantity for line in lines if line.resolution == "refund")
-    credit = sum(
-        line.unit_price * line.quantity for line in lines if line.resolution == "store_credit"
-    )
+
+    def net(resolution: str) -> int:
+        return sum(
+            line.unit_price * line.quantity - sum(amount for _, amount in line.fees)
+            for line in lines
+            if line.resolution == resolution
+        )
+
+    refund, credit = net("refund"), net("store_credit")
     difference = sum(line.price_difference for line in lines if line.resolution == "exchange")
     return Amounts(
         currency=currency,
         items_total=Money(total, currency),
         fees=fees,
         bonus_credit=Money(bonus, currency),
-        refund_total=Money(max(0, refund - sum(f.amount.amount for f in fees)), currency),
-        credit_total=Money(credit + bonus, currency),
+        refund_total=Money(max(0, refund), currency),
+        credit_total=Money(max(0, credit) + bonus, currency),
         difference_due=SignedMoney(difference, currency),
     )

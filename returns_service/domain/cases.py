@@ -37,7 +37,8 @@ S = CaseStatus
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.CANCELLED, S.CLOSED}),
-    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED, S.CLOSED}),
+    # keep-it (a policy rule): nothing comes back, the money moves at once and it is resolved
+    S.APPROVED: frozenset({S.IN_TRANSIT, S.RECEIVED, S.CANCELLED, S.EXPIRED, S.CLOSED, S.RESOLVED}),
     # a parcel can reach the warehouse without a carrier scan (self-shipped, or a missed event)
     S.IN_TRANSIT: frozenset({S.RECEIVED}),
     S.RECEIVED: frozenset({S.INSPECTED}),

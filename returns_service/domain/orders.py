@@ -31,6 +31,11 @@ class CustomerDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     last_name: Name = ""
     language: Language = "en"
     country: Country | None = None
+    # the shop's tags (e.g. "vip"), tested by policy rules; None keeps the ones known
+    tags: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=100)]], msgspec.Meta(max_length=100)]
+        | None
+    ) = None
 
 
 class AddressDocument(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

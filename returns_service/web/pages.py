@@ -392,7 +392,7 @@ async def order_page(
         200,
         order=order,
         cases=returns,
-        reasons=returns_form.REASONS,
+        reasons=(await get_policy(caller.store_id)).reason_choices(t.language),
         error=error,
         picked=form or {},
     )

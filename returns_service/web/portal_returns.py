@@ -229,7 +229,15 @@ def case_amounts(view: CaseView) -> ShownAmounts | None:
     return _shown(
         view.items[0].unit_price.currency,
         [
-            AmountLine(i.line_id, i.resolution, i.unit_price, i.quantity, i.price_difference)
+            AmountLine(
+                i.line_id,
+                i.resolution,
+                i.unit_price,
+                i.quantity,
+                i.price_difference,
+                tuple((fee.kind, fee.amount) for fee in i.fees),
+                i.bonus_amount,
+            )
             for i in view.items
         ],
     )

@@ -51,6 +51,9 @@ PARAMS: dict[str, dict[str, Any]] = {
         "reason": "rejected",
         "message": "E.SHIPMENT.REFUND",
     },
+    "rules_review": {"reasons": "rule 3, blocklist (email)"},
+    "keep_it": {},
+    "advance_refused": {"case_number": "R-7QK2MX"},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

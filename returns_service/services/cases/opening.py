@@ -25,12 +25,13 @@ from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest
 from returns_service.domain.money import Money
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.cases import assignment, queries, timeline
+from returns_service.services.cases import assignment, queries, rules_applied, timeline
 from returns_service.services.cases.records import (
     LockedCase,
     email_customer,
 )
-from returns_service.services.fulfilment import exchanges, labels
+from returns_service.services.fulfilment import exchanges, keep_it, labels
+from returns_service.services.money.refunds import fee_total
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.eligibility import EvaluatedLine, evaluate_order
@@ -79,6 +80,7 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             outside_reason = check_quantity(item, line, n)
             outside_policy = outside_policy or outside_reason is not None
             checked.append((item, line, outside_reason))
+        outcome = rules_applied.decide(order, request.items)
         language = order.customer_language or "en"
         case_id, number = await _insert_case(
             caller, order.id, language, request.comment or "", outside_policy, now
@@ -90,6 +92,8 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                     caller.store_id, line, item, n, order.policy
                 )
                 reserved = True
+                # a fee a rule takes from an exchange is paid with the price difference
+                difference += outcome.lines[item.line_id].fee_total
             await queries.insert_case_item(
                 store_id=caller.store_id,
                 case_id=case_id,
@@ -114,8 +118,9 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             to_status=CaseStatus.REQUESTED,
             at=now,
         )
+        decision = await rules_applied.keep(case_id, caller.store_id, outcome, now)
         policy = order.policy
-        approve = policy.auto_approve and not outside_policy
+        approve = policy.auto_approve and not outside_policy and not decision.review
         # made in this transaction, so nobody else can see it yet: no lock to take
         case = LockedCase(
             id=case_id,
@@ -143,7 +148,11 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 at=now,
             )
             case.status = CaseStatus.APPROVED
-            label = await labels.issue_on_approval(case, policy, rt)
+            label: labels.LabelOutcome | None = None
+            if decision.keep_it:  # keep-it beats the label: nothing is bought, money moves
+                await keep_it.settle_kept(case, policy, rt, SYSTEM)
+            else:
+                label = await labels.issue_on_approval(case, policy, rt)
         # The agents' lock is taken last and held to the commit: it serialises every
         # assignment in the store, so only the assignment and the emails that name the
         # concierge happen under it.
@@ -158,9 +167,10 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             clock=rt.clock,
         )
         case.agent_id, case.agent_name = assigned.agent_id, assigned.display_name
-        if approve:
+        if approve and not decision.keep_it:
+            # a provider's label is bought after the commit: its job sends the email with it
             await announce_approval(case, policy, rt, SYSTEM, email=label != "buying")
-        else:
+        elif not approve:
             await email_customer(
                 case, EmailTemplate.CASE_RECEIVED, rt, amounts=await difference_amounts(case.id)
             )
@@ -169,8 +179,12 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
 
 async def after_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime, actor: Actor) -> None:
     """The moment a case is approved: the label (where the policy pays for it), the approval
-    email, and an advance replacement when the policy ships on request."""
+    email, and an advance replacement when the policy ships on request. A case the rules
+    let the customer keep gets no label: its money moves now."""
     case.status = CaseStatus.APPROVED
+    if (await rules_applied.decision_of(case.id)).keep_it:
+        await keep_it.settle_kept(case, policy, rt, actor)
+        return
     label = await labels.issue_on_approval(case, policy, rt)
     # a provider's label is bought after the commit: its job sends the email with its link
     await announce_approval(case, policy, rt, actor, email=label != "buying")
@@ -190,18 +204,23 @@ async def announce_approval(
 
 async def difference_amounts(case_id: int) -> tuple[tuple[str, Money], ...]:
     """The price difference of the case's exchanges as its emails state it: what the customer
-    will pay (difference_due) or get back (difference_back); nothing when there is none."""
-    rows = await CaseItem.select(CaseItem.price_difference, CaseItem.currency).where(
-        (CaseItem.case == case_id) & (CaseItem.price_difference != 0)
-    )
+    will pay (difference_due) or get back (difference_back); then the fees the policy's rules
+    take (fees) and the bonus credit they give (bonus_credit); nothing that is zero."""
+    rows = await CaseItem.select(
+        CaseItem.price_difference, CaseItem.currency, CaseItem.fees, CaseItem.bonus_amount
+    ).where(CaseItem.case == case_id)
     if not rows:
         return ()
-    total = sum(row["price_difference"] for row in rows)
     currency = rows[0]["currency"]
-    if total == 0:
-        return ()
-    kind = "difference_due" if total > 0 else "difference_back"
-    return ((kind, Money(abs(total), currency)),)
+    total = sum(row["price_difference"] for row in rows)
+    lines: list[tuple[str, Money]] = []
+    if total:
+        kind = "difference_due" if total > 0 else "difference_back"
+        lines.append((kind, Money(abs(total), currency)))
+    fees = sum(fee_total(row["fees"]) for row in rows)
+    bonus = sum(row["bonus_amount"] for row in rows)
+    lines += [(k, Money(v, currency)) for k, v in (("fees", fees), ("bonus_credit", bonus)) if v]
+    return tuple(lines)
 
 
 def check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | None:

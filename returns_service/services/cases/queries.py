@@ -42,7 +42,8 @@ items AS (
              'unit_price', json_build_object('amount', ci.unit_price_amount,
                                              'currency', ci.currency),
              'outside_policy_reason', ci.outside_policy_reason,
-             'price_difference', ci.price_difference) ORDER BY ci.id)::text AS items,
+             'price_difference', ci.price_difference,
+             'fees', ci.fees, 'bonus_amount', ci.bonus_amount) ORDER BY ci.id)::text AS items,
          array_agg(ci.exchange_sku) FILTER (WHERE ci.exchange_reserved) AS reserved_skus
     FROM cases JOIN case_item ci ON ci."case" = cases.id
     JOIN order_line l ON l.id = ci.line

@@ -13,6 +13,7 @@ from returns_service.domain.amounts import Amounts, SignedMoney
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Language
+from returns_service.domain.rules import RuleDecision
 
 Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 # What a customer or an agent writes in the conversation: a long letter fits; a flood of 10 kB
@@ -42,6 +43,23 @@ class CaseItemView(msgspec.Struct, frozen=True):
     unit_price: Money
     outside_policy_reason: str | None
     price_difference: int = 0  # exchanges, in unit_price's currency: + they pay, - refunded
+    # what the policy's rules took from the item and the bonus credit it earns (minor units)
+    fees: list[ItemFee] = msgspec.field(default_factory=list)
+    bonus_amount: int = 0
+
+
+class ItemFee(msgspec.Struct, frozen=True):
+    kind: str  # the rule's fee label (e.g. "restocking") or "return_shipping"
+    amount: int  # minor units, in the item's currency
+
+
+class Decision(msgspec.Struct, frozen=True):
+    """What the policy's rules decided for a case when it was opened, and why."""
+
+    rules: list[RuleDecision] = msgspec.field(default_factory=list)
+    review: list[str] = msgspec.field(default_factory=list)  # "rule 3", "blocklist (email)"
+    keep_it: bool = False
+    advance_exchange: str | None = None
 
 
 class LabelView(msgspec.Struct, frozen=True):
@@ -170,6 +188,7 @@ class AgentCaseView(CaseView, frozen=True):
     # `messages` are the latest ones; this reads older ones from GET .../messages?cursor=
     messages_next_cursor: str | None
     photos: list[PhotoView] = msgspec.field(default_factory=list)
+    decision: Decision = msgspec.field(default_factory=Decision)
 
 
 class CustomerRef(msgspec.Struct, frozen=True):

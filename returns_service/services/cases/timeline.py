@@ -52,6 +52,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "customer_redacted": "event.customer_redacted",
     "label_failed": "event.label_failed",
     "label_void_failed": "event.label_void_failed",
+    "rules_review": "event.rules_review",
+    "keep_it": "event.keep_it",
+    "advance_refused": "event.advance_refused",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

@@ -21,7 +21,7 @@ from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amo
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import photos, queries, timeline
+from returns_service.services.cases import photos, queries, rules_applied, timeline
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
     AgentCaseView,
@@ -70,7 +70,14 @@ def amounts(items: list[CaseItemView]) -> Amounts:
     return amounts_of(
         currency,
         [
-            LineAmount(i.resolution, i.unit_price.amount, i.quantity, i.price_difference)
+            LineAmount(
+                i.resolution,
+                i.unit_price.amount,
+                i.quantity,
+                i.price_difference,
+                tuple((fee.kind, fee.amount) for fee in i.fees),
+                i.bonus_amount,
+            )
             for i in items
         ],
     )
@@ -225,6 +232,7 @@ async def agent_case_view(
         awaiting_reply=row["awaiting_reply"],
         messages_next_cursor=page.next_cursor,
         photos=await photos.list_photos(caller, number),
+        decision=await rules_applied.decision_of(row["id"]),
     )
 
 

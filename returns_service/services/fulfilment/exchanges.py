@@ -20,8 +20,9 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.domain.tracking import OUTBOUND_PREFIX, new_tracking_number
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
+from returns_service.services.cases.rules_applied import decision_of
 from returns_service.services.fulfilment import queries
-from returns_service.services.money import differences
+from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
@@ -49,10 +50,11 @@ async def on_event(
     case: LockedCase, event: str, policy: ReturnPolicy, rt: Runtime, actor: Actor
 ) -> ShipOutcome:
     """Ship waiting replacements if the policy's advance mode says this event (`approved`,
-    `in_transit`) is the moment."""
-    if not ships_now(policy.advance_exchange, event):
+    `in_transit`) is the moment; a policy rule may have chosen another mode for this case."""
+    mode = (await decision_of(case.id)).advance_exchange or policy.advance_exchange
+    if not ships_now(mode, event):
         return ShipOutcome(0, [])
-    return await ship_waiting(case, policy, rt, actor, reason=f"policy {policy.advance_exchange}")
+    return await ship_waiting(case, policy, rt, actor, reason=f"policy {mode}")
 
 
 async def ship_now(caller: Caller, number: str, rt: Runtime) -> None:
@@ -95,6 +97,25 @@ async def ship_waiting(
         if advance:
             # one customer's advance shipments are decided one at a time
             await locks.lock_customer(case.customer_id)
+            unreturned = await queries.unreturned_advance(case.customer_id, case.id)
+            if unreturned is not None:
+                # an original that never came back: no more advance shipments (issue 14)
+                why = (
+                    f"no advance exchange: the original of the advance replacement on "
+                    f"{unreturned} never came back; it ships on receipt"
+                )
+                held.append(why)
+                await timeline.record(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    actor=actor,
+                    kind="advance_refused",
+                    params={"case_number": unreturned},
+                    detail=why,
+                    at=now,
+                    customer_visible=False,
+                )
+                continue
             limit = policy.advance_exchange_max_open
             exposure = await open_exposure(case.store_id, case.customer_id)
             if value.currency != limit.currency or not exposure_allows(
@@ -178,6 +199,9 @@ async def ship_waiting(
         await CaseItem.update({CaseItem.exchange_reserved: False, CaseItem.settled: True}).where(
             CaseItem.id == item["id"]
         )
+        if item["bonus_amount"]:  # a policy rule's bonus for choosing the exchange
+            bonus = Money(int(item["bonus_amount"]), item["paid_currency"])
+            await refunds.credit_bonus(case, item["id"], bonus, rt)
         extra = (
             Message("email.send_original_by", {"date": deadline})
             if deadline

@@ -123,7 +123,8 @@ async def unshipped_exchange_items(case_id: int) -> list[sql.Row]:
     return await sql.fetch(
         """
         SELECT ci.id, ci.quantity, ci.exchange_sku, ci.exchange_reserved, v.price_amount,
-               v.currency, ci.price_difference, ci.currency AS paid_currency
+               v.currency, ci.price_difference, ci.currency AS paid_currency,
+               ci.bonus_amount
           FROM case_item ci
           LEFT JOIN variant v ON v.store = ci.store AND v.sku = ci.exchange_sku
          WHERE ci."case" = $1 AND ci.resolution = 'exchange' AND NOT ci.settled
@@ -318,3 +319,20 @@ def parcel_search_statement(
 
 async def parcel_search(statement: sql.Statement) -> list[sql.Row]:
     return await sql.fetch_all(statement)
+
+
+async def unreturned_advance(customer_id: int, case_id: int) -> str | None:
+    """The number of another case of this customer whose advance replacement's original never
+    came back (charged as overdue, or the case expired); None when there is none."""
+    row = await sql.fetchrow(
+        """
+        SELECT rc.number FROM shipment s JOIN return_case rc ON rc.id = s."case"
+         WHERE s.customer = $1 AND s."case" <> $2 AND s.advance
+           AND s.original_received_at IS NULL
+           AND (s.overdue_at IS NOT NULL OR rc.status = 'expired')
+         ORDER BY s.id LIMIT 1
+        """,
+        customer_id,
+        case_id,
+    )
+    return None if row is None else str(row["number"])

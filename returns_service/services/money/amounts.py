@@ -1,5 +1,6 @@
 """What a return would be worth before the customer confirms it: the same checks as opening
-it (eligibility, quantities, the replacement and its price difference), nothing written."""
+it (eligibility, quantities, the replacement and its price difference, the policy's rules:
+fees and bonus credit), nothing written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from returns_service.domain.amounts import LineAmount, SignedMoney, amounts_of
 from returns_service.domain.cases import Resolution, ReturnRequest
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.domain.money import Money
+from returns_service.services.cases import rules_applied
 from returns_service.services.cases.opening import check_quantity, exchange_difference
 from returns_service.services.money.schemas import Preview, PreviewItem
 from returns_service.services.platform.runtime import Runtime
@@ -32,10 +34,17 @@ async def preview(caller: Caller, request: ReturnRequest, rt: Runtime) -> Previe
                     field=f"items[{n}].line_id",
                 )
             check_quantity(item, line, n)
+        outcome = rules_applied.decide(order, request.items)
+        for n, item in enumerate(request.items):
+            line = order.line(item.line_id)
+            assert line is not None  # checked above
             paid = line.view.unit_price
             difference: SignedMoney | None = None
+            fees = rules_applied.item_fees(outcome, item.line_id)
             if item.resolution is Resolution.EXCHANGE:
                 _, amount = await exchange_difference(caller.store_id, line, item, n, order.policy)
+                # as opening it: a fee a rule takes from an exchange is paid with the difference
+                amount += sum(fee for _, fee in fees)
                 difference = SignedMoney(amount, paid.currency)
             total = 0 if difference is not None else paid.amount * item.quantity
             items.append(
@@ -55,6 +64,8 @@ async def preview(caller: Caller, request: ReturnRequest, rt: Runtime) -> Previe
                     paid.amount,
                     item.quantity,
                     difference.amount if difference else 0,
+                    fees,
+                    outcome.lines[item.line_id].bonus,
                 )
             )
     return Preview(items, amounts_of(order.currency, lines))

@@ -5,6 +5,7 @@ for a line can never pass what was paid, even when fifty requests arrive at once
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -69,12 +70,19 @@ async def _balances(items: list[dict[str, Any]]) -> list[LineBalance]:
     return [
         LineBalance(
             line_id=int(i["line"]),
-            paid=int(i["unit_price_amount"]) * int(i["quantity"]),
+            # what the item gets back: paid, less the fees the policy's rules took from it
+            paid=int(i["unit_price_amount"]) * int(i["quantity"]) - fee_total(i["fees"]),
             refunded=refunded.get(i["line"], 0),
             line_paid_total=by_line[i["line"]].quantity * by_line[i["line"]].unit_price_amount,
         )
         for i in items
     ]
+
+
+def fee_total(fees: str | list[dict[str, Any]] | None) -> int:
+    """The fees of a case item (its `fees` column, [{kind, amount}])."""
+    rows = json.loads(fees) if isinstance(fees, str) else fees or []
+    return sum(int(fee["amount"]) for fee in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,8 @@ async def plan_money_items(
             CaseItem.resolution,
             CaseItem.unit_price_amount,
             CaseItem.currency,
+            CaseItem.fees,
+            CaseItem.bonus_amount,
         )
         .where(
             (CaseItem.case == case.id)
@@ -152,6 +162,11 @@ async def settle_money_items(
     await CaseItem.update({CaseItem.settled: True}).where(
         CaseItem.id.is_in([int(i["id"]) for i in items])
     )
+    for i in items:  # bonus credit for choosing credit: once, as the item settles
+        if i["resolution"] == "store_credit" and i["bonus_amount"]:
+            bonus = Money(int(i["bonus_amount"]), currency)
+            await credit_bonus(case, int(i["id"]), bonus, rt)
+            credited += bonus.amount
     if refunded:
         await timeline.record(
             store_id=case.store_id,
@@ -202,7 +217,16 @@ async def record_payment(
     )
 
 
-async def _credit(case: LockedCase, amount: Money, rt: Runtime, key: str, line_id: int) -> None:
+async def credit_bonus(case: LockedCase, item_id: int, bonus: Money, rt: Runtime) -> None:
+    """The bonus store credit an item earned by a policy rule (credit or exchange chosen over
+    a refund), issued once under its own key; not tied to the order line, since a bonus is
+    no part of what was paid for it."""
+    await _credit(case, bonus, rt, f"bonus:{case.store_id}:{case.id}:{item_id}", None)
+
+
+async def _credit(
+    case: LockedCase, amount: Money, rt: Runtime, key: str, line_id: int | None
+) -> None:
     """Store credit is a ledger: one code per case, a balance that never goes negative, and a
     movement row for every change."""
     existing = await StoreCredit.select(StoreCredit.id, StoreCredit.code).where(

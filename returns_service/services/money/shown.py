@@ -19,6 +19,8 @@ class AmountLine:
     unit_price: Money
     quantity: int
     price_difference: int = 0  # exchanges: + the customer pays it, - it is refunded
+    fees: tuple[tuple[str, int], ...] = ()  # what the policy's rules took from the line
+    bonus: int = 0  # bonus credit the line earns
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,17 @@ class ShownAmounts:
 def shown_amounts(currency: str, lines: Sequence[AmountLine]) -> ShownAmounts:
     totals: Amounts = amounts_of(
         currency,
-        [Priced(a.resolution, a.unit_price.amount, a.quantity, a.price_difference) for a in lines],
+        [
+            Priced(
+                a.resolution,
+                a.unit_price.amount,
+                a.quantity,
+                a.price_difference,
+                a.fees,
+                a.bonus,
+            )
+            for a in lines
+        ],
     )
     fees: list[Fee] = totals.fees
     return ShownAmounts(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+import msgspec
 
 from returns_service.clock import Clock
 from returns_service.db import locks
@@ -26,6 +29,7 @@ class EvaluatedLine:
     view: OrderLineView
     covered: int  # units already held by return cases
     product_key: str | None
+    facts: LineFacts | None = None  # what the policy's rules know of it (no reason yet)
 
     @property
     def unreturned(self) -> int:
@@ -44,6 +48,8 @@ class EvaluatedOrder:
     customer_first_name: str
     customer_language: str
     customer_email: str
+    customer_country: str = ""
+    shipping_address: dict[str, Any] = field(default_factory=dict)
 
     def line(self, line_id: int) -> EvaluatedLine | None:
         return next((line for line in self.lines if line.view.id == line_id), None)
@@ -68,6 +74,10 @@ async def evaluate_order(
     policy = await get_policy(caller.store_id)
     tz = (await get_store(caller.store_id)).tz
     now = clock.now()
+    address: dict[str, Any] = msgspec.json.decode(order["shipping_address"] or "{}")
+    country = order["customer_country"] or str(address.get("country") or "")
+    history = await _history(policy, order["customer"], now)
+    total = sum(row["unit_price_amount"] * row["quantity"] for row in rows)
     lines = []
     for row in rows:
         facts = LineFacts(
@@ -78,6 +88,13 @@ async def evaluate_order(
             final_sale=row["final_sale"],
             placed_at=order["placed_at"],
             delivered_at=row["delivered_at"],
+            unit_price=Money(row["unit_price_amount"], row["currency"]),
+            country=country or None,
+            customer_tags=tuple(msgspec.json.decode(order["customer_tags"] or "[]")),
+            order_total=Money(total, row["currency"]),
+            days_since_delivery=_days_since(row["delivered_at"], now, tz),
+            customer_returns_last_365_days=history[0],
+            customer_refunded_last_365_days=history[1],
         )
         eligibility = evaluate_line(policy, facts, already_covered=row["covered"], now=now, tz=tz)
         view = OrderLineView(
@@ -94,7 +111,7 @@ async def evaluate_order(
             return_by=eligibility.return_by,
             ineligible_reason=eligibility.ineligible_reason,
         )
-        lines.append(EvaluatedLine(view, int(row["covered"]), row["product_key"]))
+        lines.append(EvaluatedLine(view, int(row["covered"]), row["product_key"], facts))
     return EvaluatedOrder(
         id=order["order_id"],
         number=order["number"],
@@ -106,4 +123,33 @@ async def evaluate_order(
         customer_first_name=order["customer_first_name"],
         customer_language=order["customer_language"],
         customer_email=order["customer_email"],
+        customer_country=country,
+        shipping_address=address,
     )
+
+
+def _days_since(delivered_at: datetime | None, now: datetime, tz: tzinfo) -> int | None:
+    if delivered_at is None:
+        return None
+    return (now.astimezone(tz).date() - delivered_at.astimezone(tz).date()).days
+
+
+async def _history(
+    policy: ReturnPolicy, customer_id: int, now: datetime
+) -> tuple[int | None, Money | None]:
+    """The customer's returns and refunded value in the last 365 days, read only when a rule
+    tests them (every portal page evaluates the order)."""
+    wanted = any(
+        rule.when is not None
+        and (
+            rule.when.customer_returns_last_365_days_at_least is not None
+            or rule.when.customer_refunded_last_365_days_at_least is not None
+        )
+        for rule in policy.rules
+    )
+    if not wanted:
+        return None, None
+    cases, refunded, currency = await queries.customer_history(
+        customer_id, now - timedelta(days=365)
+    )
+    return cases, Money(refunded, currency) if currency else None

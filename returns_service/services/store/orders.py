@@ -70,6 +70,8 @@ async def _upsert(store: int, doc: OrderDocument, now: datetime) -> UpsertedOrde
             country=c.country or (doc.shipping_address.country if doc.shipping_address else ""),
             at=now,
         )
+        if c.tags is not None:
+            await queries.set_customer_tags(customer_id, msgspec.json.encode(c.tags).decode())
         address = msgspec.to_builtins(doc.shipping_address) if doc.shipping_address else {}
         order_id, created = await queries.upsert_order(
             store_id=store,

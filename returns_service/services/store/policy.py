@@ -9,6 +9,7 @@ from returns_service.db.engine import DB
 from returns_service.domain.access import Caller
 from returns_service.domain.errors import InvalidRequest
 from returns_service.domain.policy import ReturnPolicy
+from returns_service.domain.rules import check_policy
 from returns_service.services.store import queries
 
 # store id -> (document text, policy): reading the row each time keeps every process current;
@@ -31,6 +32,8 @@ async def get_policy(store_id: int) -> ReturnPolicy:
 
 async def put_policy(caller: Caller, policy: ReturnPolicy, clock: Clock) -> ReturnPolicy:
     check_label_service(policy.label_service)
+
+    check_policy(policy)  # a rule the engine could not apply is refused, naming it
     document = msgspec.json.encode(policy).decode()
     async with DB.transaction():
         await queries.save_policy(caller.store_id, document, clock.now())

@@ -23,6 +23,8 @@ _ORDER_WITH_LINES = """
     SELECT o.id AS order_id, o.number, o.placed_at, o.currency AS order_currency,
            o.customer, cu.first_name AS customer_first_name,
            cu.language AS customer_language, cu.email AS customer_email,
+           cu.country AS customer_country, cu.tags::text AS customer_tags,
+           o.shipping_address::text AS shipping_address,
            l.id, l.sku, l.quantity, l.unit_price_amount, l.currency,
            l.final_sale, l.delivered_at, v.title AS variant_title,
            COALESCE(p.title, pk.title, l.sku) AS title,
@@ -361,3 +363,30 @@ async def shop_now_variants(
             limit=limit,
         )
     )
+
+
+# What the policy's rules know about a customer (domain/rules.py)
+
+
+async def set_customer_tags(customer_id: int, tags_json: str) -> None:
+    await sql.execute("UPDATE customer SET tags = $2::jsonb WHERE id = $1", customer_id, tags_json)
+
+
+async def customer_history(customer_id: int, since: datetime) -> tuple[int, int, str | None]:
+    """The customer's return cases opened since `since` (cancelled ones do not count), and
+    what was refunded or credited to them since then (the amount and its currency)."""
+    row = await sql.fetchrow(
+        """
+        SELECT (SELECT count(*) FROM return_case rc
+                 WHERE rc.customer = $1 AND rc.created_at >= $2
+                   AND rc.status <> 'cancelled') AS cases,
+               COALESCE(sum(p.amount), 0)::bigint AS refunded, min(p.currency) AS currency
+          FROM payment p JOIN return_case rc ON rc.id = p."case"
+         WHERE rc.customer = $1 AND p.created_at >= $2
+           AND p.kind IN ('refund', 'store_credit') AND p.status <> 'failed'
+        """,
+        customer_id,
+        since,
+    )
+    assert row is not None  # an aggregate always returns its row
+    return int(row["cases"]), int(row["refunded"]), row["currency"]
