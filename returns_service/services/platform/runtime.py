@@ -54,6 +54,7 @@ class Runtime:
     photos: PhotoStorage = field(
         default_factory=lambda: DiskPhotoStorage(Settings().database.data_dir / "photos")
     )
+    webhook_allow_private: bool = False  # RETURNS_WEBHOOK_ALLOW_PRIVATE
 
 
 def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
@@ -95,4 +96,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         brand_logo_url=settings.store.brand_logo_url,
         secret_key=settings.server.secret_key,
         photos=photos_from_settings(settings.photos, settings.database.data_dir),
+        webhook_allow_private=settings.webhooks.allow_private,
     )
