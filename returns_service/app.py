@@ -28,6 +28,7 @@ from returns_service.api.admin.controllers import (
     ShopifyWebhookController,
     StationsController,
 )
+from returns_service.api.admin.webhooks import WebhookEndpointsController
 from returns_service.api.agents.controllers import (
     AgentsController,
     CasesController,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ShopifyWebhookController,
             CarrierWebhookController,
             WarehouseController,
+            WebhookEndpointsController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,
