@@ -1,4 +1,4 @@
-"""Announcing a change: one delivery per active endpoint that takes the event, its body
+"""Announcing a change: one delivery per endpoint that takes the event, its body
 rendered now (what was true at the change), written in the change's transaction.
 
 The timeline calls `announce` for every event it records (services/cases/timeline.py maps

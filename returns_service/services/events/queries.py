@@ -12,13 +12,13 @@ from returns_service.db import sql
 
 SUBSCRIBED = """
 SELECT id FROM webhook_endpoint
- WHERE store = $1 AND status = 'active' AND $2 = ANY(events)
+ WHERE store = $1 AND $2 = ANY(events)
  ORDER BY id"""
 
 
 async def subscribed(store_id: int, event_type: str) -> list[int]:
-    """The active endpoints that take this event (one indexed read: the price of an event in
-    a store without webhooks)."""
+    """The endpoints that take this event, paused ones too: their deliveries wait for them
+    (one indexed read: the price of an event in a store without webhooks)."""
     return [int(r["id"]) for r in await sql.fetch(SUBSCRIBED, store_id, event_type)]
 
 

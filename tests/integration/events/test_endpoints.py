@@ -4,6 +4,7 @@ delivery too. These run with the service's default settings: private addresses r
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -188,3 +189,44 @@ async def test_a_name_resolving_to_an_inside_address_is_refused_at_delivery(
     taken = await webhooks.send(**sent, allow_private=True)  # type: ignore[arg-type]
     assert (taken.delivered, taken.status_code) == (True, 204)
     assert [r.webhook_id for r in receiver.received] == ["msg_1"]
+
+
+async def test_a_receiver_answering_without_end_is_read_no_further_than_a_few_kb(
+    clock: FrozenClock,
+) -> None:
+    """The answer's body is not the service's business: a receiver that streams one forever
+    neither holds the delivery until its timeout nor fills the worker's memory."""
+    sent_bytes = 0
+
+    async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal sent_bytes
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * 1024
+        try:
+            while sent_bytes < 50_000_000:
+                writer.write(b"400\r\n" + chunk + b"\r\n")
+                sent_bytes += len(chunk)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the service hung up, as it should
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(endless, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        outcome = await webhooks.send(
+            url=f"http://127.0.0.1:{port}/h",
+            secret=webhooks.new_secret(),
+            event_id="msg_2",
+            payload="{}",
+            at=clock.now(),
+            allow_private=True,
+            timeout_seconds=3,
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert (outcome.delivered, outcome.status_code) == (True, 200)
+    assert sent_bytes < 50_000_000  # it stopped reading long before the end
