@@ -32,6 +32,7 @@ from returns_service.api.admin.privacy import (
     CustomersPrivacyController,
     ShopifyPrivacyWebhookController,
 )
+from returns_service.api.admin.webhooks import WebhookEndpointsController
 from returns_service.api.agents.controllers import (
     AgentsController,
     CasesController,
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             WarehouseController,
             CustomersPrivacyController,
             ShopifyPrivacyWebhookController,
+            WebhookEndpointsController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,

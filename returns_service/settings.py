@@ -360,6 +360,15 @@ class PhotoSettings:
     s3_prefix: str = env("RETURNS_PHOTOS_S3_PREFIX", "photos/", doc="put before every key")
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    # Webhooks to loopback and private addresses reach inside the service's own network;
+    # only tests and private deployments turn this on.
+    allow_private: bool = env(
+        "RETURNS_WEBHOOK_ALLOW_PRIVATE", False, _flag, "webhooks to loopback/private addresses"
+    )
+
+
 GROUPS: tuple[type, ...] = (
     DatabaseSettings,
     ServerSettings,
@@ -371,6 +380,7 @@ GROUPS: tuple[type, ...] = (
     CaseSettings,
     WorkerSettings,
     PhotoSettings,
+    WebhookSettings,
 )
 
 
@@ -399,6 +409,7 @@ class Settings:
     cases: CaseSettings = field(default_factory=CaseSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     photos: PhotoSettings = field(default_factory=PhotoSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier (the built-in one's labels say "concierge-post"), and
@@ -437,4 +448,5 @@ class Settings:
             cases=_read(CaseSettings, environ, {}),
             worker=_read(WorkerSettings, environ, {}),
             photos=_read(PhotoSettings, environ, {}),
+            webhooks=_read(WebhookSettings, environ, {}),
         )

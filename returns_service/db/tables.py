@@ -590,6 +590,48 @@ class PhotoDeletion(Table, tablename="photo_deletion", db=DB):
     last_error = Text(null=True, default=None)
 
 
+class WebhookEndpoint(Table, tablename="webhook_endpoint", db=DB):
+    """Where a store's outbound webhooks go (services/events/). `secret` signs every delivery
+    (Standard Webhooks); it is shown once, at creation."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False, index=True)
+    url = Varchar(length=2000)
+    description = Varchar(length=500, default="")
+    events = Array(Varchar(length=32))
+    secret = Varchar(length=100, secret=True)
+    status = Varchar(length=16, default="active")  # active | paused
+    paused_reason = Varchar(length=16, default="")  # '' | by_admin | failing
+    # the first failed delivery since the last success: three days of it pause the endpoint
+    failing_since = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery", db=DB):
+    """One event for one endpoint: the webhooks' outbox, written in the transaction of the
+    change and its delivery log. `event_id` is the `webhook-id`, the same on every attempt."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    endpoint = ForeignKey(WebhookEndpoint, on_delete=OnDelete.cascade, null=False, index=True)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=False)
+    event_id = UUID(unique=True)
+    event_type = Varchar(length=32)
+    payload = Text()  # the exact body signed and sent, rendered at the change
+    # pending | delivered | failed; indexed because the worker reads only the few pending ones
+    status = Varchar(length=16, default="pending", index=True)
+    attempts = Integer(default=0)
+    available_at = Timestamptz()
+    locked_until = Timestamptz(null=True, default=None)
+    response_code = Integer(null=True, default=None)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz()
+    last_attempt_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -624,4 +666,6 @@ ALL_TABLES: list[type[Table]] = [
     FollowUp,
     CasePhoto,
     PhotoDeletion,
+    WebhookEndpoint,
+    WebhookDelivery,
 ]

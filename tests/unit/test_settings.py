@@ -68,6 +68,7 @@ EVERY_VARIABLE = {
     "RETURNS_PHOTOS_S3_ACCESS_KEY_ID": ("AKIAEXAMPLE", ("photos", "s3_access_key_id")),
     "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": ("s3-secret", ("photos", "s3_secret_access_key")),
     "RETURNS_PHOTOS_S3_PREFIX": ("returns/photos/", ("photos", "s3_prefix")),
+    "RETURNS_WEBHOOK_ALLOW_PRIVATE": ("true", ("webhooks", "allow_private")),
 }
 
 EXPECTED = {
@@ -123,6 +124,7 @@ EXPECTED = {
     "RETURNS_PHOTOS_S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
     "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": "s3-secret",
     "RETURNS_PHOTOS_S3_PREFIX": "returns/photos/",
+    "RETURNS_WEBHOOK_ALLOW_PRIVATE": True,
 }
 
 

@@ -18,6 +18,7 @@ from returns_service.services.cases.schemas import (
     MacroPatch,
     MacroView,
 )
+from returns_service.services.events import outbound
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 
@@ -27,7 +28,7 @@ async def customer_writes(caller: Caller, number: str, body: str, rt: Runtime) -
         raise Forbidden("only the customer writes here")
     async with DB.transaction():
         case = await lock_case(caller, number)
-        await CaseMessage.insert(
+        written = await CaseMessage.insert(
             CaseMessage(
                 store=case.store_id,
                 case=case.id,
@@ -39,6 +40,9 @@ async def customer_writes(caller: Caller, number: str, body: str, rt: Runtime) -
         await ReturnCase.update(
             {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
         ).where(ReturnCase.id == case.id)
+        await outbound.announce_message(
+            store_id=case.store_id, case_id=case.id, message_id=written[0]["id"], at=rt.clock.now()
+        )
 
 
 async def agent_replies(
@@ -64,7 +68,7 @@ async def agent_replies(
             raise InvalidRequest(
                 f"the message is longer than {MESSAGE_MAX_LENGTH} characters", field="body"
             )
-        await CaseMessage.insert(
+        written = await CaseMessage.insert(
             CaseMessage(
                 store=case.store_id,
                 case=case.id,
@@ -77,6 +81,9 @@ async def agent_replies(
         await ReturnCase.update(
             {ReturnCase.awaiting_reply: False, ReturnCase.updated_at: rt.clock.now()}
         ).where(ReturnCase.id == case.id)
+        await outbound.announce_message(
+            store_id=case.store_id, case_id=case.id, message_id=written[0]["id"], at=rt.clock.now()
+        )
         if caller.agent_id is not None and caller.agent_id != case.agent_id:
             # a colleague answered: sign the email with their name
             case.agent_name = (await actor_for(caller)).name

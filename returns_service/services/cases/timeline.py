@@ -21,6 +21,7 @@ from returns_service.services.cases.queries import (
     SET_CASE_STATUS,
     insert_event_with,
 )
+from returns_service.services.events import outbound
 from returns_service.translation import Translator
 
 # kind -> the catalogue key of its text (a function of the params where the wording varies).
@@ -55,6 +56,24 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "rules_review": "event.rules_review",
     "keep_it": "event.keep_it",
     "advance_refused": "event.advance_refused",
+}
+# The webhook event (docs/webhooks.md) each kind announces; a status change by the status it
+# moved to ("status.approved"). Kinds not here announce nothing.
+WEBHOOK_EVENTS: dict[str, str] = {
+    "status.requested": "case.opened",
+    "status.approved": "case.approved",
+    "status.rejected": "case.rejected",
+    "status.cancelled": "case.cancelled",
+    "status.expired": "case.expired",
+    "status.in_transit": "parcel.in_transit",
+    "status.received": "parcel.received",
+    "status.inspected": "case.inspected",
+    "status.closed": "case.closed",
+    "assigned": "case.assigned",
+    "handover": "case.assigned",
+    "refund": "refund.issued",
+    "store_credit": "credit.issued",
+    "replacement_shipped": "exchange.shipped",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}
@@ -102,6 +121,11 @@ async def record(
         customer_visible,
         *extra,
     )
+    event_type = WEBHOOK_EVENTS.get(
+        f"status.{to_status.value}" if kind == "status" and to_status else kind
+    )
+    if event_type is not None:  # after the change above, so the body shows it
+        await outbound.announce(store_id=store_id, case_id=case_id, event_type=event_type, at=at)
 
 
 async def move(

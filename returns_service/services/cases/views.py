@@ -236,6 +236,18 @@ async def agent_case_view(
     )
 
 
+async def staff_view_by_id(store_id: int, case_id: int) -> tuple[CaseView, CustomerView, bool]:
+    """The case as agents see it, read by the service itself (webhooks' bodies): the case in
+    English, its customer, and whether a reply is awaited."""
+    system = Caller.system(store_id)
+    number = await ReturnCase.select(ReturnCase.number).where(
+        (ReturnCase.store == store_id) & (ReturnCase.id == case_id)
+    )
+    row = await _case_row(system, number[0]["number"])
+    customer = await _customer_view(store_id, row["customer"])
+    return view_of(system, row, "en"), customer, row["awaiting_reply"]
+
+
 async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
     # The case's owner sees the customer's whole history with the store (customer 360).
     customer = await Customer.select().where(

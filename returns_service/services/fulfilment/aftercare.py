@@ -20,6 +20,7 @@ from returns_service.services.cases.records import (
     money_moved,
     release_reservations,
 )
+from returns_service.services.events import outbound
 from returns_service.services.fulfilment import labels, queries
 from returns_service.services.fulfilment.schemas import Rating
 from returns_service.services.money import refunds
@@ -191,7 +192,7 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
                 ReturnCase.id == case.id
             )
             if rating.comment:
-                await CaseMessage.insert(
+                written = await CaseMessage.insert(
                     CaseMessage(
                         store=case.store_id,
                         case=case.id,
@@ -199,6 +200,12 @@ async def rate(caller: Caller, number: str, rating: Rating, rt: Runtime) -> None
                         author_kind="customer",
                         body=rating.comment,
                     )
+                )
+                await outbound.announce_message(
+                    store_id=case.store_id,
+                    case_id=case.id,
+                    message_id=written[0]["id"],
+                    at=rt.clock.now(),
                 )
 
 

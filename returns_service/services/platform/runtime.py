@@ -63,6 +63,8 @@ class Runtime:
     def carrier_named(self, name: str) -> CarrierAdapter:
         return self.carrier if name in ("", self.carrier.name) else self.carriers(name)
 
+    webhook_allow_private: bool = False  # RETURNS_WEBHOOK_ALLOW_PRIVATE
+
 
 def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
     if not photos.s3_bucket:
@@ -111,4 +113,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         brand_logo_url=settings.store.brand_logo_url,
         secret_key=settings.server.secret_key,
         photos=photos_from_settings(settings.photos, settings.database.data_dir),
+        webhook_allow_private=settings.webhooks.allow_private,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from returns_service.adapters.mail import Mailer, mailer_from_settings
 from returns_service.db.tables import Store
 from returns_service.services.cases.handover import assign_waiting
+from returns_service.services.events import delivery as webhooks
 from returns_service.services.fulfilment import aftercare
 from returns_service.services.platform import idempotency, jobs
 from returns_service.services.platform.housekeeping import (
@@ -64,6 +65,12 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     while True:  # calls to outside systems due now, batch by batch
         ran = await jobs.run_due(rt, lock_seconds=config.outbox_lock_seconds)
         if ran.done + ran.failed == 0 or ran.done == 0:
+            break
+    while True:  # webhooks: each pass sends the next event of every case's line
+        sent = await webhooks.deliver_due(rt, lock_seconds=config.outbox_lock_seconds)
+        delivered += sent.delivered
+        failed += sent.failed
+        if sent.delivered == 0:
             break
     while True:  # drain what is due now, batch by batch
         report = await deliver_pending(

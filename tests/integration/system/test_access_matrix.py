@@ -129,6 +129,16 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/api/v1/customers/export"): (frozenset({ADMIN}), None),
     ("POST", "/api/v1/customers/redact"): (frozenset({ADMIN}), None),
     ("POST", "/api/v1/webhooks/shopify/privacy"): (frozenset({PUBLIC}), None),
+    ("GET", "/api/v1/webhook-endpoints"): (frozenset({ADMIN}), None),
+    ("POST", "/api/v1/webhook-endpoints"): (frozenset({ADMIN}), None),
+    ("GET", "/api/v1/webhook-endpoints/{endpoint_id}"): (frozenset({ADMIN}), None),
+    ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"): (frozenset({ADMIN}), None),
+    ("DELETE", "/api/v1/webhook-endpoints/{endpoint_id}"): (frozenset({ADMIN}), None),
+    ("GET", "/api/v1/webhook-endpoints/{endpoint_id}/deliveries"): (frozenset({ADMIN}), None),
+    ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/retry"): (
+        frozenset({ADMIN}),
+        None,
+    ),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -231,6 +241,8 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
         "{product_id}": "ring",
         "{carrier}": "concierge-post",
         "{photo_id}": str(photo.json()["id"]),
+        "{endpoint_id}": "1",
+        "{delivery_id}": "1",
     }
     before = await snapshot()
     checked = 0

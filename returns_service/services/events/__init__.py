@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, announcing case changes, delivering them (docs/webhooks.md)."""
