@@ -27,6 +27,7 @@ from returns_service.services.cases.records import (
     release_reservations,
 )
 from returns_service.services.fulfilment import labels
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
@@ -36,7 +37,7 @@ from returns_service.services.store.policy import get_policy
 
 async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
     now = rt.clock.now()
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         actor = await actor_for(caller)
         exception = case.outside_policy

@@ -23,6 +23,7 @@ from returns_service.services.cases.records import LockedCase, actor_for, email_
 from returns_service.services.fulfilment import queries
 from returns_service.services.money import differences
 from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import get_store
@@ -57,7 +58,7 @@ async def on_event(
 
 async def ship_now(caller: Caller, number: str, rt: Runtime) -> None:
     """An agent ships the replacement now (an advance exchange if the original is not back)."""
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         if case.status not in SHIPPABLE:
             raise Conflict(f"a {case.status.value} case ships no replacement")

@@ -18,6 +18,7 @@ from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, lock_case
 from returns_service.services.fulfilment import exchanges, queries
 from returns_service.services.fulfilment.schemas import CarrierEvent, TrackingResult
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
@@ -66,7 +67,7 @@ async def handle_event(
     if not label and not own and not shipment:
         raise UnknownTracking(f"{carrier} tracking number {event.tracking_number} is not ours")
     number = str((label or own or shipment)[0]["number"])
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         fresh = await queries.record_tracking_event(
             store_id=store_id,
             carrier=carrier,

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -97,6 +99,8 @@ class JobType:
 
 
 _TYPES: dict[str, JobType] = {}
+# the jobs queued inside `after_commit`, to run once its transaction committed
+_QUEUED: ContextVar[list[uuid.UUID] | None] = ContextVar("jobs_queued", default=None)
 
 
 def handles(
@@ -137,7 +141,28 @@ async def enqueue(
         at=now,
         available_at=now + delay,
     )
+    queued = _QUEUED.get()
+    if queued is not None and delay <= timedelta(0):
+        queued.append(event_id)
     return event_id
+
+
+@asynccontextmanager
+async def after_commit(rt: Runtime) -> AsyncIterator[None]:
+    """Wrap a use case's transaction: the jobs it queues run right after it commits (run_now),
+    so a request usually answers with the outside call made. Nested inside another
+    `after_commit`, the outer one runs them (the inner block may sit inside the outer's
+    transaction, which has not committed yet). Nothing runs when the block raised."""
+    if _QUEUED.get() is not None:
+        yield
+        return
+    queued: list[uuid.UUID] = []
+    token = _QUEUED.set(queued)
+    try:
+        yield
+    finally:
+        _QUEUED.reset(token)
+    await run_now(rt, queued)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from returns_service.adapters.carriers import (
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
 from returns_service.adapters.s3_storage import S3PhotoStorage, s3_client
+from returns_service.adapters.shop import NoShop, ShopAdapter
 from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
 from returns_service.settings import CarrierSettings, PhotoSettings, Settings
@@ -43,6 +44,7 @@ class Runtime:
     public_url: str = "http://127.0.0.1:8000"
     carrier: CarrierAdapter = field(default_factory=BuiltinCarrier)
     payments: PaymentAdapter = field(default_factory=ManualPayments)
+    shop: ShopAdapter = field(default_factory=NoShop)  # what is written back to the shop
     warehouse: Address = DEFAULT_WAREHOUSE
     follow_up_days: int = 3
     auto_close_days: int = 14
