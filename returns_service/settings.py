@@ -311,6 +311,28 @@ class PaymentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopSettings:
+    """The shop the service writes back to (docs/shopify.md)."""
+
+    name: str = env(
+        "RETURNS_SHOP", "none", _one_of("none", "shopify"), "what is written back: none, shopify"
+    )
+    shopify_shop: str = env("SHOPIFY_SHOP", "", doc="the shop's myshopify.com domain")
+    shopify_access_token: str = env(
+        "SHOPIFY_ACCESS_TOKEN", "", doc="the custom app's Admin API token", secret=True
+    )
+    shopify_api_version: str = env(
+        "SHOPIFY_API_VERSION", "2026-01", doc="the Admin GraphQL API version, pinned"
+    )
+    shopify_api_base: str = env(
+        "SHOPIFY_API_BASE", "", _http_url, "unset: https://SHOPIFY_SHOP (a stand-in's in tests)"
+    )
+    shopify_location_id: str = env(
+        "SHOPIFY_LOCATION_ID", "", doc="where returned units are restocked; unset: the first"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CaseSettings:
     follow_up_days: int = env("RETURNS_FOLLOW_UP_DAYS", 3, _count, '"did it fit?" after delivery')
     auto_close_days: int = env(
@@ -365,6 +387,7 @@ GROUPS: tuple[type, ...] = (
     CaseSettings,
     WorkerSettings,
     PhotoSettings,
+    ShopSettings,
 )
 
 
@@ -393,6 +416,7 @@ class Settings:
     cases: CaseSettings = field(default_factory=CaseSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     photos: PhotoSettings = field(default_factory=PhotoSettings)
+    shop: ShopSettings = field(default_factory=ShopSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier (the built-in one's labels say "concierge-post"), and
@@ -431,4 +455,5 @@ class Settings:
             cases=_read(CaseSettings, environ, {}),
             worker=_read(WorkerSettings, environ, {}),
             photos=_read(PhotoSettings, environ, {}),
+            shop=_read(ShopSettings, environ, {}),
         )

@@ -29,6 +29,7 @@ from returns_service.services.cases.records import (
 from returns_service.services.fulfilment import labels
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 # ---------------------------------------------------------------------------------------------
@@ -100,6 +101,8 @@ async def _end(
             )
         await release_reservations(case.id)
         await labels.void_active(case, rt)
+        if case.status is not CaseStatus.REQUESTED:  # approved once: the shop has a return
+            await writeback.on_finished(case, rt)
         if template is not None:
             await email_customer(case, template, rt, **fields)
     await assign_waiting(caller.store_id, rt)

@@ -25,6 +25,7 @@ from returns_service.services.money import differences
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import get_store
 
@@ -160,7 +161,7 @@ async def ship_waiting(
             deadline = (
                 now.astimezone(tz) + timedelta(days=policy.advance_exchange_return_days)
             ).date()
-        await Shipment.insert(
+        shipped_rows = await Shipment.insert(
             Shipment(
                 store=case.store_id,
                 case=case.id,
@@ -178,6 +179,9 @@ async def ship_waiting(
         )
         await CaseItem.update({CaseItem.exchange_reserved: False, CaseItem.settled: True}).where(
             CaseItem.id == item["id"]
+        )
+        await writeback.on_replacement(  # the replacement as the shop's order, after commit
+            case, shipped_rows[0]["id"], item["exchange_sku"], item["quantity"], rt
         )
         extra = (
             Message("email.send_original_by", {"date": deadline})

@@ -27,6 +27,7 @@ from returns_service.services.cases.records import LockedCase, actor_for, lock_c
 from returns_service.services.fulfilment import queries
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 
@@ -76,6 +77,7 @@ async def _request(store_id: int, number: str, ship_from: Address, rt: Runtime) 
 async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime) -> bool:
     """Right after approval: a prepaid label where the customer's country is covered,
     otherwise instructions to send the parcel themselves. Returns whether a label was made."""
+    await writeback.on_approved(case, rt)  # the shop's return object, after commit
     ship_from = await customer_address(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
         await issue(case, rt, actor=Actor("system", None, "system"), ship_from=ship_from)

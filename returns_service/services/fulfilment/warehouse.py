@@ -40,6 +40,7 @@ from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 CASE_NUMBER = re.compile(r"^R-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$")
@@ -194,6 +195,9 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             ).where(CaseItem.id == item["id"])
             if graded.disposition is Disposition.RESTOCK:
                 restock.append((await _line_sku(graded.line_id), graded.quantity))
+                await writeback.on_restocked(
+                    case, graded.line_id, restock[-1][0], graded.quantity, rt
+                )
         for p in planned:
             if p.effect is Effect.CONCIERGE:
                 decisions.append(

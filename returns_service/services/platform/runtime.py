@@ -20,7 +20,7 @@ from returns_service.adapters.s3_storage import S3PhotoStorage, s3_client
 from returns_service.adapters.shop import NoShop, ShopAdapter
 from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
-from returns_service.settings import CarrierSettings, PhotoSettings, Settings
+from returns_service.settings import CarrierSettings, PhotoSettings, Settings, ShopSettings
 
 DEFAULT_WAREHOUSE = Address(
     name="Returns department",
@@ -81,6 +81,24 @@ def carrier_from_settings(carrier: CarrierSettings) -> CarrierAdapter:
     )
 
 
+def shop_from_settings(shop: ShopSettings, timeout_seconds: float = 20.0) -> ShopAdapter:
+    if shop.name != "shopify":
+        return NoShop()
+    if not (shop.shopify_shop or shop.shopify_api_base) or not shop.shopify_access_token:
+        raise ValueError("RETURNS_SHOP=shopify needs SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN")
+    from returns_service.adapters.shop.graphql import ShopifyGraphQL
+    from returns_service.adapters.shop.shopify import ShopifyShop
+
+    api = ShopifyGraphQL(
+        shop=shop.shopify_shop,
+        access_token=shop.shopify_access_token,
+        api_version=shop.shopify_api_version,
+        api_base=shop.shopify_api_base,
+        timeout_seconds=timeout_seconds,
+    )
+    return ShopifyShop(api, location_id=shop.shopify_location_id)
+
+
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
@@ -97,4 +115,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         brand_logo_url=settings.store.brand_logo_url,
         secret_key=settings.server.secret_key,
         photos=photos_from_settings(settings.photos, settings.database.data_dir),
+        shop=shop_from_settings(settings.shop, settings.carrier.timeout_seconds),
     )

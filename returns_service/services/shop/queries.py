@@ -1,0 +1,108 @@
+"""The shop package's SQL, all of it: run through db/sql.py with $n placeholders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from returns_service.db import sql
+
+
+@dataclass(frozen=True, slots=True)
+class CaseForShop:
+    id: int
+    store_id: int
+    number: str
+    status: str
+    shop_order_id: str
+    lines: list[tuple[str, int, str]]  # (shop line id, quantity, our reason)
+    tracking_number: str | None
+    carrier: str | None
+
+
+async def case_for_shop(case_id: int) -> CaseForShop | None:
+    row = await sql.fetchrow(
+        """
+        SELECT c.id, c.store, c.number, c.status, o.shop_order_id,
+               (SELECT json_agg(json_build_array(l.shop_line_id, ci.quantity, ci.reason)
+                                ORDER BY ci.id)::text
+                  FROM case_item ci JOIN order_line l ON l.id = ci.line
+                 WHERE ci."case" = c.id) AS lines,
+               lb.tracking_number, lb.carrier
+          FROM return_case c JOIN shop_order o ON o.id = c."order"
+          LEFT JOIN LATERAL (SELECT tracking_number, carrier FROM label
+                              WHERE "case" = c.id AND status = 'active'
+                              ORDER BY id DESC LIMIT 1) lb ON true
+         WHERE c.id = $1
+        """,
+        case_id,
+    )
+    if row is None:
+        return None
+    lines = [(str(a), int(b), str(c)) for a, b, c in json.loads(row["lines"] or "[]")]
+    return CaseForShop(
+        row["id"],
+        row["store"],
+        row["number"],
+        row["status"],
+        row["shop_order_id"],
+        lines,
+        row["tracking_number"],
+        row["carrier"],
+    )
+
+
+async def remember(
+    *, store_id: int, case_id: int | None, kind: str, key: str, reference: str, at: datetime
+) -> bool:
+    """Keep what was written to or seen in the shop; False when that key was kept already."""
+    row = await sql.fetchrow(
+        """
+        INSERT INTO shop_record (store, "case", kind, key, reference, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (store, key) DO NOTHING RETURNING id
+        """,
+        store_id,
+        case_id,
+        kind,
+        key,
+        reference,
+        at,
+    )
+    return row is not None
+
+
+async def recorded(store_id: int, key: str) -> str | None:
+    """The shop's reference kept under `key`, if any."""
+    row = await sql.fetchrow(
+        "SELECT reference FROM shop_record WHERE store = $1 AND key = $2", store_id, key
+    )
+    return str(row["reference"]) if row else None
+
+
+async def flag_case(case_id: int, why: str) -> None:
+    await sql.execute("UPDATE return_case SET attention = $2 WHERE id = $1", case_id, why)
+
+
+async def customer_email(case_id: int) -> str:
+    row = await sql.fetchrow(
+        "SELECT cu.email FROM return_case c JOIN customer cu ON cu.id = c.customer WHERE c.id = $1",
+        case_id,
+    )
+    return str(row["email"]) if row else ""
+
+
+async def job_pending(case_id: int, topic: str) -> bool:
+    """A job of this topic for the case has neither run nor failed for good yet."""
+    row = await sql.fetchrow(
+        """
+        SELECT 1 FROM outbox_message
+         WHERE "case" = $1 AND kind = 'job' AND topic = $2
+           AND delivered_at IS NULL AND failed_at IS NULL
+         LIMIT 1
+        """,
+        case_id,
+        topic,
+    )
+    return row is not None
