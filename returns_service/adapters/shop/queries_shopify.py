@@ -93,6 +93,17 @@ mutation StoreCredit($id: ID!, $creditInput: StoreCreditAccountCreditInput!) {
   }
 }"""
 
+# https://shopify.dev/docs/api/admin-graphql/latest/objects/StoreCreditAccount
+CUSTOMER_CREDITS = """
+query CustomerCredits($id: ID!) {
+  customer(id: $id) {
+    storeCreditAccounts(first: 10) {
+      nodes { id transactions(first: 50, reverse: true) {
+        nodes { amount { amount currencyCode } createdAt } } }
+    }
+  }
+}"""
+
 # https://shopify.dev/docs/api/admin-graphql/latest/mutations/giftCardCreate
 GIFT_CARD_CREATE = """
 mutation GiftCard($input: GiftCardCreateInput!) {

@@ -172,6 +172,13 @@ class ShopifyShop:
         customer = ((data.get("order") or {}).get("customer")) or {}
         if not customer.get("id"):
             raise ShopError("refused", "the order has no customer to credit")
+        if progress.get("credit_sent"):
+            # an earlier attempt sent the credit and lost the answer: was it made?
+            made = await self._credit_made(customer["id"], request.amount)
+            if made:
+                await progress.remember("credit", made)
+                return made
+        await progress.remember("credit_sent", request.key)
         try:
             payload = await self.api.mutate(
                 "storeCreditAccountCredit",
@@ -200,6 +207,21 @@ class ShopifyShop:
             reference = str(payload["giftCard"]["id"])
         await progress.remember("credit", reference)
         return reference
+
+    async def _credit_made(self, customer_id: str, amount: Money) -> str | None:
+        """The customer's store-credit account holding a credit of exactly `amount` (Shopify
+        keeps no key of ours on a credit; the amount is the best trace it leaves)."""
+        data = await self.api.run(q.CUSTOMER_CREDITS, {"id": customer_id})
+        accounts = (((data.get("customer") or {}).get("storeCreditAccounts")) or {}).get("nodes")
+        wanted = {"amount": to_decimal_string(amount), "currencyCode": amount.currency}
+        for account in accounts or []:
+            for transaction in account["transactions"]["nodes"]:
+                money = transaction["amount"]
+                if Decimal(money["amount"]) == Decimal(wanted["amount"]) and (
+                    money["currencyCode"] == wanted["currencyCode"]
+                ):
+                    return str(account["id"])
+        return None
 
     # -- exchanges and stock ---------------------------------------------------------------
 

@@ -128,7 +128,8 @@ async def _through_shop(payment: queries.PaymentRow, job: jobs.Job, rt: Runtime)
             )
         lines: tuple[ShopLine, ...] = ()
         if payment.line_id is not None:
-            lines = (ShopLine(await queries.shop_line(payment.line_id), 0),)
+            shop_line_id, quantity = await queries.shop_line(payment.case_id, payment.line_id)
+            lines = (ShopLine(shop_line_id, quantity),)
         return await rt.shop.refund(
             RefundRequest(
                 payment.case_number,

@@ -209,9 +209,18 @@ async def order_refs(case_id: int) -> tuple[str, str]:
     return row["shop_order_id"], row["payment_reference"] or row["shop_order_id"]
 
 
-async def shop_line(line_id: int) -> str:
-    row = await sql.fetchrow("SELECT shop_line_id FROM order_line WHERE id = $1", line_id)
-    return str(row["shop_line_id"]) if row else ""
+async def shop_line(case_id: int, line_id: int) -> tuple[str, int]:
+    """The order line as the shop knows it, and how many of its units the case returns."""
+    row = await sql.fetchrow(
+        """
+        SELECT l.shop_line_id, COALESCE(sum(ci.quantity), 0)::int AS quantity
+          FROM order_line l LEFT JOIN case_item ci ON ci.line = l.id AND ci."case" = $1
+         WHERE l.id = $2 GROUP BY l.shop_line_id
+        """,
+        case_id,
+        line_id,
+    )
+    return (str(row["shop_line_id"]), int(row["quantity"])) if row else ("", 0)
 
 
 async def customer_email(case_id: int) -> str:
