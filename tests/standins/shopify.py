@@ -36,9 +36,11 @@ class ShopifyState:
     created_orders: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> payload
     calls: list[str] = field(default_factory=list)  # operation names, in order
+    variables: list[dict[str, Any]] = field(default_factory=list)  # each call's, in order
     throttle_next: int = 0
     lose_answer_of: set[str] = field(default_factory=set)
     available: float = 1000.0
+    restore_rate: float = 50.0
     counter: int = 100
     location: str = "gid://shopify/Location/1"
     order_pages: list[list[dict[str, Any]]] = field(default_factory=list)  # orders query
@@ -90,6 +92,49 @@ class ShopifyState:
             "id": f"gid://shopify/ProductVariant/{number}",
             "sku": sku,
             "inventoryItem": {"id": f"gid://shopify/InventoryItem/{number}"},
+        }
+
+    def order_node(self, number: int, sku: str = "RING-8-BLK") -> dict[str, Any]:
+        """An order as the `orders` query returns it (the fields queries_shopify.ORDERS asks)."""
+        return {
+            "id": f"gid://shopify/Order/{number}",
+            "name": f"#{number}",
+            "email": f"c{number}@example.com",
+            "createdAt": "2026-08-01T10:00:00Z",
+            "processedAt": "2026-08-01T10:00:00Z",
+            "currencyCode": "USD",
+            "customerLocale": "nb-NO",
+            "customer": {"email": f"c{number}@example.com", "firstName": "Kari", "lastName": "N"},
+            "shippingAddress": {
+                "name": "Kari N",
+                "address1": "Karl Johans gate 1",
+                "address2": None,
+                "city": "Oslo",
+                "provinceCode": None,
+                "zip": "0154",
+                "countryCodeV2": "NO",
+            },
+            "lineItems": {
+                "nodes": [
+                    {
+                        "id": f"gid://shopify/LineItem/{number}1",
+                        "sku": sku,
+                        "quantity": 1,
+                        "variant": {"id": "gid://shopify/ProductVariant/500"},
+                        "product": {"id": "gid://shopify/Product/50"},
+                        "originalUnitPriceSet": {"shopMoney": {"amount": "25.00"}},
+                    }
+                ]
+            },
+            "fulfillments": [
+                {
+                    "displayStatus": "DELIVERED",
+                    "deliveredAt": "2026-08-05T15:00:00Z",
+                    "fulfillmentLineItems": {
+                        "nodes": [{"lineItem": {"id": f"gid://shopify/LineItem/{number}1"}}]
+                    },
+                }
+            ],
         }
 
     def refund_by_hand(self, order_id: str, amount: str, note: str = "") -> dict[str, Any]:
@@ -339,6 +384,7 @@ class _Api:
 
     # https://shopify.dev/docs/api/admin-graphql/latest/queries/orders
     def op_Orders(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        self._lost_after("Orders")
         page = int(v["after"].removeprefix("cursor-")) if v.get("after") else 0
         nodes = self.s.order_pages[page] if page < len(self.s.order_pages) else []
         more = page + 1 < len(self.s.order_pages)
@@ -359,7 +405,7 @@ def _cost(state: ShopifyState, requested: int, actual: int | None) -> dict[str, 
             "throttleStatus": {
                 "maximumAvailable": 1000.0,
                 "currentlyAvailable": state.available,
-                "restoreRate": 50.0,
+                "restoreRate": state.restore_rate,
             },
         }
     }
@@ -389,6 +435,7 @@ def _handler(state: ShopifyState, api: _Api) -> type[BaseHTTPRequestHandler]:
             match = OPERATION.search(query)
             name = match.group(1) if match else "?"
             state.calls.append(name)
+            state.variables.append(variables)
             if state.throttle_next > 0:
                 state.throttle_next -= 1
                 # https://shopify.dev/docs/api/usage/limits (a throttled GraphQL answer)
