@@ -28,6 +28,7 @@ from returns_service.api.admin.controllers import (
     ShopifyWebhookController,
     StationsController,
 )
+from returns_service.api.admin.shop_webhooks import ShopifyShopWebhookController
 from returns_service.api.agents.controllers import (
     AgentsController,
     CasesController,
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             OrdersController,
             StationsController,
             ShopifyWebhookController,
+            ShopifyShopWebhookController,
             CarrierWebhookController,
             WarehouseController,
             PortalSignInPages,

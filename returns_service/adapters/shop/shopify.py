@@ -127,9 +127,9 @@ class ShopifyShop:
         if not order:
             raise ShopError("not_found", f"Shopify has no order {request.shop_order_id}")
         paid = [
-            t
-            for t in order["transactions"]
-            if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"
+            transaction
+            for transaction in order["transactions"]
+            if transaction["kind"] in ("SALE", "CAPTURE") and transaction["status"] == "SUCCESS"
         ]
         if not paid:
             raise ShopError("refused", "the order has no successful payment to refund")

@@ -49,6 +49,19 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "replacement_delivered": "event.replacement_delivered",
     "ship_yourself": "event.ship_yourself",
     "own_tracking": "event.own_tracking",
+    # money leaving after commit, and the shop written back to (services/money/calls.py,
+    # services/shop/)
+    "payment_failed": "event.payment_failed",
+    "shop_refunded": "event.shop_refunded",
+    "shop_return": "event.shop_return",
+    "shop_tracking": "event.shop_tracking",
+    "shop_restock": "event.shop_restock",
+    "shop_replacement": "event.shop_replacement",
+    "shop_closed": "event.shop_closed",
+    "shop_failed": "event.shop_failed",
+    "shop_refund_by_hand": "event.shop_refund_by_hand",
+    "shop_mismatch": "event.shop_mismatch",
+    "shop_store_credit": "event.shop_store_credit",
 }
 # status events whose text counts something: the param that is the count
 COUNTED = {"event.status.expired": "days"}

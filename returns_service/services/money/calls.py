@@ -184,8 +184,8 @@ async def write_back(payment: queries.PaymentRow, result: PaymentResult, rt: Run
                 store_id=case.store_id,
                 case_id=case.id,
                 actor=SYSTEM,
-                kind="store_credit",
-                params={"amount": amount, "code": result.reference},
+                kind="shop_store_credit",  # on the customer's account: no code to type
+                params={"amount": amount},
                 detail=f"via {result.provider}",
                 at=rt.clock.now(),
             )

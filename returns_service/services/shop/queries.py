@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from returns_service.db import sql
+from returns_service.domain.money import Money
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,3 +107,76 @@ async def job_pending(case_id: int, topic: str) -> bool:
         topic,
     )
     return row is not None
+
+
+async def date_delivery(
+    store_id: int, shop_order_id: str, shop_line_ids: list[str], at: datetime
+) -> int:
+    rows = await sql.fetch(
+        """
+        UPDATE order_line l SET delivered_at = $4
+          FROM shop_order o
+         WHERE o.id = l."order" AND o.store = $1 AND o.shop_order_id = $2
+           AND l.shop_line_id = ANY($3)
+        RETURNING l.id
+        """,
+        store_id,
+        shop_order_id,
+        shop_line_ids,
+        at,
+    )
+    return len(rows)
+
+
+async def our_refund(store_id: int, reference: str, note: str) -> bool:
+    """A refund we made: its reference is on one of our payments, or (its answer not written
+    back yet) its note is one of ours ("return R-…") on a payment still pending."""
+    row = await sql.fetchrow(
+        """
+        SELECT 1 FROM payment p JOIN return_case c ON c.id = p."case"
+         WHERE p.store = $1 AND p.provider = 'shopify'
+           AND p.idempotency_key NOT LIKE 'shopify-refund:%'
+           AND (p.provider_reference = $2
+                OR (p.status = 'pending' AND $3 <> '' AND $3 = 'return ' || c.number))
+         LIMIT 1
+        """,
+        store_id,
+        reference,
+        note,
+    )
+    return row is not None
+
+
+async def latest_case_of_order(store_id: int, shop_order_id: str) -> tuple[int, str] | None:
+    row = await sql.fetchrow(
+        """
+        SELECT c.id, c.number FROM return_case c JOIN shop_order o ON o.id = c."order"
+         WHERE c.store = $1 AND o.shop_order_id = $2
+         ORDER BY c.created_at DESC, c.id DESC LIMIT 1
+           FOR UPDATE OF c
+        """,
+        store_id,
+        shop_order_id,
+    )
+    return (int(row["id"]), str(row["number"])) if row else None
+
+
+async def insert_shop_refund(
+    *, store_id: int, case_id: int, amount: Money, reference: str, key: str, at: datetime
+) -> None:
+    """A refund made in the shop, on the case's money (no order line: the shop chose it)."""
+    await sql.execute(
+        """
+        INSERT INTO payment (store, "case", kind, amount, currency, provider, provider_reference,
+                             status, idempotency_key, created_at)
+        VALUES ($1, $2, 'refund', $3, $4, 'shopify', $5, 'succeeded', $6, $7)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        """,
+        store_id,
+        case_id,
+        amount.amount,
+        amount.currency,
+        reference,
+        key,
+        at,
+    )

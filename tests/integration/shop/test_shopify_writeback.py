@@ -101,7 +101,7 @@ async def test_store_credit_is_credited_in_shopify_once_when_the_answer_is_lost(
     assert state.calls.count("StoreCredit") == 1  # the retry found it instead of crediting
     payment = await Payment.select(Payment.kind, Payment.status, Payment.provider).first()
     assert payment == {"kind": "store_credit", "status": "succeeded", "provider": "shopify"}
-    assert (await kinds()).count("store_credit") == 1
+    assert (await kinds()).count("shop_store_credit") == 1
 
 
 async def test_an_exchange_replacement_becomes_one_order_in_shopify(
