@@ -180,3 +180,63 @@ async def insert_shop_refund(
         key,
         at,
     )
+
+
+async def store_ids() -> list[int]:
+    return [int(r["id"]) for r in await sql.fetch("SELECT id FROM store ORDER BY id")]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMoney:
+    shop_order_id: str
+    latest_case_id: int
+    refunded: int  # refunds in the shop we know of (ours confirmed, and those made by hand)
+    currency: str
+
+
+async def orders_to_reconcile(store_id: int, since: datetime) -> list[OrderMoney]:
+    """Orders with a case changed since `since`, and what we know was refunded in the shop."""
+    rows = await sql.fetch(
+        """
+        SELECT o.shop_order_id, o.currency,
+               (SELECT c2.id FROM return_case c2 WHERE c2."order" = o.id
+                 ORDER BY c2.created_at DESC, c2.id DESC LIMIT 1) AS latest_case_id,
+               COALESCE((SELECT sum(p.amount) FROM payment p JOIN return_case c3
+                           ON c3.id = p."case"
+                          WHERE c3."order" = o.id AND p.provider = 'shopify'
+                            AND p.kind IN ('refund', 'difference_refund')
+                            AND p.status = 'succeeded'), 0)::bigint AS refunded
+          FROM shop_order o
+         WHERE o.store = $1
+           AND EXISTS (SELECT 1 FROM return_case c WHERE c."order" = o.id AND c.updated_at >= $2)
+         ORDER BY o.id
+        """,
+        store_id,
+        since,
+    )
+    return [
+        OrderMoney(r["shop_order_id"], r["latest_case_id"], int(r["refunded"]), r["currency"])
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class StaleMoney:
+    payment_id: int
+    case_id: int
+    kind: str
+    amount: int
+    currency: str
+
+
+async def stale_pending_money(store_id: int, before: datetime) -> list[StaleMoney]:
+    rows = await sql.fetch(
+        """
+        SELECT id, "case", kind, amount, currency FROM payment
+         WHERE store = $1 AND provider = 'shopify' AND status = 'pending' AND created_at < $2
+         ORDER BY id
+        """,
+        store_id,
+        before,
+    )
+    return [StaleMoney(r["id"], r["case"], r["kind"], r["amount"], r["currency"]) for r in rows]
