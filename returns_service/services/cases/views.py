@@ -203,6 +203,7 @@ async def agent_case_view(
         awaiting_reply=row["awaiting_reply"],
         messages_next_cursor=page.next_cursor,
         photos=await photos.list_photos(caller, number),
+        attention=row["attention"],
     )
 
 

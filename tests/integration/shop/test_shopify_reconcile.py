@@ -47,6 +47,13 @@ async def test_a_refund_only_shopify_knows_flags_the_case_once_a_day(
             "customer_visible": False,
         }
     ]
+    # the lead sees it on the case and in the queue
+    view = (await client.get(f"/api/v1/cases/{number}", headers=shop["agent"])).json()
+    assert view["attention"] == "shop_mismatch"
+    queue = (await client.get("/api/v1/cases", headers=shop["agent"])).json()
+    assert [(c["number"], c.get("attention")) for c in queue["items"]] == [
+        (number, "shop_mismatch")
+    ]
     clock.advance(days=1)
     await run_once(runtime(client), config)  # the same difference is not flagged twice
     assert (
