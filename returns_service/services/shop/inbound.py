@@ -5,6 +5,7 @@ webhook delivered twice changes nothing the second time (shop_record, once per k
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,9 +14,12 @@ from returns_service.db.engine import DB
 from returns_service.domain.cases import SYSTEM
 from returns_service.domain.errors import InvalidRequest
 from returns_service.domain.money import Money, money_from_decimal
+from returns_service.domain.text import CURRENCY
 from returns_service.services.cases import timeline
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.shop import queries
+
+MAX_AMOUNT = 10**12  # what Money accepts anywhere (domain/money.py)
 
 
 def _when(value: Any) -> datetime | None:
@@ -32,7 +36,7 @@ async def fulfillment_updated(store_id: int, body: dict[str, Any]) -> int:
         order_id = str(body["order_id"])
         lines = [str(item["id"]) for item in body.get("line_items") or []]
         status = body.get("shipment_status")
-    except (KeyError, TypeError) as error:
+    except (KeyError, TypeError, AttributeError) as error:
         raise InvalidRequest(f"the Shopify fulfilment could not be read: {error}") from error
     if status != "delivered" or not lines:
         return 0
@@ -50,9 +54,12 @@ def _refund_amount(body: dict[str, Any]) -> Money:
             continue
         total += Decimal(str(transaction["amount"]))
         currency = str(transaction.get("currency") or currency)
-    if not currency:
-        raise InvalidRequest("the refund has no successful refund transaction")
-    return money_from_decimal(str(total), currency)
+    if not re.fullmatch(CURRENCY, currency):
+        raise InvalidRequest("the refund has no successful refund transaction in a currency")
+    amount = money_from_decimal(str(total), currency)
+    if not 0 < amount.amount <= MAX_AMOUNT:
+        raise InvalidRequest("the refund's amount must be positive")
+    return amount
 
 
 async def refund_created(store_id: int, body: dict[str, Any], rt: Runtime) -> str:
@@ -62,8 +69,10 @@ async def refund_created(store_id: int, body: dict[str, Any], rt: Runtime) -> st
     try:
         refund_id = str(body["id"])
         order_id = str(body["order_id"])
+        if not re.fullmatch(r"\d{1,30}", refund_id) or not 0 < len(order_id) <= 128:
+            raise ValueError("the refund's id or order_id is not one of Shopify's")
         amount = _refund_amount(body)
-    except (KeyError, TypeError, ValueError, InvalidOperation) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as error:
         raise InvalidRequest(f"the Shopify refund could not be read: {error}") from error
     reference = f"gid://shopify/Refund/{refund_id}"
     note = str(body.get("note") or "")

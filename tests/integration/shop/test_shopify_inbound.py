@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import CaseEvent, OrderLine, Payment, ShopRecord
 from returns_service.services.platform import jobs
@@ -131,3 +133,35 @@ async def test_a_delivered_fulfilment_dates_the_lines(client: Client, shop: dict
     )
     assert answer.status_code in (400, 422)
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": 1, "order_id": "shop-1001", "transactions": "refund"},
+        {"id": {"x": 1}, "order_id": "shop-1001", "transactions": []},
+        {"id": "9" * 300, "order_id": "shop-1001", "transactions": []},
+        {
+            "id": 5,
+            "order_id": "shop-1001",
+            "transactions": [
+                {"kind": "refund", "status": "success", "amount": "0.00", "currency": "USD"}
+            ],
+        },
+        {
+            "id": 6,
+            "order_id": "shop-1001",
+            "transactions": [
+                {"kind": "refund", "status": "success", "amount": "1.00", "currency": "DOLLARS"}
+            ],
+        },
+    ],
+)
+async def test_an_unreadable_refund_is_a_problem_and_changes_nothing(
+    client: Client, shop: dict[str, Any], body: dict[str, Any]
+) -> None:
+    raw = json.dumps(body).encode()
+    answer = await client.post("/api/v1/webhooks/shopify/refunds", content=raw, headers=signed(raw))
+    assert answer.status_code in (400, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert await Payment.count() == 0 and await ShopRecord.count() == 0
