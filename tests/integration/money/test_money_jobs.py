@@ -5,6 +5,7 @@ refusal flags the case for the concierge and leaves the line payable again."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import pytest
@@ -16,6 +17,7 @@ from returns_service.db.tables import CaseEvent, CaseItem, OutboxMessage, Paymen
 from returns_service.domain.access import Caller, Role
 from returns_service.services.money import refunds
 from returns_service.services.platform import jobs
+from returns_service.services.platform.outbox import LOCK_SECONDS
 from returns_service.services.platform.runtime import Runtime
 from tests.integration.helpers import (
     Client,
@@ -124,3 +126,35 @@ async def test_a_refused_refund_flags_the_case_and_the_line_can_be_refunded_agai
     assert [r["status"] for r in rows] == ["failed", "succeeded"]
     assert rows[1]["idempotency_key"] == rows[0]["idempotency_key"] + ":again1"
     assert len(provider.refunds) == 1
+
+
+@dataclasses.dataclass
+class DyingProvider(FlakyProvider):
+    """The provider makes the refund, then the worker process dies before the answer is
+    written back (the call is cancelled: no exception handler of the job runs)."""
+
+    deaths: int = 1
+
+    async def refund(self, request: MoneyRequest) -> PaymentResult:
+        self.calls.append(request.idempotency_key)
+        self.refunds.setdefault(request.idempotency_key, request.amount.amount)
+        if self.deaths:
+            self.deaths -= 1
+            raise asyncio.CancelledError("the worker was killed")
+        return PaymentResult(self.name, "re_1", "succeeded")
+
+
+async def test_a_worker_killed_mid_refund_leaves_the_job_to_the_next_and_refunds_once(
+    client: Client, clock: FrozenClock, case_number: str
+) -> None:
+    provider = DyingProvider()
+    rt = Runtime(clock=clock, payments=provider)
+    with pytest.raises(asyncio.CancelledError):
+        await refunds.refund_case(Caller.system(store_of(client)), case_number, None, rt)
+    # the case's change committed before the call; the job is still claimed by the dead run
+    assert await Payment.select(Payment.status) == [{"status": "pending"}]
+    assert await jobs.run_due(rt) == jobs.JobReport(0, 0)
+    clock.advance(seconds=LOCK_SECONDS + 1)  # its claim runs out: another worker takes it
+    assert await jobs.run_due(rt) == jobs.JobReport(1, 0)
+    assert await Payment.select(Payment.status) == [{"status": "succeeded"}]
+    assert len(provider.calls) == 2 and len(provider.refunds) == 1
