@@ -28,12 +28,15 @@ async def schedule(rt: Runtime) -> int:
     queued = 0
     for store_id in await queries.store_ids():
         today = rt.clock.now().astimezone((await get_store(store_id)).tz).date()
+        key = f"reconcile:{today.isoformat()}"
+        if await queries.recorded(store_id, key) is not None:
+            continue  # the usual case on every pass but the day's first: a read, no write
         async with DB.transaction():
             if await queries.remember(
                 store_id=store_id,
                 case_id=None,
                 kind="reconciled",
-                key=f"reconcile:{today.isoformat()}",
+                key=key,
                 reference="",
                 at=rt.clock.now(),
             ):
