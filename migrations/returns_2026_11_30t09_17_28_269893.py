@@ -171,21 +171,13 @@ DESCRIPTION = "every table, squashed from the six pre-release migrations"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Payment", tablename="payment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="ShopOrder", tablename="shop_order", schema=None, columns=None
-    )
+    manager.add_table(class_name="ShopOrder", tablename="shop_order", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="OrderLine", tablename="order_line", schema=None, columns=None
-    )
+    manager.add_table(class_name="OrderLine", tablename="order_line", schema=None, columns=None)
 
     manager.add_table(
         class_name="LookupFailure",
@@ -194,21 +186,13 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Variant", tablename="variant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Variant", tablename="variant", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Receipt", tablename="receipt", schema=None, columns=None
-    )
+    manager.add_table(class_name="Receipt", tablename="receipt", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Agent", tablename="agent", schema=None, columns=None
-    )
+    manager.add_table(class_name="Agent", tablename="agent", schema=None, columns=None)
 
     manager.add_table(
         class_name="UnexpectedParcel",
@@ -217,9 +201,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CaseEvent", tablename="case_event", schema=None, columns=None
-    )
+    manager.add_table(class_name="CaseEvent", tablename="case_event", schema=None, columns=None)
 
     manager.add_table(
         class_name="StorePolicy",
@@ -235,9 +217,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="FollowUp", tablename="follow_up", schema=None, columns=None
-    )
+    manager.add_table(class_name="FollowUp", tablename="follow_up", schema=None, columns=None)
 
     manager.add_table(
         class_name="ReturnCase",
@@ -246,29 +226,17 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Station", tablename="station", schema=None, columns=None
-    )
+    manager.add_table(class_name="Station", tablename="station", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Shipment", tablename="shipment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Shipment", tablename="shipment", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Customer", tablename="customer", schema=None, columns=None
-    )
+    manager.add_table(class_name="Customer", tablename="customer", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Macro", tablename="macro", schema=None, columns=None
-    )
+    manager.add_table(class_name="Macro", tablename="macro", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="CaseItem", tablename="case_item", schema=None, columns=None
-    )
+    manager.add_table(class_name="CaseItem", tablename="case_item", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Label", tablename="label", schema=None, columns=None
-    )
+    manager.add_table(class_name="Label", tablename="label", schema=None, columns=None)
 
     manager.add_table(
         class_name="TrackingEvent",
@@ -277,9 +245,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
+    manager.add_table(class_name="Product", tablename="product", schema=None, columns=None)
 
     manager.add_table(
         class_name="OutboxMessage",
@@ -302,13 +268,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CaseNote", tablename="case_note", schema=None, columns=None
-    )
+    manager.add_table(class_name="CaseNote", tablename="case_note", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Store", tablename="store", schema=None, columns=None
-    )
+    manager.add_table(class_name="Store", tablename="store", schema=None, columns=None)
 
     manager.add_table(
         class_name="StoreCredit",

@@ -45,13 +45,9 @@ DESCRIPTION = "case photos and catalogue translations"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="CasePhoto", tablename="case_photo", schema=None, columns=None
-    )
+    manager.add_table(class_name="CasePhoto", tablename="case_photo", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="CasePhoto",

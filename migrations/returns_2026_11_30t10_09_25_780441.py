@@ -56,9 +56,7 @@ DESCRIPTION = "customer tracking and link requests"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
     manager.add_table(
         class_name="CustomerTracking",

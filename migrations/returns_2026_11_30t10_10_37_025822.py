@@ -27,9 +27,7 @@ DESCRIPTION = "exchange price difference, macro owner"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="CaseItem",

@@ -30,9 +30,7 @@ DESCRIPTION = "lookup lockouts and revoked portal sessions"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
     manager.add_table(
         class_name="RevokedSession",

@@ -9,9 +9,7 @@ DESCRIPTION = "outbox jobs"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="returns", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="OutboxMessage",

@@ -32,6 +32,7 @@ from returns_service.api.admin.privacy import (
     CustomersPrivacyController,
     ShopifyPrivacyWebhookController,
 )
+from returns_service.api.admin.shop_webhooks import ShopifyShopWebhookController
 from returns_service.api.admin.webhooks import WebhookEndpointsController
 from returns_service.api.agents.controllers import (
     AgentsController,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             OrdersController,
             StationsController,
             ShopifyWebhookController,
+            ShopifyShopWebhookController,
             CarrierWebhookController,
             WarehouseController,
             CustomersPrivacyController,

@@ -288,11 +288,44 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         customers_sub.add_parser(name, help=text).add_argument("--email", required=True)
     customers.set_defaults(handler=cmd_customers)
+    shopify = sub.add_parser("shopify", help="the Shopify shop (RETURNS_SHOP=shopify)")
+    shopify_sub = shopify.add_subparsers(dest="shopify_command", required=True)
+    sync = shopify_sub.add_parser("sync", help="backfill orders from Shopify")
+    sync.add_argument("--since", help="only orders updated on or after this date (YYYY-MM-DD)")
+    shopify.set_defaults(handler=cmd_shopify_sync)
 
     i18n = sub.add_parser("i18n", help="the message catalogue: extract, update, compile")
     i18n.add_argument("step", choices=["extract", "update", "compile"])
     i18n.set_defaults(handler=cmd_i18n)
     return parser
+
+
+def cmd_shopify_sync(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from returns_service.services.platform.runtime import runtime_from_settings
+    from returns_service.services.shop.sync import sync_orders
+
+    if settings.shop.name != "shopify":
+        print("error: set RETURNS_SHOP=shopify (and SHOPIFY_*) to sync", file=sys.stderr)
+        return 2
+    try:
+        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC) if args.since else None
+    except ValueError:
+        print(f"error: --since {args.since!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    asyncio.run(migrate())
+
+    async def work() -> int:
+        store_id = await _default_store_id(settings)
+        report = await sync_orders(store_id, runtime_from_settings(settings, SystemClock()), since)
+        print(
+            f"synced {report.orders} orders in {report.pages} pages ({report.created} new)",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _with_database(settings, work)
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -311,6 +311,28 @@ class PaymentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopSettings:
+    """The shop the service writes back to (docs/shopify.md)."""
+
+    name: str = env(
+        "RETURNS_SHOP", "none", _one_of("none", "shopify"), "what is written back: none, shopify"
+    )
+    shopify_shop: str = env("SHOPIFY_SHOP", "", doc="the shop's myshopify.com domain")
+    shopify_access_token: str = env(
+        "SHOPIFY_ACCESS_TOKEN", "", doc="the custom app's Admin API token", secret=True
+    )
+    shopify_api_version: str = env(
+        "SHOPIFY_API_VERSION", "2026-01", doc="the Admin GraphQL API version, pinned"
+    )
+    shopify_api_base: str = env(
+        "SHOPIFY_API_BASE", "", _http_url, "unset: https://SHOPIFY_SHOP (a stand-in's in tests)"
+    )
+    shopify_location_id: str = env(
+        "SHOPIFY_LOCATION_ID", "", doc="where returned units are restocked; unset: the first"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class CaseSettings:
     follow_up_days: int = env("RETURNS_FOLLOW_UP_DAYS", 3, _count, '"did it fit?" after delivery')
     auto_close_days: int = env(
@@ -381,6 +403,7 @@ GROUPS: tuple[type, ...] = (
     WorkerSettings,
     PhotoSettings,
     WebhookSettings,
+    ShopSettings,
 )
 
 
@@ -410,6 +433,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     photos: PhotoSettings = field(default_factory=PhotoSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    shop: ShopSettings = field(default_factory=ShopSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier (the built-in one's labels say "concierge-post"), and
@@ -449,4 +473,5 @@ class Settings:
             worker=_read(WorkerSettings, environ, {}),
             photos=_read(PhotoSettings, environ, {}),
             webhooks=_read(WebhookSettings, environ, {}),
+            shop=_read(ShopSettings, environ, {}),
         )

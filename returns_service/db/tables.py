@@ -228,6 +228,8 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     reject_reason = Text(null=True, default=None)
     awaiting_reply = Boolean(default=False)  # the customer wrote last
     overdue = Boolean(default=False)  # an advance replacement's original is late
+    # why a person must look (payment_failed, shop_mismatch...): a task in the queue
+    attention = Varchar(length=32, null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -632,6 +634,22 @@ class WebhookDelivery(Table, tablename="webhook_delivery", db=DB):
     failed_at = Timestamptz(null=True, default=None)
 
 
+class ShopRecord(Table, tablename="shop_record", db=DB):
+    """What was written to (or seen in) the shop, once per key: a case's return object, a
+    restock, a replacement order, a refund made by hand in the shop's admin, a day's
+    reconciliation. The key makes every write-back idempotent on our side."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True, index=True)
+    kind = Varchar(length=32)  # return | restock | replacement | manual_refund | reconciled
+    key = Varchar(length=200)
+    reference = Varchar(length=200, default="")  # the shop's id (a gid)
+    created_at = Timestamptz()
+
+    shop_record_unique_key = Unique(["store", "key"])
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -668,4 +686,5 @@ ALL_TABLES: list[type[Table]] = [
     PhotoDeletion,
     WebhookEndpoint,
     WebhookDelivery,
+    ShopRecord,
 ]

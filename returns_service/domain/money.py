@@ -68,3 +68,9 @@ def money_from_decimal(text: str, currency: str) -> Money:
     if scaled != scaled.to_integral_value() or scaled < 0:
         raise ValueError(f"{text!r} is not a valid {currency} amount")
     return Money(int(scaled), currency)
+
+
+def to_decimal_string(money: Money) -> str:
+    """2500 USD -> '25.00': the decimal amount an outside API reads, in the currency's digits."""
+    exponent = minor_unit_exponent(money.currency)
+    return f"{Decimal(money.amount).scaleb(-exponent):.{exponent}f}"

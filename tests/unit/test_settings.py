@@ -59,6 +59,12 @@ EVERY_VARIABLE = {
     "RETURNS_RUN_WORKER": ("false", ("worker", "run_in_serve")),
     "RETURNS_WORKER_INTERVAL_SECONDS": ("0.5", ("worker", "interval_seconds")),
     "RETURNS_OUTBOX_LOCK_SECONDS": ("300", ("worker", "outbox_lock_seconds")),
+    "RETURNS_SHOP": ("shopify", ("shop", "name")),
+    "SHOPIFY_SHOP": ("liv.myshopify.com", ("shop", "shopify_shop")),
+    "SHOPIFY_ACCESS_TOKEN": ("shpat_1", ("shop", "shopify_access_token")),
+    "SHOPIFY_API_VERSION": ("2026-04", ("shop", "shopify_api_version")),
+    "SHOPIFY_API_BASE": ("http://127.0.0.1:9", ("shop", "shopify_api_base")),
+    "SHOPIFY_LOCATION_ID": ("gid://shopify/Location/1", ("shop", "shopify_location_id")),
     "RETURNS_PHOTOS_S3_BUCKET": ("shop-photos", ("photos", "s3_bucket")),
     "RETURNS_PHOTOS_S3_ENDPOINT_URL": (
         "https://minio.shop.example:9000/",
@@ -125,6 +131,12 @@ EXPECTED = {
     "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": "s3-secret",
     "RETURNS_PHOTOS_S3_PREFIX": "returns/photos/",
     "RETURNS_WEBHOOK_ALLOW_PRIVATE": True,
+    "RETURNS_SHOP": "shopify",
+    "SHOPIFY_SHOP": "liv.myshopify.com",
+    "SHOPIFY_ACCESS_TOKEN": "shpat_1",
+    "SHOPIFY_API_VERSION": "2026-04",
+    "SHOPIFY_API_BASE": "http://127.0.0.1:9",
+    "SHOPIFY_LOCATION_ID": "gid://shopify/Location/1",
 }
 
 

@@ -54,6 +54,17 @@ PARAMS: dict[str, dict[str, Any]] = {
     "rules_review": {"reasons": "rule 3, blocklist (email)"},
     "keep_it": {},
     "advance_refused": {"case_number": "R-7QK2MX"},
+    "payment_failed": {"amount": {"amount": 39500, "currency": "USD"}, "payment": "refund"},
+    "shop_refunded": {"amount": {"amount": 39500, "currency": "HUF"}, "shop": "shopify"},
+    "shop_return": {"shop": "shopify"},
+    "shop_tracking": {"shop": "shopify", "tracking": "CP123"},
+    "shop_restock": {"shop": "shopify", "sku": "RING-8-BLK", "quantity": 1},
+    "shop_replacement": {"shop": "shopify", "sku": "RING-7-BLK"},
+    "shop_closed": {"shop": "shopify"},
+    "shop_failed": {"shop": "shopify", "call": "shop.return"},
+    "shop_refund_by_hand": {"amount": {"amount": 5000, "currency": "NOK"}, "shop": "shopify"},
+    "shop_mismatch": {"shop": "shopify", "what": "refunds"},
+    "shop_store_credit": {"amount": {"amount": 39500, "currency": "RON"}},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

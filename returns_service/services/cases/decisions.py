@@ -29,6 +29,7 @@ from returns_service.services.cases.records import (
 from returns_service.services.fulfilment import labels
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 # ---------------------------------------------------------------------------------------------
@@ -43,7 +44,7 @@ async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime)
 
 async def _approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
     now = rt.clock.now()
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         actor = await actor_for(caller)
         exception = case.outside_policy
@@ -134,6 +135,8 @@ async def _end_in_transaction(
             )
         await release_reservations(case.id)
         await labels.void_active(case, rt)
+        if case.status is not CaseStatus.REQUESTED:  # approved once: the shop has a return
+            await writeback.on_finished(case, rt)
         if template is not None:
             await email_customer(case, template, rt, **fields)
 

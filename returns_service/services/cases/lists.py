@@ -110,6 +110,7 @@ async def case_page(
                 )
                 if staff
                 else None,
+                attention=r["attention"] if staff else None,
             )
         )
     last = rows[-1] if rows else None

@@ -52,7 +52,7 @@ items AS (
    GROUP BY ci."case")
 SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        rc.outside_policy, rc.approved_as_exception, rc.reject_reason, rc.awaiting_reply,
-       rc.customer, rc.agent, o.number AS order_number,
+       rc.attention, rc.customer, rc.agent, o.number AS order_number,
        a.name AS agent_name, a.display_name AS agent_display_name,
        c.email AS customer_email, c.first_name AS customer_first_name,
        c.last_name AS customer_last_name, c.language AS customer_language,

@@ -189,6 +189,8 @@ class AgentCaseView(CaseView, frozen=True):
     messages_next_cursor: str | None
     photos: list[PhotoView] = msgspec.field(default_factory=list)
     decision: Decision = msgspec.field(default_factory=Decision)
+    # a task for the concierge or a lead: payment_failed, shop_failed, shop_mismatch
+    attention: str | None = None
 
 
 class CustomerRef(msgspec.Struct, frozen=True):
@@ -208,6 +210,7 @@ class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
     awaiting_reply: bool
     outside_policy: bool
     customer: CustomerRef | None = None  # in agents' lists
+    attention: str | None = None  # in agents' lists: why a person must look (see AgentCaseView)
 
 
 class CasePage(msgspec.Struct, frozen=True):

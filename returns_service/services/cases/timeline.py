@@ -56,6 +56,19 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "rules_review": "event.rules_review",
     "keep_it": "event.keep_it",
     "advance_refused": "event.advance_refused",
+    # money leaving after commit, and the shop written back to (services/money/calls.py,
+    # services/shop/)
+    "payment_failed": "event.payment_failed",
+    "shop_refunded": "event.shop_refunded",
+    "shop_return": "event.shop_return",
+    "shop_tracking": "event.shop_tracking",
+    "shop_restock": "event.shop_restock",
+    "shop_replacement": "event.shop_replacement",
+    "shop_closed": "event.shop_closed",
+    "shop_failed": "event.shop_failed",
+    "shop_refund_by_hand": "event.shop_refund_by_hand",
+    "shop_mismatch": "event.shop_mismatch",
+    "shop_store_credit": "event.shop_store_credit",
 }
 # The webhook event (docs/webhooks.md) each kind announces; a status change by the status it
 # moved to ("status.approved"). Kinds not here announce nothing.

@@ -233,6 +233,7 @@ async def agent_case_view(
         messages_next_cursor=page.next_cursor,
         photos=await photos.list_photos(caller, number),
         decision=await rules_applied.decision_of(row["id"]),
+        attention=row["attention"],
     )
 
 

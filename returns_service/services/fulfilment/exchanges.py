@@ -24,7 +24,9 @@ from returns_service.services.cases.rules_applied import decision_of
 from returns_service.services.fulfilment import queries
 from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 from returns_service.services.store.stores import get_store
 
@@ -59,7 +61,7 @@ async def on_event(
 
 async def ship_now(caller: Caller, number: str, rt: Runtime) -> None:
     """An agent ships the replacement now (an advance exchange if the original is not back)."""
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         if case.status not in SHIPPABLE:
             raise Conflict(f"a {case.status.value} case ships no replacement")
@@ -180,7 +182,7 @@ async def ship_waiting(
             deadline = (
                 now.astimezone(tz) + timedelta(days=policy.advance_exchange_return_days)
             ).date()
-        await Shipment.insert(
+        shipped_rows = await Shipment.insert(
             Shipment(
                 store=case.store_id,
                 case=case.id,
@@ -202,6 +204,9 @@ async def ship_waiting(
         if item["bonus_amount"]:  # a policy rule's bonus for choosing the exchange
             bonus = Money(int(item["bonus_amount"]), item["paid_currency"])
             await refunds.credit_bonus(case, item["id"], bonus, rt)
+        await writeback.on_replacement(  # the replacement as the shop's order, after commit
+            case, shipped_rows[0]["id"], item["exchange_sku"], item["quantity"], rt
+        )
         extra = (
             Message("email.send_original_by", {"date": deadline})
             if deadline

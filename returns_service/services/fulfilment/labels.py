@@ -33,6 +33,7 @@ from returns_service.services.fulfilment import parcels, purchases, queries
 from returns_service.services.platform import jobs
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 
@@ -103,6 +104,7 @@ async def issue_on_approval(case: LockedCase, policy: ReturnPolicy, rt: Runtime)
     """Right after approval: a prepaid label where the customer's country is covered,
     otherwise instructions to send the parcel themselves. "buying": a provider's label is
     bought after the commit, and the approval email waits for it (it carries the link)."""
+    await writeback.on_approved(case, rt)  # the shop's return object, after commit
     ship_from = await customer_address(case.order_id, case.customer_id)
     if ship_from.country in policy.prepaid_label_countries:
         tracking = await issue(

@@ -26,6 +26,7 @@ from returns_service.services.fulfilment.schemas import (
     ProviderTrackingResult,
     TrackingResult,
 )
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.policy import get_policy
 
@@ -136,7 +137,7 @@ async def apply_event(
     if not label and not own and not shipment:
         raise UnknownTracking(f"{carrier} tracking number {event.tracking_number} is not ours")
     number = str((label or own or shipment)[0]["number"])
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         fresh = await queries.record_tracking_event(
             store_id=store_id,
             carrier=carrier,

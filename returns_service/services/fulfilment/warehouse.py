@@ -38,7 +38,9 @@ from returns_service.services.fulfilment.schemas import (
 )
 from returns_service.services.money import differences, refunds
 from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 CASE_NUMBER = re.compile(r"^R-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$")
@@ -112,7 +114,7 @@ async def scan(caller: Caller, barcode: str, rt: Runtime) -> ScanResult:
     # A parcel received once is never received again (receipts are never removed): its
     # re-scans, the common case at a busy station, are this one read and change nothing.
     if not already:
-        async with DB.transaction():
+        async with jobs.after_commit(rt), DB.transaction():
             case = await lock_case(caller, number)
             already = await Receipt.exists().where(Receipt.case == case.id)
             if not already and case.status in RECEIVABLE:
@@ -176,7 +178,7 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
     """Grade every item of a received case. What each grade settles is grading.plan's (the
     same plan the station previews): new and like-new items settle at once (refund, store
     credit, or the waiting replacement ships); others go to the concierge to decide."""
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         items = await grading.graded_items(case, inspection)
         planned = await grading.plan(case, items, inspection)
@@ -193,6 +195,9 @@ async def inspect(caller: Caller, number: str, inspection: Inspection, rt: Runti
             ).where(CaseItem.id == item["id"])
             if graded.disposition is Disposition.RESTOCK:
                 restock.append((await _line_sku(graded.line_id), graded.quantity))
+                await writeback.on_restocked(
+                    case, graded.line_id, restock[-1][0], graded.quantity, rt
+                )
         for p in planned:
             if p.effect is Effect.CONCIERGE:
                 decisions.append(

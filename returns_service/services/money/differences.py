@@ -1,21 +1,20 @@
 """The price difference of an exchange (policy `exchange_price_difference: charge_or_refund`):
-charged through the payment adapter when a dearer replacement ships, refunded when the return
-of a cheaper one settles (the original inspected). One payment row per case item, keyed, so a
+charged through the payment adapter (by a job after commit, services/money/calls.py) when a
+dearer replacement ships, refunded when the return of a cheaper one settles (the original
+inspected). One payment row per case item, keyed, so a
 retry never charges or refunds twice."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from returns_service.adapters.payments import MoneyRequest, PaymentResult
 from returns_service.db.tables import Payment
 from returns_service.domain.cases import Actor
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.money import Money
 from returns_service.services.cases import records, timeline
 from returns_service.services.cases.records import LockedCase
-from returns_service.services.money import queries
-from returns_service.services.money.refunds import PaymentFailed, order_reference, record_payment
+from returns_service.services.money import calls, queries
 from returns_service.services.platform.runtime import Runtime
 
 
@@ -26,17 +25,16 @@ def _key(case: LockedCase, item_id: int) -> str:
 async def charge(
     case: LockedCase, item_id: int, amount: Money, sku: str, rt: Runtime, actor: Actor
 ) -> bool:
-    """Charge what a dearer replacement costs more, once. False when the provider refused
-    (nothing recorded: the replacement waits and the agent is told)."""
+    """Charge what a dearer replacement costs more, once: recorded now, charged by the job
+    after commit (services/money/calls.py); a refusal flags the case for the concierge.
+    Always True: the replacement no longer waits for the provider's answer."""
     key = _key(case, item_id)
     if await Payment.exists().where(Payment.idempotency_key == key):
         return True
-    result = await rt.payments.charge(
-        MoneyRequest(amount, key, await order_reference(case), f"price difference for {sku}")
+    await calls.queue(
+        case, "difference_charge", amount, key, rt, description=f"price difference for {sku}"
     )
-    if result.status == "failed":
-        return False
-    await _moved(case, "charge", amount, result, key, rt, actor)
+    await _moved(case, "charge", amount, calls.provider_for("difference_charge", rt), rt, actor)
     return True
 
 
@@ -45,15 +43,15 @@ async def refund_due(case: LockedCase, rt: Runtime, actor: Actor) -> int:
     refunded = 0
     for item in await queries.differences_to_refund(case.id):
         amount = Money(-item.price_difference, item.currency)
-        key = _key(case, item.id)
-        result = await rt.payments.refund(
-            MoneyRequest(
-                amount, key, await order_reference(case), f"price difference {case.number}"
-            )
+        await calls.queue(
+            case,
+            "difference_refund",
+            amount,
+            _key(case, item.id),
+            rt,
+            description=f"price difference {case.number}",
         )
-        if result.status == "failed":  # nothing moved: the agent retries the inspection's money
-            raise PaymentFailed(f"{result.provider} refused the refund of the price difference")
-        await _moved(case, "refund", amount, result, key, rt, actor)
+        await _moved(case, "refund", amount, calls.provider_for("difference_refund", rt), rt, actor)
         refunded += amount.amount
     return refunded
 
@@ -77,22 +75,20 @@ async def _moved(
     case: LockedCase,
     direction: Literal["charge", "refund"],
     amount: Money,
-    result: PaymentResult,
-    key: str,
+    provider: str,
     rt: Runtime,
     actor: Actor,
 ) -> None:
-    """What a difference that moved leaves behind, in the case's transaction: the payment row,
-    one timeline event, and the customer's email through the outbox."""
-    payment_kind, event_kind, template = _MOVED[direction]
-    await record_payment(case, payment_kind, amount.amount, amount.currency, result, key, rt)
+    """What a difference that moves leaves behind, in the case's transaction (beside its
+    pending payment): one timeline event, and the customer's email through the outbox."""
+    _, event_kind, template = _MOVED[direction]
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
         actor=actor,
         kind=event_kind,
         params={"amount": {"amount": amount.amount, "currency": amount.currency}},
-        detail=f"via {result.provider} ({result.status})",
+        detail=f"via {provider}",
         at=rt.clock.now(),
     )
     await records.email_customer(case, template, rt, detail=amount, amounts=((direction, amount),))

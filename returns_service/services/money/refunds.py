@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from returns_service.adapters.payments import MoneyRequest, PaymentResult
+from returns_service.adapters.payments import PaymentResult
 from returns_service.db import locks
 from returns_service.db.engine import DB
 from returns_service.db.tables import (
@@ -30,8 +30,9 @@ from returns_service.domain.money import Money
 from returns_service.domain.settlement import LineBalance, allocate_refund
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
-from returns_service.services.money import queries
+from returns_service.services.money import calls, queries
 from returns_service.services.money.settlement import resolve_if_settled
+from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 
 MONEY_STATUSES = frozenset(
@@ -141,23 +142,35 @@ async def settle_money_items(
     plan = await plan_money_items(case, amount=amount, only_items=only_items)
     items, balances, parts, currency = plan.items, plan.balances, plan.parts, plan.currency
     resolution_by_line = {i["line"]: i["resolution"] for i in items}
-    reference = await order_reference(case)
     refunded = credited = 0
     for line_id, part in parts:
         done = next(b.refunded for b in balances if b.line_id == line_id)
-        key = f"refund:{case.store_id}:{case.id}:{line_id}:{done}"
+        key = await calls.fresh_key(f"refund:{case.store_id}:{case.id}:{line_id}:{done}")
         if resolution_by_line[line_id] == "store_credit":
-            await _credit(case, Money(part, currency), rt, key, line_id)
+            if rt.shop.moves_money:  # the shop's own store credit, after commit
+                await calls.queue(
+                    case,
+                    "store_credit",
+                    Money(part, currency),
+                    key,
+                    rt,
+                    description=f"return {case.number}",
+                    line_id=line_id,
+                )
+            else:  # our own ledger: nothing leaves the service
+                await _credit(case, Money(part, currency), rt, key, line_id)
             credited += part
             continue
-        result = await rt.payments.refund(
-            MoneyRequest(Money(part, currency), key, reference, f"return {case.number}")
+        # recorded now, moved by the job after commit (services/money/calls.py)
+        await calls.queue(
+            case,
+            "refund",
+            Money(part, currency),
+            key,
+            rt,
+            description=f"return {case.number}",
+            line_id=line_id,
         )
-        if result.status == "failed":  # nothing moved: record nothing, settle nothing
-            raise PaymentFailed(
-                f"{result.provider} refused the refund of {part} {currency} ({result.reference})"
-            )
-        await record_payment(case, "refund", part, currency, result, key, rt, line_id=line_id)
         refunded += part
     await CaseItem.update({CaseItem.settled: True}).where(
         CaseItem.id.is_in([int(i["id"]) for i in items])
@@ -174,7 +187,7 @@ async def settle_money_items(
             actor=actor,
             kind="refund",
             params={"amount": {"amount": refunded, "currency": currency}},
-            detail=f"via {rt.payments.name}",
+            detail=f"via {calls.provider_for('refund', rt)}",
             at=rt.clock.now(),
         )
         await email_customer(
@@ -289,7 +302,7 @@ async def _credit(
 async def refund_case(caller: Caller, number: str, amount: int | None, rt: Runtime) -> Settled:
     """An agent refunds a case: by default what the policy computes (the price paid for the
     refund and store-credit items); `amount` for a partial refund."""
-    async with DB.transaction():
+    async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
         if case.status not in MONEY_STATUSES:
             raise Conflict(f"a {case.status.value} case is not refunded")
@@ -304,13 +317,15 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
     key = f"charge:{case.store_id}:shipment:{shipment_id}"
     if await Payment.exists().where(Payment.idempotency_key == key):
         return
-    reference = await order_reference(case)
     amount = Money(shipment["value_amount"], shipment["currency"])
-    result = await rt.payments.charge(
-        MoneyRequest(amount, key, reference, f"replacement {shipment['sku']} not returned")
-    )
-    await record_payment(
-        case, "charge", amount.amount, amount.currency, result, key, rt, shipment_id=shipment_id
+    await calls.queue(
+        case,
+        "charge",
+        amount,
+        key,
+        rt,
+        description=f"replacement {shipment['sku']} not returned",
+        shipment_id=shipment_id,
     )
     await Shipment.update({Shipment.overdue_at: rt.clock.now()}).where(Shipment.id == shipment_id)
     await ReturnCase.update({ReturnCase.overdue: True}).where(ReturnCase.id == case.id)
@@ -320,8 +335,8 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
         actor=Actor("system", None, "system"),
         kind="overdue",
         detail=(
-            f"overdue since {shipment['return_deadline']}; charged {amount.amount} "
-            f"{amount.currency} via {result.provider} ({result.status}); refunded if it arrives"
+            f"overdue since {shipment['return_deadline']}; charging {amount.amount} "
+            f"{amount.currency} via {rt.payments.name}; refunded if it arrives"
         ),
         at=rt.clock.now(),
     )
@@ -330,25 +345,18 @@ async def charge_overdue(shipment_id: int, case: LockedCase, rt: Runtime) -> Non
 async def reverse_charges(case: LockedCase, rt: Runtime) -> int:
     """The original arrived after all: give back what was charged for its replacement."""
     charges = await queries.unreversed_charges(case.id)
-    reference = await order_reference(case)
     for charge in charges:
         key = f"charge-reversal:{case.store_id}:shipment:{charge.shipment}"
-        amount = Money(charge.amount, charge.currency)
-        # the charge was its own payment (e.g. a Stripe PaymentIntent): refund that one
-        charged = charge.provider_reference
-        source = charged if charged and not charged.startswith("manual:") else reference
-        result = await rt.payments.refund(
-            MoneyRequest(amount, key, source, f"original for {case.number} arrived")
-        )
-        await record_payment(
+        # the charge was its own payment (e.g. a Stripe PaymentIntent): the job refunds that
+        await calls.queue(
             case,
             "charge_reversal",
-            amount.amount,
-            amount.currency,
-            result,
+            Money(charge.amount, charge.currency),
             key,
             rt,
+            description=f"original for {case.number} arrived",
             shipment_id=charge.shipment,
+            charge_payment_id=charge.id,
         )
         await timeline.record(
             store_id=case.store_id,

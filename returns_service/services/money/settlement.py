@@ -8,6 +8,7 @@ from returns_service.domain.cases import Actor, CaseStatus
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 
 
 async def resolve_if_settled(case: LockedCase, rt: Runtime, actor: Actor) -> bool:
@@ -31,4 +32,5 @@ async def resolve_if_settled(case: LockedCase, rt: Runtime, actor: Actor) -> boo
         ReturnCase.id == case.id
     )
     case.status = CaseStatus.RESOLVED
+    await writeback.on_finished(case, rt)  # the shop's return is closed, after commit
     return True

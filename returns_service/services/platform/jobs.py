@@ -144,6 +144,21 @@ async def enqueue(
     return event_id
 
 
+@asynccontextmanager
+async def after_commit(rt: Runtime) -> AsyncIterator[None]:
+    """Wrap a use case's transaction: the jobs it queues run right after it commits, so a
+    request usually answers with the outside call made (`collecting` + `run_after_commit`).
+    Nested inside another collecting block, the outermost one runs them (the inner block may
+    sit inside the outer's transaction, which has not committed yet). Nothing runs when the
+    block raised: nothing was queued then."""
+    if _queued.get() is not None:
+        yield
+        return
+    with collecting() as queued:
+        yield
+    await run_after_commit(rt, queued)
+
+
 @dataclass(frozen=True, slots=True)
 class JobReport:
     done: int
@@ -235,6 +250,10 @@ def collecting() -> Iterator[list[uuid.UUID]]:
     """Collect the ids of the jobs queued inside the block, however deep in the use case, so
     that it can run them after its commit: `with collecting() as queued: async with
     DB.transaction(): ...` then `await run_after_commit(rt, queued)`."""
+    outer = _queued.get()
+    if outer is not None:  # nested: the outermost block collects (and runs) them all
+        yield outer
+        return
     queued: list[uuid.UUID] = []
     token = _queued.set(queued)
     try:

@@ -19,9 +19,10 @@ from returns_service.adapters.carriers import (
 )
 from returns_service.adapters.payments import ManualPayments, PaymentAdapter, payments_from_settings
 from returns_service.adapters.s3_storage import S3PhotoStorage, s3_client
+from returns_service.adapters.shop import NoShop, ShopAdapter
 from returns_service.adapters.storage import DiskPhotoStorage, PhotoStorage
 from returns_service.clock import Clock
-from returns_service.settings import CarrierSettings, PhotoSettings, Settings
+from returns_service.settings import CarrierSettings, PhotoSettings, Settings, ShopSettings
 
 DEFAULT_WAREHOUSE = Address(
     name="Returns department",
@@ -45,6 +46,7 @@ class Runtime:
     public_url: str = "http://127.0.0.1:8000"
     carrier: CarrierAdapter = field(default_factory=BuiltinCarrier)
     payments: PaymentAdapter = field(default_factory=ManualPayments)
+    shop: ShopAdapter = field(default_factory=NoShop)  # what is written back to the shop
     warehouse: Address = DEFAULT_WAREHOUSE
     follow_up_days: int = 3
     auto_close_days: int = 14
@@ -96,6 +98,24 @@ def carriers_from_settings(carrier: CarrierSettings) -> Callable[[str], CarrierA
     return named
 
 
+def shop_from_settings(shop: ShopSettings, timeout_seconds: float = 20.0) -> ShopAdapter:
+    if shop.name != "shopify":
+        return NoShop()
+    if not (shop.shopify_shop or shop.shopify_api_base) or not shop.shopify_access_token:
+        raise ValueError("RETURNS_SHOP=shopify needs SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN")
+    from returns_service.adapters.shop.graphql import ShopifyGraphQL
+    from returns_service.adapters.shop.shopify import ShopifyShop
+
+    api = ShopifyGraphQL(
+        shop=shop.shopify_shop,
+        access_token=shop.shopify_access_token,
+        api_version=shop.shopify_api_version,
+        api_base=shop.shopify_api_base,
+        timeout_seconds=timeout_seconds,
+    )
+    return ShopifyShop(api, location_id=shop.shopify_location_id)
+
+
 def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
@@ -114,4 +134,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         secret_key=settings.server.secret_key,
         photos=photos_from_settings(settings.photos, settings.database.data_dir),
         webhook_allow_private=settings.webhooks.allow_private,
+        shop=shop_from_settings(settings.shop, settings.carrier.timeout_seconds),
     )

@@ -22,6 +22,7 @@ from returns_service.services.platform.housekeeping import (
 from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.privacy.retention import run_privacy_jobs
+from returns_service.services.shop import reconcile
 from returns_service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     for store in await Store.select(Store.id, Store.name):
         assigned += await assign_waiting(store["id"], rt)
     await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
+    await reconcile.schedule(rt)  # once a day per store, when a shop is written back to
     while True:  # calls to outside systems due now, batch by batch
         ran = await jobs.run_due(rt, lock_seconds=config.outbox_lock_seconds)
         if ran.done + ran.failed == 0 or ran.done == 0:

@@ -58,6 +58,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("POST", "/api/v1/portal/sessions"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/portal/links"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/shopify/orders"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/webhooks/shopify/fulfillments"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/webhooks/shopify/refunds"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/carrier/{carrier}"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/carrier/easypost"): (frozenset({PUBLIC}), None),
     ("POST", "/api/v1/webhooks/carrier/shippo"): (frozenset({PUBLIC}), None),
