@@ -299,12 +299,28 @@ async def _credit(
     )
 
 
+async def _refund_to_redo(case: LockedCase) -> bool:
+    """A resolved case whose refund or credit failed after its commit (money moves after the
+    case changed; e.g. a keep-it case): its line is unsettled again, and the concierge
+    refunds it by hand."""
+    if case.status is not CaseStatus.RESOLVED:
+        return False
+    return (
+        await CaseItem.count().where(
+            (CaseItem.case == case.id)
+            & CaseItem.resolution.is_in(["refund", "store_credit"])
+            & (CaseItem.settled == False)  # noqa: E712
+        )
+        > 0
+    )
+
+
 async def refund_case(caller: Caller, number: str, amount: int | None, rt: Runtime) -> Settled:
     """An agent refunds a case: by default what the policy computes (the price paid for the
     refund and store-credit items); `amount` for a partial refund."""
     async with jobs.after_commit(rt), DB.transaction():
         case = await lock_case(caller, number)
-        if case.status not in MONEY_STATUSES:
+        if case.status not in MONEY_STATUSES and not await _refund_to_redo(case):
             raise Conflict(f"a {case.status.value} case is not refunded")
         settled = await settle_money_items(case, rt, await actor_for(caller), amount=amount)
         await resolve_if_settled(case, rt, await actor_for(caller))

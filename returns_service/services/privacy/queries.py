@@ -182,7 +182,8 @@ async def emails_to(store_id: int, email: str, case_ids: list[int]) -> list[sql.
         """SELECT template, recipient, language, subject, body, created_at, delivered_at,
                   failed_at
              FROM outbox_message
-            WHERE store = $1 AND (recipient = $2 OR "case" = ANY($3)) ORDER BY id""",
+            WHERE store = $1 AND kind = 'email'
+              AND (recipient = $2 OR "case" = ANY($3)) ORDER BY id""",
         store_id,
         email,
         case_ids,
@@ -319,7 +320,8 @@ async def redact_emails(
                                     THEN 'cancelled: the customer''s data was redacted'
                                     ELSE last_error END,
                   locked_until = NULL
-            WHERE store = $1 AND (recipient = $2 OR "case" = ANY($3)) AND body <> $4""",
+            WHERE store = $1 AND kind = 'email' AND (recipient = $2 OR "case" = ANY($3))
+              AND body <> $4""",
         store_id,
         email or "",
         case_ids,

@@ -20,6 +20,7 @@ from returns_service.db.tables import (
     StoreCredit,
 )
 from returns_service.domain.access import Role
+from returns_service.services.platform import jobs
 from returns_service.web.sessions import PORTAL_COOKIE
 from tests.integration.helpers import (
     WATCH_POLICY,
@@ -352,7 +353,7 @@ async def test_the_case_page_shows_the_fee_in_the_shoppers_language(
     assert [amount.replace("\xa0", " ") for _, amount in fees][1].startswith("3,00")
 
 
-async def test_keep_it_still_opens_the_case_when_the_provider_refuses(
+async def test_keep_it_whose_refund_the_provider_refuses_is_a_task_and_refunded_by_hand(
     client: Client, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def refused(self: ManualPayments, request: MoneyRequest) -> PaymentResult:
@@ -362,12 +363,24 @@ async def test_keep_it_still_opens_the_case_when_the_provider_refuses(
     keep = {"when": {"unit_price_below": {"amount": 3000, "currency": "USD"}}, "keep_it": True}
     s = await store(client, clock, rules=[keep])
     case = await open_return(client, s["customer"], refund_item(s["lines"]["RING-8-BLK"]))
-    # approved, no label, nothing recorded as moved; the concierge is told to refund it
-    assert case["status"] == "approved" and case["label"] is None
-    assert await payments(case["number"]) == []
-    seen = await agent_case(client, s, case["number"])
-    told = [e for e in seen["timeline"] if e["kind"] == "decision_needed"]
-    assert len(told) == 1 and "refund the case by hand" in told[0]["detail"]
+    number = case["number"]
+    # the case opened, with no label; the refund left after the commit and was refused
+    assert case["label"] is None
+    await jobs.run_due(client.app.state.runtime)  # type: ignore[attr-defined]
+    seen = await agent_case(client, s, number)
+    assert seen["status"] == "resolved" and seen["attention"] == "payment_failed"
+    assert [e["kind"] for e in seen["timeline"]].count("payment_failed") == 1
+    # the concierge refunds it by hand once the provider takes it: once
+    monkeypatch.undo()
+    again = await client.post(f"/api/v1/cases/{number}/refund", json={}, headers=s["lead"])
+    assert again.status_code == 200, again.text
+    await jobs.run_due(client.app.state.runtime)  # type: ignore[attr-defined]
+    moved = await Payment.select(Payment.status).where(
+        (Payment.case.number == number) & (Payment.kind == "refund")
+    )
+    assert sorted(p["status"] for p in moved) == ["failed", "to_do_in_shop"]
+    twice = await client.post(f"/api/v1/cases/{number}/refund", json={}, headers=s["lead"])
+    assert twice.status_code == 409
 
 
 async def test_a_resolution_a_rule_does_not_allow_is_refused_and_changes_nothing(

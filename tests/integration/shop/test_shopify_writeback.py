@@ -33,7 +33,7 @@ async def test_a_received_return_is_refunded_restocked_and_closed_in_shopify_onc
     case = await open_return(client, shop["customer"], refund_item(lines["WATCH-41-BLK"]))
     assert case["status"] == "approved"
     number = case["number"]
-    assert await jobs.run_due(runtime(client)) == jobs.JobReport(1, 0)  # shop.return
+    await jobs.run_due(runtime(client))  # shop.return (usually made right after the commit)
 
     # the return in Shopify carries our case number, and our label as its reverse delivery
     (made,) = state.returns.values()
