@@ -25,6 +25,13 @@ def redacted_email(customer_id: int) -> str:
     return f"redacted-{customer_id}@redacted.invalid"
 
 
+def undeliverable(address: str) -> bool:
+    """An address no email may be sent to: a redacted customer's, or any in the reserved
+    `.invalid` domain (RFC 2606), which exists nowhere."""
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    return domain == "invalid" or domain.endswith(".invalid")
+
+
 def personal_terms(
     email: str,
     first_name: str,

@@ -182,7 +182,8 @@ async def emails_to(store_id: int, email: str, case_ids: list[int]) -> list[sql.
         """SELECT template, recipient, language, subject, body, created_at, delivered_at,
                   failed_at
              FROM outbox_message
-            WHERE store = $1 AND (recipient = $2 OR "case" = ANY($3)) ORDER BY id""",
+            WHERE store = $1 AND kind = 'email' AND (recipient = $2 OR "case" = ANY($3))
+            ORDER BY id""",
         store_id,
         email,
         case_ids,
@@ -309,7 +310,8 @@ async def redact_emails(
     store_id: int, email: str | None, case_ids: list[int], at: datetime
 ) -> None:
     """Emails to the customer (to their address, or about their cases): those not sent yet are
-    cancelled (never sent), and no email keeps its recipient, subject or text."""
+    cancelled (never sent), and no email keeps its recipient, subject or text. Jobs share the
+    table and are left alone: a refund or a label still due on the case is still made."""
     await sql.execute(
         """UPDATE outbox_message
               SET recipient = $4, subject = $4, body = $4, html = '',
@@ -319,7 +321,8 @@ async def redact_emails(
                                     THEN 'cancelled: the customer''s data was redacted'
                                     ELSE last_error END,
                   locked_until = NULL
-            WHERE store = $1 AND (recipient = $2 OR "case" = ANY($3)) AND body <> $4""",
+            WHERE store = $1 AND kind = 'email' AND (recipient = $2 OR "case" = ANY($3))
+              AND body <> $4""",
         store_id,
         email or "",
         case_ids,
