@@ -190,6 +190,19 @@ async def emails_to(store_id: int, email: str, case_ids: list[int]) -> list[sql.
     )
 
 
+async def webhook_deliveries_of(case_ids: list[int]) -> list[sql.Row]:
+    """What was announced about the cases to whom (GDPR art. 15 asks for the recipients), not
+    the bodies: those are the case as the export already shows it."""
+    return await sql.fetch(
+        """SELECT d.id, d."case", d.event_id, d.event_type, d.status, d.attempts, d.created_at,
+                  d.last_attempt_at, d.delivered_at, d.failed_at, e.id AS endpoint_id,
+                  e.url AS endpoint_url, e.description AS endpoint_description
+             FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint
+            WHERE d."case" = ANY($1) ORDER BY d.id""",
+        case_ids,
+    )
+
+
 async def link_requests_of(order_ids: list[int]) -> list[sql.Row]:
     return await sql.fetch(
         """SELECT client, requested_at FROM portal_link_request WHERE "order" = ANY($1)
@@ -303,6 +316,22 @@ async def scrub_event(event_id: int, actor_name: str, params: str, text: str, de
         params,
         text,
         detail,
+    )
+
+
+async def deliveries_to_scrub(case_ids: list[int]) -> list[sql.Row]:
+    """Every webhook delivery about these cases, whatever its status: delivered and given-up
+    ones are our copy of what was sent, pending ones are still to be sent."""
+    return await sql.fetch(
+        """SELECT id, payload FROM webhook_delivery WHERE "case" = ANY($1) ORDER BY id""",
+        case_ids,
+    )
+
+
+async def scrub_delivery(delivery_id: int, payload: str) -> None:
+    # the body is signed when it is sent, so a pending delivery goes out scrubbed and verifies
+    await sql.execute(
+        "UPDATE webhook_delivery SET payload = $2 WHERE id = $1", delivery_id, payload
     )
 
 
