@@ -47,6 +47,33 @@ async def customer_ids_after(store_id: int, after_id: int, limit: int) -> list[i
     return [r["id"] for r in rows]
 
 
+async def left_to_redact(store_id: int) -> tuple[int, int]:
+    """(customers not redacted, their cases not redacted) in the store (shop/redact's answer)."""
+    row = await sql.fetchrow(
+        """SELECT count(*) AS customers,
+                  (SELECT count(*) FROM return_case c JOIN customer u ON u.id = c.customer
+                    WHERE u.store = $1 AND u.redacted_at IS NULL AND c.redacted_at IS NULL)
+                      AS cases
+             FROM customer WHERE store = $1 AND redacted_at IS NULL""",
+        store_id,
+    )
+    return (int(row["customers"]), int(row["cases"])) if row else (0, 0)
+
+
+async def store_redaction_queued(store_id: int, topic: str, but_not: int | None = None) -> bool:
+    """A store redaction job still to run (or running) for the store, other than `but_not`."""
+    row = await sql.fetchrow(
+        """SELECT 1 FROM outbox_message
+            WHERE store = $1 AND kind = 'job' AND topic = $2 AND delivered_at IS NULL
+              AND failed_at IS NULL AND id IS DISTINCT FROM $3
+            LIMIT 1""",
+        store_id,
+        topic,
+        but_not,
+    )
+    return row is not None
+
+
 # ---------------------------------------------------------------------------------------------
 # The export: everything keyed to one customer
 

@@ -41,7 +41,6 @@ from returns_service.domain.privacy import (
 from returns_service.services.cases import timeline
 from returns_service.services.privacy import queries
 
-SHOP_BATCH = 100  # customers per batch of a whole-store redaction
 EVENT_KIND = "customer_redacted"
 
 
@@ -75,20 +74,6 @@ async def redact_customers(customer_ids: list[int], at: datetime) -> Redacted:
     for customer_id in sorted(set(customer_ids)):
         cases += await redact_customer(customer_id, at)
     return Redacted(len(set(customer_ids)), cases)
-
-
-async def redact_store(store_id: int, at: datetime) -> Redacted:
-    """Every customer of the store (Shopify's `shop/redact`), a batch at a time, each in its
-    own transaction: a long run holds no lock for long, and an interrupted one resumes where
-    it stopped when asked again (redacted customers are skipped)."""
-    customers = cases = 0
-    after = 0
-    while batch := await queries.customer_ids_after(store_id, after, SHOP_BATCH):
-        for customer_id in batch:
-            cases += await redact_customer(customer_id, at)
-        customers += len(batch)
-        after = batch[-1]
-    return Redacted(customers, cases)
 
 
 async def redact_customer(customer_id: int, at: datetime) -> int:

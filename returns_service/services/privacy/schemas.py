@@ -228,3 +228,6 @@ class ShopifyPrivacyResult(msgspec.Struct):
     customers: int  # customers found (exported, or redacted now)
     cases: int  # their cases (exported, or redacted now)
     exports: list[CustomerExport] = []  # customers/data_request: what is held about each
+    # shop/redact: the worker redacts the store's customers after the answer (Shopify wants
+    # one at once); `customers` and `cases` are then those it has still to redact
+    queued: bool = False
