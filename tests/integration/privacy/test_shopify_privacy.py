@@ -5,6 +5,7 @@ with our seeded customer's email and order id."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -14,7 +15,8 @@ from typing import Any
 import pytest
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseEvent, Customer, OutboxMessage
+from returns_service.db.engine import DB
+from returns_service.db.tables import CaseEvent, Customer, OutboxMessage, ReturnCase
 from returns_service.services.platform import jobs
 from returns_service.services.platform.worker import run_once
 from returns_service.services.privacy import store_redaction
@@ -240,3 +242,42 @@ async def test_a_signed_body_without_a_known_topic_or_customer_is_422(
         assert response.status_code == 422, response.text
         assert response.headers["content-type"] == "application/problem+json"
     assert await Customer.count().where(Customer.redacted_at.is_not_null()) == 0
+
+
+async def test_shop_redact_racing_itself_and_a_customer_redact_redacts_everyone_once(
+    client: Client, clock: FrozenClock
+) -> None:
+    seeded = await seed_customer(client, clock)
+    await another_customer(client, seeded["admin"])
+    everyone = [*PERSONAL, "eve@example.org", "Fjordveien", "Lind"]
+    shop = json.dumps(SHOP_REDACT).encode()
+    customer = json.dumps(CUSTOMER_REDACT).encode()
+    answers = await asyncio.gather(
+        client.post(URL, content=shop, headers=signed(shop, "shop/redact")),
+        client.post(URL, content=shop, headers=signed(shop, "shop/redact")),
+        client.post(URL, content=customer, headers=signed(customer, "customers/redact")),
+    )
+    assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
+    # two webhooks at the same moment may both queue a job (neither sees the other's before
+    # its commit); and two workers may run them side by side
+    store_id = client.app.state.store.id  # type: ignore[attr-defined]
+    async with DB.transaction():
+        await jobs.enqueue(
+            store_id=store_id,
+            case_id=None,
+            topic=store_redaction.TOPIC,
+            payload={"after": 0},
+            clock=clock,
+        )
+    assert len(await _store_redaction_jobs()) >= 2
+    rt = runtime(client)
+    await asyncio.gather(jobs.run_due(rt), jobs.run_due(rt))
+    await run_once(rt, worker_config(client))
+
+    assert all(j["delivered_at"] is not None for j in await _store_redaction_jobs())
+    assert await Customer.count().where(Customer.redacted_at.is_null()) == 0
+    assert await columns_holding(everyone) == []
+    redacted = await CaseEvent.select(CaseEvent.case).where(CaseEvent.kind == "customer_redacted")
+    assert sorted(e["case"] for e in redacted) == sorted(
+        r["id"] for r in await ReturnCase.select(ReturnCase.id)
+    )  # one event per case, whoever got there first
