@@ -25,6 +25,13 @@ def redacted_email(customer_id: int) -> str:
     return f"redacted-{customer_id}@redacted.invalid"
 
 
+def undeliverable(address: str) -> bool:
+    """An address no email may be sent to: a redacted customer's, or any in the reserved
+    `.invalid` domain (RFC 2606), which exists nowhere."""
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    return domain == "invalid" or domain.endswith(".invalid")
+
+
 def personal_terms(
     email: str,
     first_name: str,
@@ -83,3 +90,45 @@ def redaction_cutoff(now: datetime, after_days: int) -> datetime | None:
     if after_days <= 0:
         return None
     return now - timedelta(days=after_days)
+
+
+def scrub_webhook_body(body: Any, terms: list[str], email: str | None = None) -> Any:
+    """A webhook delivery's body (`{type, timestamp, data: {case, message?}}`, the case as
+    agents saw it) without the customer's personal data, in the same shape, so a delivery
+    still waiting is still sent and still read by its receiver. With `email` (a whole
+    customer redacted) the customer is shown as agents now see them: that address, no name."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        case = data.get("case")
+        if isinstance(case, dict):
+            _scrub_webhook_case(case, email)
+        message = data.get("message")
+        if isinstance(message, dict):
+            if message.get("body"):
+                message["body"] = REDACTED  # whoever wrote it, it was written to the customer
+            if message.get("author") == "customer" and message.get("author_name"):
+                message["author_name"] = REDACTED
+    return scrub_value(body, terms)
+
+
+def _scrub_webhook_case(case: dict[str, Any], email: str | None) -> None:
+    customer = case.get("customer")
+    if isinstance(customer, dict) and email is not None:
+        customer.update(email=email, name="")
+    if case.get("comment"):
+        case["comment"] = REDACTED
+    if case.get("reject_reason"):
+        case["reject_reason"] = REDACTED
+    for entry in case.get("timeline") or []:
+        if not isinstance(entry, dict):
+            continue
+        params = entry.get("params")
+        if not isinstance(params, dict):
+            params = {}
+        said = params.get("reason")
+        if entry.get("to_status") == "rejected" and isinstance(said, str) and said:
+            params["reason"] = REDACTED  # the concierge's words to the customer
+            if isinstance(entry.get("text"), str):
+                entry["text"] = entry["text"].replace(said, REDACTED)
+        if entry.get("kind") == "rating" and entry.get("detail"):
+            entry["detail"] = REDACTED  # the customer's own note

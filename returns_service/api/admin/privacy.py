@@ -15,7 +15,7 @@ from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import NotAuthenticated
 from returns_service.domain.text import EMAIL
-from returns_service.services.privacy import export, redaction
+from returns_service.services.privacy import export, redaction, store_redaction
 from returns_service.services.privacy.schemas import (
     CustomerExport,
     RedactRequest,
@@ -82,8 +82,10 @@ class ShopifyPrivacyWebhookController(Controller):
             request.headers.get("x-shopify-topic"), body
         )
         if topic == "shop/redact":
-            done = await redaction.redact_store(store.id, clock.now())
-            return ShopifyPrivacyResult(topic, done.customers, done.cases)
+            asked = await store_redaction.request_store_redaction(store.id, clock)
+            return ShopifyPrivacyResult(
+                topic, asked.customers, asked.cases, queued=asked.customers > 0
+            )
         email = payload.customer.email if payload.customer else None
         orders = [str(o) for o in payload.orders_to_redact or payload.orders_requested]
         customers = await redaction.customers_named(store.id, email, orders)

@@ -15,6 +15,7 @@ from returns_service.clock import Clock
 from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
 from returns_service.domain.emails import EmailTemplate, Facts, render_email
+from returns_service.domain.privacy import undeliverable
 from returns_service.emails.html import Brand, render_html
 from returns_service.services.platform import queries
 from returns_service.translation import Translator
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 LOCK_SECONDS = 120  # by default, a claimed message whose worker died is retried after this
+REDACTED_RECIPIENT = "cancelled: the customer's data was redacted"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,6 +69,7 @@ async def enqueue_email(
 class DeliveryReport:
     delivered: int
     failed: int
+    cancelled: int = 0  # never sent: the customer was redacted after they were queued
 
 
 async def _claim(
@@ -89,8 +92,21 @@ async def deliver_pending(
     limit: int = 50,
     lock_seconds: int = LOCK_SECONDS,
 ) -> DeliveryReport:
-    delivered = failed = 0
+    delivered = failed = cancelled = 0
     for row in await _claim(clock, limit, lock_seconds):
+        if row.customer_redacted or undeliverable(row.recipient):
+            # An email queued after a redaction (a refund still paid goes on) would go to the
+            # `.invalid` address or to nobody who may still be written to: it is ended, as the
+            # redaction ends those queued before it, and never handed to the mail system.
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.failed_at: clock.now(),
+                    OutboxMessage.last_error: REDACTED_RECIPIENT,
+                    OutboxMessage.locked_until: None,
+                }
+            ).where(OutboxMessage.id == row.id)
+            cancelled += 1
+            continue
         email = OutgoingEmail(
             event_id=str(row.event_id),
             sender=sender,
@@ -127,4 +143,4 @@ async def deliver_pending(
             }
         ).where(OutboxMessage.id == row.id)
         delivered += 1
-    return DeliveryReport(delivered=delivered, failed=failed)
+    return DeliveryReport(delivered=delivered, failed=failed, cancelled=cancelled)

@@ -156,6 +156,8 @@ class ClaimedMessage:
     created_at: datetime
     attempts: int
     available_at: datetime
+    # the email is about a case whose customer has been redacted since it was queued
+    customer_redacted: bool = False
 
 
 async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[ClaimedMessage]:
@@ -172,7 +174,10 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
                 LIMIT $3
                   FOR UPDATE SKIP LOCKED)
         RETURNING id, event_id, recipient, subject, body, html, language, created_at,
-                  attempts, available_at
+                  attempts, available_at,
+                  EXISTS (SELECT 1 FROM return_case c JOIN customer u ON u.id = c.customer
+                           WHERE c.id = outbox_message."case" AND u.redacted_at IS NOT NULL)
+                      AS customer_redacted
         """,
         locked_until,
         now,
@@ -190,6 +195,7 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
             r["created_at"],
             r["attempts"],
             r["available_at"],
+            r["customer_redacted"],
         )
         for r in rows
     ]

@@ -21,6 +21,7 @@ from returns_service.services.platform.housekeeping import (
 )
 from returns_service.services.platform.outbox import LOCK_SECONDS, deliver_pending
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.privacy import store_redaction  # noqa: F401 (its job handler)
 from returns_service.services.privacy.retention import run_privacy_jobs
 from returns_service.services.shop import reconcile
 from returns_service.settings import Settings

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -35,6 +36,7 @@ from returns_service.services.privacy.schemas import (
     StoreCreditRecord,
     TimelineRecord,
     TrackingRecord,
+    WebhookDeliveryRecord,
 )
 from returns_service.translation import Translator
 
@@ -100,6 +102,7 @@ async def _read(customer: Any, now: datetime) -> CustomerExport:
         "shipments": _by_case(await queries.shipments_of(case_ids)),
         "payments": _by_case(await queries.payments_of(case_ids)),
         "follow_ups": _by_case(await queries.follow_ups_of(case_ids)),
+        "webhooks": _by_case(await queries.webhook_deliveries_of(case_ids)),
     }
     emails = await queries.emails_to(customer["store"], customer["email"], case_ids)
     return CustomerExport(
@@ -268,6 +271,25 @@ def _case(c: Any, parts: dict[str, dict[int, list[Any]]], t: Translator) -> Case
         )
         if follow_ups
         else None,
+        webhook_deliveries=[_delivery(d) for d in parts["webhooks"][case_id]],
+    )
+
+
+def _delivery(d: Any) -> WebhookDeliveryRecord:
+    url = urlsplit(d["endpoint_url"])
+    return WebhookDeliveryRecord(
+        id=d["id"],
+        event_id=str(d["event_id"]),
+        type=d["event_type"],
+        status=d["status"],
+        attempts=d["attempts"],
+        created_at=d["created_at"],
+        last_attempt_at=d["last_attempt_at"],
+        delivered_at=d["delivered_at"],
+        failed_at=d["failed_at"],
+        endpoint_id=d["endpoint_id"],
+        recipient=f"{url.scheme}://{url.netloc.rpartition('@')[2]}",
+        recipient_description=d["endpoint_description"],
     )
 
 

@@ -47,6 +47,33 @@ async def customer_ids_after(store_id: int, after_id: int, limit: int) -> list[i
     return [r["id"] for r in rows]
 
 
+async def left_to_redact(store_id: int) -> tuple[int, int]:
+    """(customers not redacted, their cases not redacted) in the store (shop/redact's answer)."""
+    row = await sql.fetchrow(
+        """SELECT count(*) AS customers,
+                  (SELECT count(*) FROM return_case c JOIN customer u ON u.id = c.customer
+                    WHERE u.store = $1 AND u.redacted_at IS NULL AND c.redacted_at IS NULL)
+                      AS cases
+             FROM customer WHERE store = $1 AND redacted_at IS NULL""",
+        store_id,
+    )
+    return (int(row["customers"]), int(row["cases"])) if row else (0, 0)
+
+
+async def store_redaction_queued(store_id: int, topic: str, but_not: int | None = None) -> bool:
+    """A store redaction job still to run (or running) for the store, other than `but_not`."""
+    row = await sql.fetchrow(
+        """SELECT 1 FROM outbox_message
+            WHERE store = $1 AND kind = 'job' AND topic = $2 AND delivered_at IS NULL
+              AND failed_at IS NULL AND id IS DISTINCT FROM $3
+            LIMIT 1""",
+        store_id,
+        topic,
+        but_not,
+    )
+    return row is not None
+
+
 # ---------------------------------------------------------------------------------------------
 # The export: everything keyed to one customer
 
@@ -182,10 +209,23 @@ async def emails_to(store_id: int, email: str, case_ids: list[int]) -> list[sql.
         """SELECT template, recipient, language, subject, body, created_at, delivered_at,
                   failed_at
              FROM outbox_message
-            WHERE store = $1 AND kind = 'email'
-              AND (recipient = $2 OR "case" = ANY($3)) ORDER BY id""",
+            WHERE store = $1 AND kind = 'email' AND (recipient = $2 OR "case" = ANY($3))
+            ORDER BY id""",
         store_id,
         email,
+        case_ids,
+    )
+
+
+async def webhook_deliveries_of(case_ids: list[int]) -> list[sql.Row]:
+    """What was announced about the cases to whom (GDPR art. 15 asks for the recipients), not
+    the bodies: those are the case as the export already shows it."""
+    return await sql.fetch(
+        """SELECT d.id, d."case", d.event_id, d.event_type, d.status, d.attempts, d.created_at,
+                  d.last_attempt_at, d.delivered_at, d.failed_at, e.id AS endpoint_id,
+                  e.url AS endpoint_url, e.description AS endpoint_description
+             FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint
+            WHERE d."case" = ANY($1) ORDER BY d.id""",
         case_ids,
     )
 
@@ -306,11 +346,28 @@ async def scrub_event(event_id: int, actor_name: str, params: str, text: str, de
     )
 
 
+async def deliveries_to_scrub(case_ids: list[int]) -> list[sql.Row]:
+    """Every webhook delivery about these cases, whatever its status: delivered and given-up
+    ones are our copy of what was sent, pending ones are still to be sent."""
+    return await sql.fetch(
+        """SELECT id, payload FROM webhook_delivery WHERE "case" = ANY($1) ORDER BY id""",
+        case_ids,
+    )
+
+
+async def scrub_delivery(delivery_id: int, payload: str) -> None:
+    # the body is signed when it is sent, so a pending delivery goes out scrubbed and verifies
+    await sql.execute(
+        "UPDATE webhook_delivery SET payload = $2 WHERE id = $1", delivery_id, payload
+    )
+
+
 async def redact_emails(
     store_id: int, email: str | None, case_ids: list[int], at: datetime
 ) -> None:
     """Emails to the customer (to their address, or about their cases): those not sent yet are
-    cancelled (never sent), and no email keeps its recipient, subject or text."""
+    cancelled (never sent), and no email keeps its recipient, subject or text. Jobs share the
+    table and are left alone: a refund or a label still due on the case is still made."""
     await sql.execute(
         """UPDATE outbox_message
               SET recipient = $4, subject = $4, body = $4, html = '',

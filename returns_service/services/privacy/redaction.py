@@ -5,7 +5,8 @@ stock and the timeline depend on.
 Removed: names, the email (replaced by an undeliverable unique address), shipping addresses
 (orders and labels), what people wrote (messages both ways, notes, the customer's comment,
 reasons given for a rejection, a follow-up's comment), photos (rows now, files after the
-commit through `photo_deletion`), emails (not sent: cancelled; sent: emptied), "email me a
+commit through `photo_deletion`), emails (not sent: cancelled; sent: emptied), the bodies of
+webhook deliveries about their cases (scrubbed; pending ones are still sent), "email me a
 link" requests, stored responses to their requests. The customer's sessions and links stop
 working (`customer.redacted_at`). Kept: ids, order and case numbers, SKUs, quantities,
 amounts, statuses, payments, store credit, stock, and every timeline event with its kind
@@ -35,11 +36,11 @@ from returns_service.domain.privacy import (
     scrub_address,
     scrub_text,
     scrub_value,
+    scrub_webhook_body,
 )
 from returns_service.services.cases import timeline
 from returns_service.services.privacy import queries
 
-SHOP_BATCH = 100  # customers per batch of a whole-store redaction
 EVENT_KIND = "customer_redacted"
 
 
@@ -75,20 +76,6 @@ async def redact_customers(customer_ids: list[int], at: datetime) -> Redacted:
     return Redacted(len(set(customer_ids)), cases)
 
 
-async def redact_store(store_id: int, at: datetime) -> Redacted:
-    """Every customer of the store (Shopify's `shop/redact`), a batch at a time, each in its
-    own transaction: a long run holds no lock for long, and an interrupted one resumes where
-    it stopped when asked again (redacted customers are skipped)."""
-    customers = cases = 0
-    after = 0
-    while batch := await queries.customer_ids_after(store_id, after, SHOP_BATCH):
-        for customer_id in batch:
-            cases += await redact_customer(customer_id, at)
-        customers += len(batch)
-        after = batch[-1]
-    return Redacted(customers, cases)
-
-
 async def redact_customer(customer_id: int, at: datetime) -> int:
     """Redact one customer and all their cases; the number of cases redacted now."""
     async with DB.transaction():
@@ -105,6 +92,7 @@ async def redact_customer(customer_id: int, at: datetime) -> int:
         case_ids = [c["id"] for c in cases]
         email = customer["email"]
         await queries.redact_emails(customer["store"], email, case_ids, at)
+        await _scrub_deliveries(case_ids, terms, redacted_email(customer_id))
         await queries.redact_customer_rows(
             customer_id, f"customer:{customer_id}", email, redacted_email(customer_id), at
         )
@@ -123,6 +111,7 @@ async def redact_case(case_id: int, at: datetime) -> bool:
         terms = await _terms(customer) if customer else []
         await _redact_cases(case["store"], [{"id": case_id, "redacted": False}], terms, at)
         await queries.redact_emails(case["store"], None, [case_id], at)
+        await _scrub_deliveries([case_id], terms, None)
     return True
 
 
@@ -181,6 +170,18 @@ async def _scrub_events(case_ids: list[int], terms: list[str]) -> None:
             event["detail"],
         ):
             await queries.scrub_event(event["id"], actor_name, new_params, text, detail)
+
+
+async def _scrub_deliveries(case_ids: list[int], terms: list[str], email: str | None) -> None:
+    """Webhook deliveries about the cases (their bodies hold the case as agents saw it: the
+    customer's name and email, the comment, messages). Pending ones are scrubbed rather than
+    cancelled: the receiver still needs the event (a refund issued, a parcel received), just
+    not the person; delivered and given-up ones are our copy and keep nothing of them."""
+    for delivery in await queries.deliveries_to_scrub(case_ids):
+        body = msgspec.json.decode(delivery["payload"])
+        scrubbed = msgspec.json.encode(scrub_webhook_body(body, terms, email)).decode()
+        if scrubbed != delivery["payload"]:
+            await queries.scrub_delivery(delivery["id"], scrubbed)
 
 
 async def _scrub_labels(case_ids: list[int]) -> None:

@@ -143,6 +143,25 @@ class FollowUpRecord(msgspec.Struct):
     at: datetime
 
 
+class WebhookDeliveryRecord(msgspec.Struct):
+    """An event about the case sent (or to be sent) to another system of the store: who got
+    it and when, not the body (the case as this export already shows it)."""
+
+    id: int
+    event_id: str  # the webhook-id the receiver saw
+    type: str
+    status: str  # pending | delivered | failed
+    attempts: int
+    created_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    endpoint_id: int
+    # the receiving system: its host (the path may hold a token) and the store's description
+    recipient: str
+    recipient_description: str
+
+
 class CaseRecord(msgspec.Struct):
     number: str
     order_number: str
@@ -165,6 +184,7 @@ class CaseRecord(msgspec.Struct):
     shipments: list[ShipmentRecord]
     payments: list[PaymentRecord]
     follow_up: FollowUpRecord | None
+    webhook_deliveries: list[WebhookDeliveryRecord] = []
 
 
 class StoreCreditRecord(msgspec.Struct):
@@ -208,3 +228,6 @@ class ShopifyPrivacyResult(msgspec.Struct):
     customers: int  # customers found (exported, or redacted now)
     cases: int  # their cases (exported, or redacted now)
     exports: list[CustomerExport] = []  # customers/data_request: what is held about each
+    # shop/redact: the worker redacts the store's customers after the answer (Shopify wants
+    # one at once); `customers` and `cases` are then those it has still to redact
+    queued: bool = False

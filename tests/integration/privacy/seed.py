@@ -13,8 +13,10 @@ from returns_service.adapters.mail import MailDropMailer
 from returns_service.clock import FrozenClock
 from returns_service.db import sql
 from returns_service.domain.access import Role
+from returns_service.domain.webhooks import EVENT_TYPES
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.platform.worker import WorkerConfig, run_once
+from tests.integration.events.receiver import Receiver
 from tests.integration.helpers import (
     Client,
     add_agent,
@@ -56,9 +58,28 @@ def worker_config(client: Client, redact_after_days: int = 0) -> WorkerConfig:
     )
 
 
-async def seed_customer(client: Client, clock: FrozenClock) -> dict[str, Any]:
+async def subscribe(client: Client, admin: dict[str, str], receiver: Receiver) -> int:
+    """An ERP taking every event type: each case change is a delivery whose body holds the
+    case as agents see it (the customer's name, email, comment, messages)."""
+    response = await client.post(
+        "/api/v1/webhook-endpoints",
+        json={"url": receiver.url, "events": list(EVENT_TYPES), "description": "ERP"},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    receiver.secret = response.json()["secret"]
+    return int(response.json()["id"])
+
+
+async def seed_customer(
+    client: Client, clock: FrozenClock, receiver: Receiver | None = None
+) -> dict[str, Any]:
+    """With a `receiver`, the store announces every change to it: the events up to the printed
+    label are delivered by the worker pass below, the later ones wait (pending)."""
     admin = await staff_headers(client, Role.ADMIN, clock)
     await seed_store(client, admin)
+    if receiver is not None:
+        await subscribe(client, admin, receiver)
     _, agent = await add_agent(client, admin, "Ioana")
     warehouse = await staff_headers(client, Role.WAREHOUSE, clock)
     ana = await portal_headers(client)

@@ -4,6 +4,7 @@ text column finds none), while refunds, stock, statuses and the timeline's event
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,13 @@ from returns_service.db.tables import (
     PhotoDeletion,
     ReturnCase,
     Variant,
+    WebhookDelivery,
 )
+from returns_service.services.events import queries as webhook_queries
 from returns_service.services.platform import links
 from returns_service.services.platform.worker import run_once
 from returns_service.settings import Settings
+from tests.integration.events.receiver import Receiver
 from tests.integration.helpers import Client
 from tests.integration.privacy.seed import (
     AGENT_MESSAGE,
@@ -63,9 +67,9 @@ async def _figures() -> dict[str, Any]:
 
 
 async def test_the_export_lists_everything_held_about_the_customer(
-    client: Client, clock: FrozenClock
+    client: Client, clock: FrozenClock, receiver: Receiver
 ) -> None:
-    seeded = await seed_customer(client, clock)
+    seeded = await seed_customer(client, clock, receiver)
     response = await client.get(
         EXPORT, params={"email": " Ana@Example.com "}, headers=seeded["admin"]
     )
@@ -107,6 +111,26 @@ async def test_the_export_lists_everything_held_about_the_customer(
     assert any(status == "delivered" for _, status in statuses)
     assert all(e["recipient"] == EMAIL for e in body["emails"])
     assert body["sign_in"]["sessions_stored"] is False
+    # what was announced about the case to the store's other systems, and to whom; not the
+    # bodies (the case as the export already shows it)
+    deliveries = case["webhook_deliveries"]
+    stored = await WebhookDelivery.select(
+        WebhookDelivery.id, WebhookDelivery.event_type, WebhookDelivery.status
+    ).order_by(WebhookDelivery.id)
+    assert [(d["id"], d["type"], d["status"]) for d in deliveries] == [
+        (d["id"], d["event_type"], d["status"]) for d in stored
+    ]
+    assert {"case.opened", "message.created", "refund.issued"} <= {d["type"] for d in deliveries}
+    assert {d["status"] for d in deliveries} == {"delivered", "pending"}
+    host = receiver.url.split("/hooks")[0]
+    assert all(
+        d["recipient"] == host and d["recipient_description"] == "ERP" and d["created_at"]
+        for d in deliveries
+    )
+    assert all("payload" not in d and "body" not in d for d in deliveries)
+    assert {d["event_id"] for d in deliveries if d["status"] == "delivered"} == {
+        r.webhook_id for r in receiver.delivered()
+    }
 
 
 async def test_the_export_is_for_admins_and_needs_a_known_email(
@@ -129,13 +153,32 @@ async def test_the_export_is_for_admins_and_needs_a_known_email(
     assert missing.headers["content-type"] == "application/problem+json"
 
 
+async def _give_up_one_delivery(clock: FrozenClock) -> None:
+    """One pending delivery as it ends after 27 hours of refusals (that path is tested in
+    tests/integration/events): given up, its body kept in the log."""
+    pending = await WebhookDelivery.select(WebhookDelivery.id, WebhookDelivery.attempts).where(
+        WebhookDelivery.status == "pending"
+    )
+    first = min(pending, key=lambda d: d["id"])
+    await webhook_queries.failed(first["id"], 8, 500, "HTTP 500", None, clock.now())
+
+
+async def _delivery_statuses() -> set[str]:
+    return {d["status"] for d in await WebhookDelivery.select(WebhookDelivery.status)}
+
+
 async def test_a_redaction_removes_every_piece_of_personal_data_and_keeps_the_figures(
-    client: Client, clock: FrozenClock, settings: Settings
+    client: Client, clock: FrozenClock, settings: Settings, receiver: Receiver
 ) -> None:
-    seeded = await seed_customer(client, clock)
+    seeded = await seed_customer(client, clock, receiver)
     eve = await another_customer(client, seeded["admin"])
     number = seeded["number"]
-    assert await columns_holding(PERSONAL)  # the search does find them before
+    await _give_up_one_delivery(clock)
+    assert await _delivery_statuses() == {"delivered", "pending", "failed"}
+    found = await columns_holding(PERSONAL)  # the search does find them before
+    assert "webhook_delivery.payload: 1 Main St" in found  # the customer's message
+    assert f"webhook_delivery.payload: {EMAIL}" in found
+    assert any(r.type == "message.created" for r in receiver.delivered())
     [stored] = await CasePhoto.select(CasePhoto.storage_key)
     assert _photo_file(settings, stored["storage_key"]).is_file()
     before = await _figures()
@@ -164,8 +207,22 @@ async def test_a_redaction_removes_every_piece_of_personal_data_and_keeps_the_fi
     assert pending[0]["body"] == "[redacted]" and pending[0]["recipient"] == "[redacted]"
     assert (await Label.select(Label.pdf).first() or {}).get("pdf") is None
 
-    # the photo's file goes after the commit, with the worker
+    # the photo's file goes after the commit, with the worker; and the webhooks still due are
+    # sent scrubbed (the receiver verifies each signature)
+    received = len(receiver.delivered())
     await run_once(runtime(client), worker_config(client))
+    sent_after = receiver.delivered()[received:]
+    assert sent_after and not receiver.refused
+    assert "refund.issued" in [r.type for r in sent_after]
+    for late in sent_after:
+        said = [
+            t
+            for t in PERSONAL
+            if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", late.raw.decode(), re.I)
+        ]
+        assert said == [], (late.type, said, late.raw.decode())
+        assert late.body["data"]["case"]["customer"]["email"].endswith("@redacted.invalid")
+    assert await columns_holding(PERSONAL) == []
     assert not _photo_file(settings, stored["storage_key"]).exists()
     assert await PhotoDeletion.count() == 0
     assert (await OutboxMessage.select().where(OutboxMessage.template == "concierge_message"))[0][

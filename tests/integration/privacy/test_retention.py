@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseMessage, Customer, ReturnCase
+from returns_service.db.tables import CaseMessage, Customer, ReturnCase, WebhookDelivery
 from returns_service.domain.access import Role
 from returns_service.services.platform.worker import run_once
+from tests.integration.events.receiver import Receiver
 from tests.integration.helpers import (
     Client,
     add_agent,
@@ -20,7 +21,13 @@ from tests.integration.helpers import (
     seed_store,
     staff_headers,
 )
-from tests.integration.privacy.seed import EMAIL, runtime, seed_customer, worker_config
+from tests.integration.privacy.seed import (
+    EMAIL,
+    runtime,
+    seed_customer,
+    subscribe,
+    worker_config,
+)
 
 
 async def _say(client: Client, customer: dict[str, str], number: str, body: str) -> None:
@@ -46,10 +53,20 @@ async def _bodies(number: str) -> list[str]:
     return [r["body"] for r in rows]
 
 
+async def _payloads(number: str) -> list[str]:
+    """The bodies of the webhook deliveries about a case (the case as agents saw it)."""
+    rows = await WebhookDelivery.select(WebhookDelivery.payload).where(
+        WebhookDelivery.case.number == number
+    )
+    return [r["payload"] for r in rows]
+
+
 async def test_the_worker_redacts_only_cases_final_for_longer_than_the_setting(
-    client: Client, clock: FrozenClock
+    client: Client, clock: FrozenClock, receiver: Receiver
 ) -> None:
-    await seed_store(client, await staff_headers(client, Role.ADMIN, clock))
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)
+    await subscribe(client, admin, receiver)
     ana = await portal_headers(client)
     lines = await line_ids(client, ana)
     old = (await open_return(client, ana, refund_item(lines["RING-8-BLK"])))["number"]
@@ -73,6 +90,11 @@ async def test_the_worker_redacts_only_cases_final_for_longer_than_the_setting(
     assert await _bodies(recent) == [f"Ana here about {recent}"]
     assert (await _case(still_open))["redacted_at"] is None
     assert await _bodies(still_open) == [f"Ana here about {still_open}"]
+    # the webhooks announcing the old case keep neither the message nor who wrote it
+    old_bodies = await _payloads(old)
+    assert any('"message.created"' in p for p in old_bodies)
+    assert not any(f"Ana here about {old}" in p or EMAIL in p for p in old_bodies)
+    assert any(f"Ana here about {recent}" in p for p in await _payloads(recent))
     # a case-level redaction leaves the customer a customer: they can still sign in
     customer = await Customer.select().where(Customer.email == EMAIL).first()
     assert customer is not None and customer["redacted_at"] is None
