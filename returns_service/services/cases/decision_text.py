@@ -1,6 +1,7 @@
-"""What the policy's rules decided for a case, as a sentence an agent reads ("rule 3:
-restocking fee 10 %, because reason changed_mind and resolution refund"), rendered from the
-stored `decision.rules[]` when the case is read, in the reader's language, like timeline texts.
+"""Why a case is what it is, in words, rendered when the case is read in the reader's
+language, like timeline texts: each rule the policy applied as a sentence an agent reads
+("rule 3: restocking fee 10 %, because reason changed_mind and resolution refund"), and each
+item's reason (the merchant's label for their own code, the catalogue's for a built-in one).
 
 Condition names and codes (`reason changed_mind`) stay as the policy document writes them:
 they are what the merchant typed and what the agent finds in the policy."""
@@ -10,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from returns_service.domain.money import Money
+from returns_service.domain.policy import BUILT_IN_REASONS, label_in
 from returns_service.domain.rules import RuleDecision
+from returns_service.services.cases.schemas import CaseItemView, Decision
 from returns_service.translation import Translator
 
 
@@ -86,3 +91,31 @@ def explain(t: Translator, rule: RuleDecision) -> str:
         return t("decision.blocklist", effects=effects, facts=_joined(t, facts))
     # the index as in `rules[n]` of the policy document, `index` and `review` ("rule 3")
     return t("decision.rule", n=rule.index, effects=effects, facts=_joined(t, facts))
+
+
+def explained(decision: Decision, t: Translator) -> Decision:
+    """The stored decision with each rule's `text` for this reader."""
+    rules = [msgspec.structs.replace(r, text=explain(t, r)) for r in decision.rules]
+    return msgspec.structs.replace(decision, rules=rules)
+
+
+class _ItemReason(msgspec.Struct, frozen=True):
+    reason: str
+    reason_labels: dict[str, str] = {}
+
+
+def reason_words(code: str, merchant_labels: dict[str, str], t: Translator) -> str:
+    """A reason as a person reads it: the merchant's label (kept on the item when the case
+    was opened) for the merchant's own code, the catalogue's words for a built-in one."""
+    if merchant_labels or code not in BUILT_IN_REASONS:
+        return label_in(merchant_labels, t.language, code)
+    return t(f"reason.{code}") or code
+
+
+def labelled(items_json: str, items: list[CaseItemView], t: Translator) -> list[CaseItemView]:
+    """The items of a case read (their JSON, as `queries` gives it) with `reason_label`."""
+    reasons = msgspec.json.decode(items_json, type=list[_ItemReason])
+    return [
+        msgspec.structs.replace(item, reason_label=reason_words(r.reason, r.reason_labels, t))
+        for item, r in zip(items, reasons, strict=True)
+    ]

@@ -21,7 +21,6 @@ from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amo
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
-from returns_service.domain.policy import BUILT_IN_REASONS, label_in
 from returns_service.services.cases import decision_text, photos, queries, rules_applied, timeline
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
@@ -31,7 +30,6 @@ from returns_service.services.cases.schemas import (
     CaseRef,
     CaseView,
     CustomerView,
-    Decision,
     ExchangeView,
     LabelPurchaseView,
     LabelView,
@@ -65,27 +63,6 @@ class _RefundRow(msgspec.Struct, frozen=True):
 def case_items(row: Mapping[str, Any]) -> list[CaseItemView]:
     """The items of a case row (queries.CaseRow: they come as JSON)."""
     return msgspec.json.decode(row["items"], type=_ItemList)
-
-
-class _ItemReason(msgspec.Struct, frozen=True):
-    reason: str
-    reason_labels: dict[str, str] = {}
-
-
-def reason_words(code: str, merchant_labels: dict[str, str], t: Translator) -> str:
-    """A reason as a person reads it: the merchant's label (kept on the item when the case
-    was opened) for the merchant's own code, the catalogue's words for a built-in one."""
-    if merchant_labels or code not in BUILT_IN_REASONS:
-        return label_in(merchant_labels, t.language, code)
-    return t(f"reason.{code}") or code
-
-
-def _labelled(row: Mapping[str, Any], items: list[CaseItemView], t: Translator) -> _ItemList:
-    reasons = msgspec.json.decode(row["items"], type=list[_ItemReason])
-    return [
-        msgspec.structs.replace(item, reason_label=reason_words(r.reason, r.reason_labels, t))
-        for item, r in zip(items, reasons, strict=True)
-    ]
 
 
 def amounts(items: list[CaseItemView]) -> Amounts:
@@ -218,7 +195,7 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
     """The view of a row read by `queries` (a CaseRow) for this caller, its timeline in
     `language` (by default the reader's, see `reader_language`)."""
     t = Translator(reader_language(caller, row, language))
-    items = _labelled(row, case_items(row), t)
+    items = decision_text.labelled(row["items"], case_items(row), t)
     status = CaseStatus(row["status"])
     return CaseView(
         number=row["number"],
@@ -255,16 +232,11 @@ async def agent_case_view(
         awaiting_reply=row["awaiting_reply"],
         messages_next_cursor=page.next_cursor,
         photos=await photos.list_photos(caller, number),
-        decision=_explained(
+        decision=decision_text.explained(
             await rules_applied.decision_of(row["id"]),
             Translator(reader_language(caller, row, language)),
         ),
     )
-
-
-def _explained(decision: Decision, t: Translator) -> Decision:
-    rules = [msgspec.structs.replace(r, text=decision_text.explain(t, r)) for r in decision.rules]
-    return msgspec.structs.replace(decision, rules=rules)
 
 
 async def _customer_view(store_id: int, customer_id: int) -> CustomerView:
