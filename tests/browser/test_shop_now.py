@@ -120,7 +120,6 @@ async def test_the_bonus_offer_before_choosing_and_against_a_refund(  # type: ig
     # a refund is what is checked: the restocking fee comes off it, as the preview says
     totals = await page.locator("#totals").inner_text()
     assert t("fee.restocking") in totals and t.money(Money(3950, "USD")) in totals
-    assert t.money(Money(35550, "USD")) in totals  # refunded after the fee
     await assert_no_serious_axe_violations(page)
     await shot(page, f"portal-bonus-offer-{lang}")
     if lang == "en":
