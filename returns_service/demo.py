@@ -295,7 +295,7 @@ async def open_demo_cases(store_id: int, clock: Clock, rt: Runtime | None = None
         item = RequestedItem(
             line_id=line.view.id,
             quantity=1,
-            reason=Reason.TOO_SMALL if size_swap else Reason.CHANGED_MIND,
+            reason=(Reason.TOO_SMALL if size_swap else Reason.CHANGED_MIND).value,
             resolution=Resolution.EXCHANGE if size_swap else Resolution.REFUND,
             exchange_sku=options[0].sku if size_swap else None,
         )

@@ -251,7 +251,7 @@ class CaseItem(Table, tablename="case_item", db=DB):
     case = ForeignKey(ReturnCase, on_delete=OnDelete.cascade, null=False, index=True)
     line = ForeignKey(OrderLine, on_delete=OnDelete.restrict, null=False, index=True)
     quantity = Integer()
-    reason = Varchar(length=32)
+    reason = Varchar(length=40)  # a built-in code or the store's own (policy `reasons`)
     resolution = Varchar(length=16)
     exchange_sku = Varchar(length=128, null=True, default=None)
     exchange_reserved = Boolean(default=False)  # a unit of exchange_sku is held for this item
@@ -268,6 +268,9 @@ class CaseItem(Table, tablename="case_item", db=DB):
     # share of the return-shipping fee included), and the bonus credit it earns
     fees = JSONB(default=[])
     bonus_amount = BigInt(default=0)
+    # the merchant's words for their own reason code when the case was opened ({language:
+    # label}; {} for a built-in code, which the catalogue words), kept past policy changes
+    reason_labels = JSONB(default={})
 
     case_item_quantity_positive = Check("quantity > 0")
 

@@ -115,10 +115,26 @@ def new_case_number() -> str:
     return "R-" + "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(6))
 
 
+# A string, not an enum: a store's policy may list its own reasons (issue 14). Which codes a
+# store takes is checked against its policy when the return is previewed or opened (a 422
+# naming `items[n].reason`); the schema only bounds the length.
+ReasonText = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=40,
+        description="One of the built-in reasons (too_small, too_large, not_as_described, "
+        "changed_mind, defective, wrong_item, arrived_late, other) or a code the store's "
+        "policy lists in `reasons`.",
+        examples=["too_small"],
+    ),
+]
+
+
 class RequestedItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     line_id: Annotated[int, msgspec.Meta(ge=1)]
     quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)]
-    reason: Reason
+    reason: ReasonText
     resolution: Resolution
     exchange_sku: Sku | None = None
 

@@ -57,6 +57,9 @@ ReasonCode = Literal[
     "arrived_late",
     "other",
 ]
+BUILT_IN_REASONS: tuple[str, ...] = get_args(ReasonCode)
+# a merchant's own reason code (issue 14): a short slug, stored on the case item as given
+MerchantReasonCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ResolutionCode = Literal["refund", "store_credit", "exchange"]
 AdvanceExchangeMode = Literal["on_request", "on_first_scan", "on_receipt"]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
@@ -69,7 +72,8 @@ class RuleWhen(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_def
     values. A condition on a fact that is not known yet (the reason and resolution while the
     portal shows what is returnable) does not hold."""
 
-    reason: Annotated[tuple[ReasonCode, ...], msgspec.Meta(min_length=1)] | None = None
+    # built-in codes or the policy's own `reasons` (checked when the policy is saved)
+    reason: Annotated[tuple[MerchantReasonCode, ...], msgspec.Meta(min_length=1)] | None = None
     resolution: Annotated[tuple[ResolutionCode, ...], msgspec.Meta(min_length=1)] | None = None
     category: Names | None = None
     sku: Names | None = None
@@ -122,13 +126,19 @@ class PolicyRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_d
 
 
 class PolicyReason(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """A reason the portal offers, with the merchant's words per language."""
+    """A reason the portal offers, with the merchant's words per language: a built-in code
+    worded the merchant's way, or the merchant's own code."""
 
-    code: ReasonCode
+    code: MerchantReasonCode
     labels: dict[str, str] = {}  # language code -> the words
 
     def label(self, language: str) -> str:
-        return self.labels.get(language) or self.labels.get("en") or self.code
+        return label_in(self.labels, language, self.code)
+
+
+def label_in(labels: dict[str, str], language: str, code: str) -> str:
+    """The merchant's words in `language`, else English, else the code itself."""
+    return labels.get(language) or labels.get("en") or code
 
 
 class Blocklist(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -184,6 +194,19 @@ class ReturnPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         if not self.reasons:
             return [(code, None) for code in get_args(ReasonCode)]
         return [(reason.code, reason.label(language)) for reason in self.reasons]
+
+    def accepts_reason(self, code: str) -> bool:
+        """A return may give a built-in reason (the API always takes those) or one the
+        merchant lists."""
+        return code in BUILT_IN_REASONS or any(r.code == code for r in self.reasons)
+
+    def merchant_reason_labels(self, code: str) -> dict[str, str]:
+        """The merchant's words for one of their own codes ({} for a built-in code, which the
+        catalogue words), kept on the case item so the label outlives a policy change."""
+        if code in BUILT_IN_REASONS:
+            return {}
+        reason = next((r for r in self.reasons if r.code == code), None)
+        return dict(reason.labels) if reason is not None else {}
 
     def return_address(self, country: str) -> PostalAddress | None:
         """The first return address serving the customer's country; None: the warehouse."""

@@ -50,6 +50,7 @@ class RuleDecision(msgspec.Struct, frozen=True):
     matched_on: dict[str, Any]
     effect: dict[str, Any]
     line_id: int | None = None
+    text: str = ""  # the same as a sentence, rendered for the reader when the case is read
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +292,14 @@ def policy_errors(policy: ReturnPolicy) -> list[tuple[str, str]]:
                 errors.append((f"{at}.when", "an empty `when` would apply to every line"))
             if not actions:
                 errors.append((at, "the rule has no action"))
+            for n, code in enumerate(rule.when.reason or ()):
+                if not policy.accepts_reason(code):
+                    errors.append(
+                        (
+                            f"{at}.when.reason[{n}]",
+                            f"{code} is neither a built-in reason nor one of the policy's reasons",
+                        )
+                    )
             for chosen in ("reason", "resolution"):
                 if chosen not in tested:
                     continue

@@ -9,7 +9,7 @@ from typing import Any
 
 from returns_service.domain.access import Caller
 from returns_service.domain.amounts import DifferentPrice, PriceDifferenceMode, price_difference
-from returns_service.domain.cases import Reason, RequestedItem, Resolution, ReturnRequest
+from returns_service.domain.cases import RequestedItem, Resolution, ReturnRequest
 from returns_service.domain.errors import DomainError
 from returns_service.domain.exchanges import Candidate, Picker, resolve
 from returns_service.domain.money import Money
@@ -28,7 +28,6 @@ from returns_service.services.store.schemas import (
 )
 from returns_service.translation import Translator
 
-REASONS = [r.value for r in Reason]
 # a photo helps the concierge decide: asked for when the item itself is at fault
 PHOTO_REASONS = frozenset({"defective", "wrong_item", "not_as_described"})
 
@@ -48,6 +47,31 @@ class ReviewLine:
     shop_now: ShopNowItem | None = None
     # the bonus the preview offers for each resolution ("store_credit", "exchange"), if any
     bonus: dict[str, Money] = field(default_factory=dict)
+    reason_label: str = ""  # the merchant's words for the reason ("": the catalogue's)
+    # what the preview takes from the line for what is checked now (the rules' fees)
+    fees: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def picked(self) -> str:
+        """What is checked now: the line's choice, else the suggested exchange, else a refund
+        ("shop_now" for another product, "exchange:<sku>" from an older page)."""
+        return self.resolution or ("exchange" if self.picker.suggestion else "refund")
+
+    def picked_item(self) -> RequestedItem | None:
+        """The checked choice as the request it would send; None for an exchange whose size
+        and colour name no variant offered."""
+        picked, sku = self.picked, None
+        if picked == "shop_now" and self.shop_now is not None:
+            picked, sku = "exchange", self.shop_now.sku
+        elif picked.startswith("exchange:"):
+            picked, sku = "exchange", picked.removeprefix("exchange:")
+        elif picked == "exchange":
+            candidates = [Candidate(o.sku, o.options, o.in_stock) for o in self.offered]
+            found = resolve(self.current, self._checked(), candidates)
+            sku = found.sku if found else None
+        if picked not in Resolution.__members__.values() or (picked == "exchange" and not sku):
+            return None
+        return RequestedItem(self.line.id, self.quantity, self.reason, Resolution(picked), sku)
 
     @property
     def can_shop_now(self) -> bool:
@@ -123,13 +147,15 @@ async def picked_lines(
     """The lines with a quantity, each with its reason; an error naming the first line that
     has a quantity but no reason (the form has no default reason, on purpose)."""
     chosen: list[ReviewLine] = []
-    mode = (await get_policy(caller.store_id)).exchange_price_difference
+    policy = await get_policy(caller.store_id)
+    mode = policy.exchange_price_difference
+    labels = dict(policy.reason_choices(t.language))  # the merchant's words, as offered
     for line in order.lines:
         quantity = form_int(form.get(f"qty_{line.id}"))
         if quantity <= 0 or line.returnable_quantity <= 0:
             continue
         reason = str(form.get(f"reason_{line.id}", ""))
-        if reason not in REASONS:
+        if not policy.accepts_reason(reason):
             return [], t("order.reason_missing", item=line.title)
         same_price = line.unit_price if mode == "same_price_only" else None
         picker, current, options = await portal.exchange_picker(
@@ -139,6 +165,7 @@ async def picked_lines(
             line, min(quantity, line.returnable_quantity), reason, picker, current, options
         )
         review.mode = mode
+        review.reason_label = labels.get(reason) or ""
         resolution = str(form.get(f"resolution_{line.id}", ""))
         wanted = str(form.get(f"shopnow_{line.id}", ""))[:128]
         if wanted and review.can_shop_now:
@@ -186,7 +213,7 @@ def requested_items(
             RequestedItem(
                 line_id=review.line.id,
                 quantity=review.quantity,
-                reason=Reason(review.reason),
+                reason=review.reason,
                 resolution=Resolution(resolution),
                 exchange_sku=sku,
             )
@@ -199,12 +226,14 @@ def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
     an exchange with the price difference of the size and colour checked."""
     shown = []
     for r in lines:
-        picked = r.resolution or ("exchange" if r.picker.suggestion else "refund")
-        resolution = picked.split(":")[0]
+        resolution = r.picked.split(":")[0]
         difference = r.exchange_difference if resolution == "exchange" else None
         if resolution == "shop_now" and r.shop_now:
             resolution = "exchange"
             difference = Money(r.shop_now.price_difference.amount, r.line.unit_price.currency)
+        if resolution == "exchange":  # as opening it: an exchange's fee is paid with it
+            extra = sum(amount for _, amount in r.fees)
+            difference = Money((difference.amount if difference else 0) + extra, currency)
         shown.append(
             AmountLine(
                 r.line.id,
@@ -212,6 +241,8 @@ def shown_amounts(currency: str, lines: list[ReviewLine]) -> ShownAmounts:
                 r.line.unit_price,
                 r.quantity,
                 difference.amount if difference else 0,
+                r.fees,  # as the preview takes them (fees, like bonus, come from the rules)
+                bonus.amount if (bonus := _bonus_of(r)) else 0,
             )
         )
     return _shown(currency, shown)
@@ -260,7 +291,7 @@ async def offer_bonus(caller: Caller, lines: list[ReviewLine], rt: Runtime) -> N
                     RequestedItem(
                         line_id=review.line.id,
                         quantity=review.quantity,
-                        reason=Reason(review.reason),
+                        reason=review.reason,
                         resolution=Resolution(resolution),
                         exchange_sku=exchange_sku,
                     )
@@ -272,15 +303,39 @@ async def offer_bonus(caller: Caller, lines: list[ReviewLine], rt: Runtime) -> N
                 continue
             if bonus.amount > 0:
                 review.bonus[resolution] = Money(bonus.amount, bonus.currency)
+    await checked_fees(caller, lines, rt)
+
+
+def _bonus_of(review: ReviewLine) -> Money | None:
+    picked = review.picked.split(":")[0]
+    return review.bonus.get("exchange" if picked in ("exchange", "shop_now") else picked)
 
 
 def picked_bonus(lines: list[ReviewLine]) -> Money | None:
     """The bonus of what is checked now: the line's own choice, as the review shows it."""
     total, currency = 0, None
     for review in lines:
-        picked = review.resolution or ("exchange" if review.picker.suggestion else "refund")
-        key = "exchange" if picked in ("exchange", "shop_now") else picked
-        if key in review.bonus:
-            total += review.bonus[key].amount
-            currency = review.bonus[key].currency
+        bonus = _bonus_of(review)
+        if bonus is not None:
+            total += bonus.amount
+            currency = bonus.currency
     return Money(total, currency) if currency else None
+
+
+async def checked_fees(caller: Caller, lines: list[ReviewLine], rt: Runtime) -> None:
+    """The fees the preview takes for the choices checked now, line by line, so the review's
+    totals are the preview's (a return-shipping fee is per case: the whole return is asked
+    at once). When a choice cannot be previewed yet, no fee is shown: sending it answers why."""
+    items = [review.picked_item() for review in lines]
+    if not items or any(item is None for item in items):
+        return
+    request = ReturnRequest(items=[item for item in items if item is not None])
+    try:
+        preview = await amounts.preview(caller, request, rt)
+    except DomainError:
+        return
+    fees = {
+        i.line_id: tuple((fee.kind, fee.amount.amount) for fee in i.fees) for i in preview.items
+    }
+    for review in lines:
+        review.fees = fees.get(review.line.id, ())

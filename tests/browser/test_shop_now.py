@@ -13,25 +13,25 @@ import pytest
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import CaseItem
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.amounts import Amounts
 from returns_service.domain.catalog import ProductDocument
 from returns_service.domain.money import Money
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
-from returns_service.services.money.schemas import Preview
 from returns_service.services.store.catalog import put_product
 from returns_service.services.store.orders import upsert_order
 from returns_service.services.store.policy import put_policy
 from returns_service.translation import Translator
-from returns_service.web import portal_returns
 from tests.browser.conftest import assert_no_serious_axe_violations, shot
 from tests.browser.test_portal_pages import sign_in
 from tests.integration.helpers import WATCH_POLICY, order_doc
 from tests.integration.money.test_shop_now import CATALOGUE
 
 LANGUAGES = ["en", "ro", "nb", "hu", "ar"]
-# the rules engine's policy field, once it is merged; until then the preview is stubbed
-POLICY_HAS_BONUS = "bonus_credit" in ReturnPolicy.__struct_fields__
+# the policy's restocking fee on a change of mind, refunded
+RESTOCKING = {
+    "when": {"reason": ["changed_mind"], "resolution": ["refund"]},
+    "fee": {"percent": 10, "label": "restocking"},
+}
 
 
 async def seed(clock: FrozenClock, *, bonus: bool = False) -> None:
@@ -43,8 +43,9 @@ async def seed(clock: FrozenClock, *, bonus: bool = False) -> None:
     for key, doc in catalogue.items():
         await put_product(admin, key, msgspec.convert(doc, ProductDocument), clock)
     policy: dict[str, Any] = {**WATCH_POLICY, "exchange_price_difference": "charge_or_refund"}
-    if bonus and POLICY_HAS_BONUS:
+    if bonus:  # the real policy: 10 % extra for credit, a fee on a refund for a change of mind
         policy["bonus_credit"] = {"store_credit_percent": 10, "exchange_percent": 0}
+        policy["rules"] = [*WATCH_POLICY["rules"], RESTOCKING]
     await put_policy(admin, msgspec.convert(policy, ReturnPolicy), clock)
     line = {
         "shop_line_id": "1",
@@ -105,20 +106,9 @@ async def test_shop_now_for_a_dearer_watch(page, clock: FrozenClock, lang: str) 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 async def test_the_bonus_offer_before_choosing_and_against_a_refund(  # type: ignore[no-untyped-def]
-    page, clock: FrozenClock, lang: str, monkeypatch: pytest.MonkeyPatch
+    page, clock: FrozenClock, lang: str
 ) -> None:
     await seed(clock, bonus=True)
-    if not POLICY_HAS_BONUS:  # the preview's bonus as the policy's 10 % would make it
-        real = portal_returns.amounts.preview
-
-        async def with_bonus(*args: Any) -> Preview:
-            preview = await real(*args)
-            credit = preview.items[0].resolution == "store_credit"
-            fields = {f: getattr(preview.amounts, f) for f in preview.amounts.__struct_fields__}
-            fields["bonus_credit"] = Money(3950 if credit else 0, "USD")
-            return Preview(preview.items, Amounts(**fields))
-
-        monkeypatch.setattr(portal_returns.amounts, "preview", with_bonus)
     t = Translator(lang)
     bonus = t.money(Money(3950, "USD"))
     await sign_in(page, lang=lang)
@@ -127,5 +117,10 @@ async def test_the_bonus_offer_before_choosing_and_against_a_refund(  # type: ig
     assert await offer.inner_text() == t("review.bonus_credit", amount=bonus)
     reoffer = page.locator("[id^=bonus-offer-]")
     assert await reoffer.inner_text() == t("review.bonus_reoffer", amount=bonus)
+    # a refund is what is checked: the restocking fee comes off it, as the preview says
+    totals = await page.locator("#totals").inner_text()
+    assert t("fee.restocking") in totals and t.money(Money(3950, "USD")) in totals
     await assert_no_serious_axe_violations(page)
     await shot(page, f"portal-bonus-offer-{lang}")
+    if lang == "en":
+        await shot(page, "portal-review-fee-en")

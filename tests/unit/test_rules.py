@@ -376,7 +376,7 @@ def test_policies_the_engine_cannot_apply_are_refused_naming_the_field(
 @pytest.mark.parametrize(
     ("document", "where"),
     [
-        ({"rules": [{"when": {"reason": ["bored"]}, "keep_it": True}]}, "$.rules[0].when.reason"),
+        ({"rules": [{"when": {"reason": ["Bored!"]}, "keep_it": True}]}, "$.rules[0].when.reason"),
         ({"rules": [{"when": {"sku": "A"}, "keep_it": True}]}, "$.rules[0].when.sku"),
         ({"rules": [{"when": {"sku": ["A"]}, "fee": {"percent": 101}}]}, "$.rules[0].fee.percent"),
         ({"rules": [{"when": {"sku": ["A"]}, "shrug": True}]}, "$.rules[0]"),
@@ -400,6 +400,27 @@ def test_an_existing_policy_loads_unchanged_and_gets_the_new_defaults() -> None:
     assert policy_errors(p) == []
     assert (p.label_service, p.first_response_hours, p.reasons) == ("cheapest", 24, ())
     assert msgspec.to_builtins(p.rules[0]) == old["rules"][0]
+
+
+def test_a_rule_may_name_the_merchants_own_reasons_and_no_others() -> None:
+    document = {
+        "reasons": [{"code": "gift_duplicate", "labels": {"en": "Got it twice"}}],
+        "rules": [
+            {"when": {"reason": ["gift_duplicate", "too_small"]}, "keep_it": True},
+            {"when": {"reason": ["bored"]}, "keep_it": True},
+        ],
+    }
+    p = msgspec.convert(document, ReturnPolicy)
+    assert policy_errors(p) == [
+        (
+            "rules[1].when.reason[0]",
+            "bored is neither a built-in reason nor one of the policy's reasons",
+        )
+    ]
+    assert p.accepts_reason("gift_duplicate") and p.accepts_reason("defective")
+    assert not p.accepts_reason("bored")
+    assert p.merchant_reason_labels("gift_duplicate") == {"en": "Got it twice"}
+    assert p.merchant_reason_labels("too_small") == {}
 
 
 def test_the_policys_codes_are_the_built_in_ones() -> None:

@@ -35,6 +35,6 @@ async def write_to_store(caller: Caller, body: str, line_id: int | None, rt: Run
         )
     # the resolution is a placeholder the concierge settles with the customer
     item = RequestedItem(
-        line_id=line_id, quantity=1, reason=Reason.OTHER, resolution=Resolution.REFUND
+        line_id=line_id, quantity=1, reason=Reason.OTHER.value, resolution=Resolution.REFUND
     )
     return await open_case(caller, ReturnRequest(items=[item], comment=body[:4000]), rt)

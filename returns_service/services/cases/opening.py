@@ -99,7 +99,7 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 case_id=case_id,
                 line_id=line.view.id,
                 quantity=item.quantity,
-                reason=item.reason.value,
+                reason=item.reason,
                 resolution=item.resolution.value,
                 exchange_sku=item.exchange_sku,
                 exchange_reserved=reserved,
@@ -107,6 +107,7 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 unit_price_amount=line.view.unit_price.amount,
                 currency=line.view.unit_price.currency,
                 price_difference=difference,
+                reason_labels=order.policy.merchant_reason_labels(item.reason),
             )
         actor = Actor("customer", caller.customer_id, order.customer_first_name)
         await timeline.record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeAlias
@@ -43,7 +43,8 @@ items AS (
                                              'currency', ci.currency),
              'outside_policy_reason', ci.outside_policy_reason,
              'price_difference', ci.price_difference,
-             'fees', ci.fees, 'bonus_amount', ci.bonus_amount) ORDER BY ci.id)::text AS items,
+             'fees', ci.fees, 'bonus_amount', ci.bonus_amount,
+             'reason_labels', ci.reason_labels) ORDER BY ci.id)::text AS items,
          array_agg(ci.exchange_sku) FILTER (WHERE ci.exchange_reserved) AS reserved_skus
     FROM cases JOIN case_item ci ON ci."case" = cases.id
     JOIN order_line l ON l.id = ci.line
@@ -302,12 +303,14 @@ async def insert_case_item(
     unit_price_amount: int,
     currency: str,
     price_difference: int = 0,
+    reason_labels: Mapping[str, str] | None = None,
 ) -> None:
     await sql.execute(
         """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
                                   exchange_sku, exchange_reserved, outside_policy_reason,
-                                  unit_price_amount, currency, settled, price_difference)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12)""",
+                                  unit_price_amount, currency, settled, price_difference,
+                                  reason_labels)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12, $13::jsonb)""",
         store_id,
         case_id,
         line_id,
@@ -320,6 +323,7 @@ async def insert_case_item(
         unit_price_amount,
         currency,
         price_difference,
+        json.dumps(dict(reason_labels or {})),
     )
 
 

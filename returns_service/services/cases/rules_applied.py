@@ -21,13 +21,21 @@ _ADDRESS_FIELDS = ("line1", "line2", "city", "region", "postal_code", "country")
 
 
 def decide(order: EvaluatedOrder, items: Sequence[RequestedItem]) -> CaseOutcome:
-    """The rules over the requested items; refuses a resolution a rule does not allow."""
+    """The rules over the requested items; refuses a reason the store does not take and a
+    resolution a rule does not allow."""
+    for n, item in enumerate(items):
+        if not order.policy.accepts_reason(item.reason):
+            raise InvalidRequest(
+                f"{item.reason} is neither a built-in reason nor one this store offers",
+                field=f"items[{n}].reason",
+                offered=[code for code, _ in order.policy.reason_choices("en")],
+            )
     lines = []
     for item in items:
         line = order.line(item.line_id)
         assert line is not None and line.facts is not None  # checked by the caller
         facts = msgspec.structs.replace(
-            line.facts, reason=item.reason.value, resolution=item.resolution.value
+            line.facts, reason=item.reason, resolution=item.resolution.value
         )
         lines.append(CaseLine(item.line_id, msgspec.structs.replace(facts, quantity=item.quantity)))
     address = ", ".join(str(order.shipping_address.get(f) or "") for f in _ADDRESS_FIELDS)

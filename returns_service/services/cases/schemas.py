@@ -46,6 +46,9 @@ class CaseItemView(msgspec.Struct, frozen=True):
     # what the policy's rules took from the item and the bonus credit it earns (minor units)
     fees: list[ItemFee] = msgspec.field(default_factory=list)
     bonus_amount: int = 0
+    # the reason in the reader's words: the merchant's label for their own code, the
+    # catalogue's for a built-in one
+    reason_label: str = ""
 
 
 class ItemFee(msgspec.Struct, frozen=True):

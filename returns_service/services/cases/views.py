@@ -21,7 +21,7 @@ from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amo
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import photos, queries, rules_applied, timeline
+from returns_service.services.cases import decision_text, photos, queries, rules_applied, timeline
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
     AgentCaseView,
@@ -195,7 +195,7 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
     """The view of a row read by `queries` (a CaseRow) for this caller, its timeline in
     `language` (by default the reader's, see `reader_language`)."""
     t = Translator(reader_language(caller, row, language))
-    items = case_items(row)
+    items = decision_text.labelled(row["items"], case_items(row), t)
     status = CaseStatus(row["status"])
     return CaseView(
         number=row["number"],
@@ -232,7 +232,10 @@ async def agent_case_view(
         awaiting_reply=row["awaiting_reply"],
         messages_next_cursor=page.next_cursor,
         photos=await photos.list_photos(caller, number),
-        decision=await rules_applied.decision_of(row["id"]),
+        decision=decision_text.explained(
+            await rules_applied.decision_of(row["id"]),
+            Translator(reader_language(caller, row, language)),
+        ),
         attention=row["attention"],
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.amounts import LineAmount, SignedMoney, amounts_of
+from returns_service.domain.amounts import Fee, LineAmount, SignedMoney, amounts_of
 from returns_service.domain.cases import Resolution, ReturnRequest
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.domain.money import Money
@@ -56,6 +56,7 @@ async def preview(caller: Caller, request: ReturnRequest, rt: Runtime) -> Previe
                     unit_price=paid,
                     total=Money(total, paid.currency),
                     price_difference=difference,
+                    fees=[Fee(kind, Money(amount, paid.currency)) for kind, amount in fees],
                 )
             )
             lines.append(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from returns_service.domain.amounts import Amounts, SignedMoney
+from returns_service.domain.amounts import Amounts, Fee, SignedMoney
 from returns_service.domain.money import Money
 
 
@@ -25,6 +25,8 @@ class PreviewItem(msgspec.Struct, frozen=True):
     unit_price: Money
     total: Money
     price_difference: SignedMoney | None
+    # what the policy's rules take from this line (an exchange's are in its price difference)
+    fees: list[Fee] = msgspec.field(default_factory=list)
 
 
 class Preview(msgspec.Struct, frozen=True):

@@ -111,6 +111,8 @@ async def test_a_restocking_fee_is_shown_and_deducted_from_the_refund(
             "matched_on": {"reason": "changed_mind", "resolution": "refund"},
             "effect": {"fee": {"percent": 10, "label": "restocking"}},
             "line_id": s["lines"]["RING-8-BLK"],
+            # what a console shows, without re-deriving it from the policy
+            "text": "rule 2: restocking fee 10 %, because reason changed_mind and resolution refund",
         }
     ]
 
@@ -200,6 +202,7 @@ async def test_a_blocked_customer_waits_for_an_agent_who_sees_why(
             "matched_on": {"blocklist": "email", "email": "ANA@example.com"},
             "effect": {"require_review": True},
             "line_id": None,
+            "text": "block list: a person decides, because email ANA@example.com",
         }
     ]
     review = [e for e in seen["timeline"] if e["kind"] == "rules_review"]
@@ -234,12 +237,14 @@ async def test_a_serial_returner_goes_to_review_with_the_rule_shown(
             "matched_on": {"category": "watches"},
             "effect": {"window_days": 90},
             "line_id": watch,
+            "text": "rule 0: return window 90 days, because category watches",
         },
         {
             "index": 2,
             "matched_on": {"customer_returns_last_365_days": 1},
             "effect": {"require_review": True},
             "line_id": s["lines"]["WATCH-41-BLK"],
+            "text": "rule 2: a person decides, because customer_returns_last_365_days 1",
         },
     ]
     assert "rule 2" in next(e["text"] for e in seen["timeline"] if e["kind"] == "rules_review")
@@ -254,7 +259,13 @@ async def test_an_invalid_policy_is_refused_naming_the_rule_and_field(
     for rules, status, field in (
         ([RESTOCKING, window_by_reason], 422, "rules[1].when.reason"),
         (
+            # neither built-in nor in the policy's `reasons`: the engine's check, not the type's
             [RESTOCKING, {"when": {"reason": ["bored"]}, "keep_it": True}],
+            422,
+            "rules[1].when.reason[0]",
+        ),
+        (
+            [RESTOCKING, {"when": {"reason": ["Bored!"]}, "keep_it": True}],
             400,
             "rules[1].when.reason",
         ),

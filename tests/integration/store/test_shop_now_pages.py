@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 import pytest
 
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import CaseItem, Variant
 from returns_service.domain.amounts import Amounts
 from returns_service.domain.money import Money
-from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.money.schemas import Preview
+from returns_service.translation import Translator
 from returns_service.web import portal_returns
 from returns_service.web.sessions import PORTAL_COOKIE
 from tests.integration.helpers import WATCH_POLICY, Client
@@ -155,10 +156,6 @@ async def test_the_review_shows_the_bonus_the_preview_offers(
     assert "Choose store credit instead" not in credit.text
 
 
-@pytest.mark.skipif(
-    "bonus_credit" not in ReturnPolicy.__struct_fields__,
-    reason="the policy's bonus_credit comes with the rules engine (issue 14, wt-rules)",
-)
 async def test_a_policy_bonus_is_offered_on_the_review(client: Client, clock: FrozenClock) -> None:
     shop = await signed_in(client, clock, "charge_or_refund")
     policy = {
@@ -174,3 +171,50 @@ async def test_a_policy_bonus_is_offered_on_the_review(client: Client, clock: Fr
     )
     assert f'id="bonus-credit-{line}">Get $39.50 extra as store credit' in review.text
     assert "Choose store credit instead and get $39.50 extra to spend." in review.text
+
+
+RESTOCKING = {
+    "when": {"reason": ["changed_mind"], "resolution": ["refund"]},
+    "fee": {"percent": 10, "label": "restocking"},
+}
+
+
+@pytest.mark.parametrize("lang", ["ro", "ar"])
+async def test_the_review_shows_the_previews_fees_and_bonus_in_the_customers_words(
+    client: Client, clock: FrozenClock, lang: str
+) -> None:
+    shop = await signed_in(client, clock, "charge_or_refund")
+    policy = {
+        **WATCH_POLICY,
+        "exchange_price_difference": "charge_or_refund",
+        "bonus_credit": {"store_credit_percent": 10, "exchange_percent": 0},
+        "rules": [*WATCH_POLICY["rules"], RESTOCKING],
+    }
+    put = await client.put("/api/v1/policy", json=policy, headers=shop["admin"])
+    assert put.status_code == 200, put.text
+    line = shop["line"]
+    t = Translator(lang)
+    for resolution in ("refund", "store_credit"):
+        item = {"line_id": line, "quantity": 1, "reason": "changed_mind", "resolution": resolution}
+        preview = await client.post(
+            "/api/v1/portal/returns/preview", json={"items": [item]}, headers=shop["customer"]
+        )
+        assert preview.status_code == 200, preview.text
+        amounts = msgspec.convert(preview.json()["amounts"], Amounts)
+        review = await client.post(
+            f"/portal/return/review?lang={lang}",
+            data=picked(line, **{f"resolution_{line}": resolution}),
+        )
+        assert review.status_code == 200, review.text
+        totals = review.text.split('id="totals"')[1]
+        shown_fees = re.findall(r'<dd id="fee-([a-z_]+)"><bdi>\u2212 ([^<]+)</bdi>', totals)
+        assert shown_fees == [(f.kind, t.money(f.amount)) for f in amounts.fees]
+        if resolution == "refund":
+            assert shown_fees == [("restocking", t.money(Money(3950, "USD")))]
+            assert f"{t('fee.restocking')}</dt>" in totals
+            assert amounts.refund_total == Money(35550, "USD")
+        else:  # no fee on credit; the bonus as the preview has it
+            assert shown_fees == []
+            bonus = re.search(r'id="bonus-total"><bdi>\+ ([^<]+)</bdi>', totals)
+            assert bonus is not None and bonus.group(1) == t.money(amounts.bonus_credit)
+            assert amounts.credit_total == Money(39500 + 3950, "USD")
