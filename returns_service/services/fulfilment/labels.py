@@ -20,6 +20,7 @@ from returns_service.adapters.carriers import (
     MemoryProgress,
     render_pdf,
 )
+from returns_service.adapters.carriers.base import RETRYABLE
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Label, ReturnCase
@@ -136,6 +137,8 @@ async def issue(
     approval email is sent with it then)."""
     now = rt.clock.now()
     replaces = await void_active(case, rt) > 0
+    if await _resume_gave_up(case, rt, replaces=replaces, announce=announce):
+        return ""
     ship_from = ship_from or await customer_address(case.order_id, case.customer_id)
     request = await _request(case, ship_from, rt)
     encoded = msgspec.json.encode(request).decode()  # what it shows, to render it later
@@ -187,6 +190,39 @@ async def issue(
         at=now,
     )
     return created.tracking_number
+
+
+async def _resume_gave_up(case: LockedCase, rt: Runtime, *, replaces: bool, announce: bool) -> bool:
+    """A purchase that gave up on timeouts, 5xx or 429s may have been sold all the same (the
+    answer was lost, not the sale). A new purchase, with a new reference, would never find
+    that sale, nor refund it: the same label row and reference go back to `buying`, and a new
+    `label.buy` job starts with the earlier jobs' notes, so the adapter finds the sale or
+    buys once. It buys what the failed label asked for (its stored request): a sale made
+    then is for that request. A purchase the provider refused (an address, no rates, funds,
+    the key) sold nothing: a new one, from the case as it is now, is right for it."""
+    gave_up = await queries.newest_gave_up_purchase(case.id, RETRYABLE)
+    if gave_up is None:
+        return False
+    await Label.update(
+        {
+            Label.status: "buying",
+            Label.failure_kind: "",
+            Label.failure_message: "",
+            Label.announce: announce,
+        }
+    ).where((Label.id == gave_up.label_id) & (Label.status == "failed"))
+    await jobs.enqueue(
+        store_id=case.store_id,
+        case_id=case.id,
+        topic="label.buy",
+        payload={
+            "label_id": gave_up.label_id,
+            "replaces": replaces or gave_up.replaces,
+            "progress": gave_up.progress,
+        },
+        clock=rt.clock,
+    )
+    return True
 
 
 async def void_active(case: LockedCase, rt: Runtime) -> int:
