@@ -11,12 +11,13 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import Label
+from returns_service.db.tables import Label, TrackingEvent
 from returns_service.domain.access import Role
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
@@ -56,12 +57,18 @@ class Provider:
         else:
             self.standin.release.set()
 
-    def webhook(self, tracking_number: str, *, forged: bool = False) -> tuple[bytes, dict]:
+    def webhook(
+        self, tracking_number: str, at: datetime, *, forged: bool = False, event_id: str = ""
+    ) -> tuple[bytes, dict]:
+        """The provider's signed tracking webhook, sent at `at` (Shippo signs the time, which
+        the service checks against its clock; EasyPost signs the body only)."""
         if self.name == "easypost":
             secret = "not-the-secret" if forged else EASYPOST_SECRET
             return self.standin.webhook(tracking_number, "in_transit", secret)
         secret = "not-the-secret" if forged else shippo_standin_module.WEBHOOK_SECRET
-        return shippo_standin_module.track_updated(tracking_number, "TRANSIT", secret=secret)
+        return shippo_standin_module.track_updated(
+            tracking_number, "TRANSIT", secret=secret, at=at, event_id=event_id or None
+        )
 
 
 @pytest.fixture(params=["easypost", "shippo"])
@@ -140,20 +147,46 @@ async def test_approval_buys_one_real_label_which_cancelling_voids(
 
 
 async def test_the_providers_tracking_webhook_moves_the_case_and_a_forged_one_does_not(
-    client: Client, customer: dict[str, str], provider: Provider
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
 ) -> None:
     case = await open_ring_return(client, customer)
     number, tracking = case["number"], case["label"]["tracking_number"]
     path = f"/api/v1/webhooks/carrier/{provider.name}"
 
-    body, headers = provider.webhook(tracking, forged=True)
+    body, headers = provider.webhook(tracking, clock.now(), forged=True)
     forged = await client.post(path, content=body, headers=headers)
     assert forged.status_code == 401
     assert forged.headers["content-type"].startswith("application/problem+json")
     assert (await case_of(client, customer, number))["status"] == "approved"
 
-    body, headers = provider.webhook(tracking)
+    body, headers = provider.webhook(tracking, clock.now())
     moved = await client.post(path, content=body, headers=headers)
+    assert moved.status_code < 300, moved.text
+    assert (await case_of(client, customer, number))["status"] == "in_transit"
+
+
+@pytest.mark.parametrize("provider", ["shippo"], indirect=True)
+async def test_a_shippo_webhook_signed_an_hour_ago_is_refused_and_changes_nothing(
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
+) -> None:
+    """Shippo signs the time with the body: one signed before the service's clock allows
+    (5 minutes) is a replay of a captured webhook, however good its signature."""
+    case = await open_ring_return(client, customer)
+    number, tracking = case["number"], case["label"]["tracking_number"]
+    path = "/api/v1/webhooks/carrier/shippo"
+
+    old, headers = provider.webhook(tracking, clock.now() - timedelta(hours=1), event_id="ev-1")
+    refused = await client.post(path, content=old, headers=headers)
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await case_of(client, customer, number))["status"] == "approved"
+    assert await TrackingEvent.count() == 0
+    [label] = await Label.select(Label.in_transit_at).where(Label.case.number == number)
+    assert label["in_transit_at"] is None
+
+    # the same event signed now is taken: the refusal did not mark it as seen
+    fresh, headers = provider.webhook(tracking, clock.now(), event_id="ev-1")
+    moved = await client.post(path, content=fresh, headers=headers)
     assert moved.status_code < 300, moved.text
     assert (await case_of(client, customer, number))["status"] == "in_transit"
 
