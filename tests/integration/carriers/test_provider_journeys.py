@@ -19,6 +19,7 @@ import pytest
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import Label, TrackingEvent
 from returns_service.domain.access import Role
+from returns_service.services.fulfilment.purchases import BUY_ATTEMPTS
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.settings import Settings
@@ -208,3 +209,38 @@ async def test_a_timeout_after_the_provider_sold_the_label_then_a_retry_buys_one
     assert case["label"] is not None and case["label_purchase"] is None
     assert provider.purchases() == 1  # the retry found it instead of buying again
     assert await Label.count().where(Label.case.number == number) == 1
+
+
+@pytest.mark.parametrize("provider", ["easypost"], indirect=True)
+async def test_a_purchase_that_gave_up_after_the_sale_is_resumed_by_the_reissue(
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
+) -> None:
+    """EasyPost sold the label but the answer never came, then could not be reached until
+    the purchase gave up: the concierge's re-issue finds that sale instead of buying again."""
+    provider.hang_after_buy()
+    for _ in range(BUY_ATTEMPTS - 1):
+        provider.standin.fail_next("retrieve", "unavailable")
+    number = (await open_ring_return(client, customer))["number"]
+    for _ in range(BUY_ATTEMPTS):
+        clock.advance(hours=1)
+        await jobs.run_due(runtime_of(client))
+    [failed] = await Label.select(Label.id, Label.status, Label.failure_kind).where(
+        Label.case.number == number
+    )
+    assert (failed["status"], failed["failure_kind"]) == ("failed", "unavailable")
+    assert provider.purchases() == 1
+
+    provider.answer_again()
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    _, lead = await add_agent(client, admin, "Maria", role="lead")
+    reissued = await client.post(f"/api/v1/cases/{number}/label", headers=lead)
+    assert reissued.status_code == 201, reissued.text
+    label = reissued.json()["label"]
+    [bought] = await Label.select().where(Label.case.number == number)
+    assert bought["id"] == failed["id"] and bought["status"] == "active"
+    assert label["tracking_number"] == bought["tracking_number"]
+    assert (
+        label["tracking_number"]
+        == provider.standin.shipments[bought["shipment_id"]]["tracking_code"]
+    )
+    assert provider.purchases() == 1 and provider.refunds() == 0
