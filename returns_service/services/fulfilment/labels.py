@@ -132,8 +132,9 @@ async def issue(
     ship_from: Address | None = None,
     announce: bool = False,
 ) -> str:
-    """Make a new label for a locked case, voiding the unused one. Returns its tracking number;
-    '' for a provider's label, which a `label.buy` job buys after the commit (`announce`: the
+    """Make a new label for a locked case, voiding the unused one (or resume a provider's
+    purchase that gave up on timeouts, `_resume_gave_up`). Returns its tracking number; '' for
+    a provider's label, which a `label.buy` job buys after the commit (`announce`: the
     approval email is sent with it then)."""
     now = rt.clock.now()
     replaces = await void_active(case, rt) > 0
@@ -253,8 +254,8 @@ async def void_active(case: LockedCase, rt: Runtime) -> int:
 
 async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
     """An agent issues (or re-issues) the label of an approved case, e.g. after correcting the
-    address a provider refused. The approval email still waiting for a label that failed
-    waits for this one."""
+    address a provider refused, or after a purchase gave up on timeouts (resumed, not bought
+    anew). The approval email still waiting for a label that failed waits for this one."""
     with jobs.collecting() as queued:
         async with DB.transaction():
             case = await lock_case(caller, number)

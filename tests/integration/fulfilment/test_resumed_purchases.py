@@ -126,6 +126,29 @@ async def test_a_purchase_that_gave_up_after_the_sale_is_resumed_by_the_reissue(
     assert len(provider.sold) == 1
 
 
+async def test_two_reissues_at_once_after_a_give_up_leave_one_label_and_no_orphan(
+    client: Client, shop: dict, provider: FakeProvider, runtime: Runtime, clock: FrozenClock
+) -> None:
+    provider.fail_after_buy.append(timeout())
+    provider.unreachable.extend(timeout() for _ in range(BUY_ATTEMPTS - 1))
+    number = (await open_ring_return(client, shop["customer"]))["number"]
+    await until_given_up(runtime, clock)
+    path = f"/api/v1/cases/{number}/label"
+    answers = await asyncio.gather(*(client.post(path, headers=shop["agent"]) for _ in range(2)))
+    assert [a.status_code for a in answers] == [201, 201]
+    await jobs.run_due(runtime)  # the refunds of what the second re-issue replaced
+    # the case's lock puts one re-issue after the other: the first resumes the sale, the
+    # second replaces it (a re-issue is a new label); whatever was sold and is not the
+    # active label is refunded, so nothing is left paid for and unused
+    rows = await labels_of(number)
+    [active] = [row for row in rows if row["status"] == "active"]
+    sold = {label.tracking_number for label in provider.sold.values()}
+    refunded = sorted(label.tracking_number for label in provider.voided)
+    assert refunded == sorted(sold - {active["tracking_number"]})
+    assert {row["status"] for row in rows} <= {"active", "voided"}
+    assert len(rows) == len(sold) == 2
+
+
 async def test_a_purchase_that_never_reached_the_provider_is_resumed_and_buys_once(
     client: Client, shop: dict, provider: FakeProvider, runtime: Runtime, clock: FrozenClock
 ) -> None:
