@@ -7,6 +7,9 @@ chooses one (`carrier_from_settings`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from returns_service.adapters.carriers.base import (
     Address,
     BoughtLabel,
@@ -27,10 +30,17 @@ PROVIDERS = ("builtin", "easypost", "shippo")
 
 
 def carrier_for(
-    name: str, *, api_key: str = "", api_base: str = "", timeout_seconds: float = 20.0
+    name: str,
+    *,
+    api_key: str = "",
+    api_base: str = "",
+    timeout_seconds: float = 20.0,
+    clock: Callable[[], datetime] | None = None,
 ) -> CarrierAdapter:
     """The adapter called `name`: `builtin` (also "concierge-post", its labels' name),
-    `easypost` or `shippo` (their SDKs are imported only when chosen)."""
+    `easypost` or `shippo` (their SDKs are imported only when chosen). `clock`: the service's
+    (rt.clock.now), against which a webhook's signed timestamp is checked (Shippo signs one;
+    without a clock an old signed webhook would be accepted forever)."""
     if name in ("", "builtin", BuiltinCarrier.name):
         return BuiltinCarrier()
     if name == "easypost":
@@ -40,7 +50,7 @@ def carrier_for(
     if name == "shippo":
         from returns_service.adapters.carriers.shippo import ShippoCarrier
 
-        return ShippoCarrier(api_key, api_base, timeout_seconds=timeout_seconds)
+        return ShippoCarrier(api_key, api_base, timeout_seconds=timeout_seconds, clock=clock)
     raise ValueError(f"unknown carrier {name!r}; available: {', '.join(PROVIDERS)}")
 
 

@@ -20,6 +20,7 @@ from returns_service.adapters.carriers import (
     MemoryProgress,
     render_pdf,
 )
+from returns_service.adapters.carriers.base import RETRYABLE
 from returns_service.db.engine import DB
 from returns_service.db.scope import readable
 from returns_service.db.tables import Label, ReturnCase
@@ -133,11 +134,14 @@ async def issue(
     ship_from: Address | None = None,
     announce: bool = False,
 ) -> str:
-    """Make a new label for a locked case, voiding the unused one. Returns its tracking number;
-    '' for a provider's label, which a `label.buy` job buys after the commit (`announce`: the
+    """Make a new label for a locked case, voiding the unused one (or resume a provider's
+    purchase that gave up on timeouts, `_resume_gave_up`). Returns its tracking number; '' for
+    a provider's label, which a `label.buy` job buys after the commit (`announce`: the
     approval email is sent with it then)."""
     now = rt.clock.now()
     replaces = await void_active(case, rt) > 0
+    if await _resume_gave_up(case, rt, replaces=replaces, announce=announce):
+        return ""
     ship_from = ship_from or await customer_address(case.order_id, case.customer_id)
     request = await _request(case, ship_from, rt)
     encoded = msgspec.json.encode(request).decode()  # what it shows, to render it later
@@ -191,6 +195,39 @@ async def issue(
     return created.tracking_number
 
 
+async def _resume_gave_up(case: LockedCase, rt: Runtime, *, replaces: bool, announce: bool) -> bool:
+    """A purchase that gave up on timeouts, 5xx or 429s may have been sold all the same (the
+    answer was lost, not the sale). A new purchase, with a new reference, would never find
+    that sale, nor refund it: the same label row and reference go back to `buying`, and a new
+    `label.buy` job starts with the earlier jobs' notes, so the adapter finds the sale or
+    buys once. It buys what the failed label asked for (its stored request): a sale made
+    then is for that request. A purchase the provider refused (an address, no rates, funds,
+    the key) sold nothing: a new one, from the case as it is now, is right for it."""
+    gave_up = await queries.newest_gave_up_purchase(case.id, RETRYABLE)
+    if gave_up is None:
+        return False
+    await Label.update(
+        {
+            Label.status: "buying",
+            Label.failure_kind: "",
+            Label.failure_message: "",
+            Label.announce: announce,
+        }
+    ).where((Label.id == gave_up.label_id) & (Label.status == "failed"))
+    await jobs.enqueue(
+        store_id=case.store_id,
+        case_id=case.id,
+        topic="label.buy",
+        payload={
+            "label_id": gave_up.label_id,
+            "replaces": replaces or gave_up.replaces,
+            "progress": gave_up.progress,
+        },
+        clock=rt.clock,
+    )
+    return True
+
+
 async def void_active(case: LockedCase, rt: Runtime) -> int:
     """The case ended before the parcel left, or its label is replaced: the unused label must
     not be used any more. Our record says so now, in the caller's transaction; the provider
@@ -219,8 +256,8 @@ async def void_active(case: LockedCase, rt: Runtime) -> int:
 
 async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
     """An agent issues (or re-issues) the label of an approved case, e.g. after correcting the
-    address a provider refused. The approval email still waiting for a label that failed
-    waits for this one."""
+    address a provider refused, or after a purchase gave up on timeouts (resumed, not bought
+    anew). The approval email still waiting for a label that failed waits for this one."""
     with jobs.collecting() as queued:
         async with DB.transaction():
             case = await lock_case(caller, number)

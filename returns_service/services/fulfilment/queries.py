@@ -4,6 +4,7 @@ replacements, carrier events, aftercare. Run through db/sql.py with $n placehold
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -95,6 +96,44 @@ async def active_label(case_id: int) -> LabelContent | None:
 async def keep_pdf(label_id: int, pdf: bytes) -> None:
     """Keep a label's PDF once rendered (another request may have kept it first)."""
     await sql.execute("UPDATE label SET pdf = $1 WHERE id = $2 AND pdf IS NULL", pdf, label_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GaveUpPurchase:
+    """A provider's label whose `label.buy` job gave up on failures that may have come after
+    the sale (timeouts, 5xx, 429s): what its jobs learnt, to resume rather than buy anew."""
+
+    label_id: int
+    replaces: bool  # the purchase replaces a voided label (the timeline says label_replaced)
+    progress: dict[str, str]  # the jobs' notes, oldest first, later notes winning
+
+
+async def newest_gave_up_purchase(case_id: int, kinds: frozenset[str]) -> GaveUpPurchase | None:
+    """The case's newest label when it is `failed` with one of `kinds`, with its jobs' notes.
+    Only the newest: an older failed one was followed by another label, already settled."""
+    label = await sql.fetchrow(
+        """SELECT id, status, failure_kind FROM label
+            WHERE "case" = $1 ORDER BY id DESC LIMIT 1""",
+        case_id,
+    )
+    if label is None or label["status"] != "failed" or label["failure_kind"] not in kinds:
+        return None
+    jobs = await sql.fetch(
+        """SELECT payload::text AS payload FROM outbox_message
+            WHERE kind = 'job' AND topic = 'label.buy' AND "case" = $1
+              AND payload ->> 'label_id' = $2::text
+            ORDER BY id""",
+        case_id,
+        str(label["id"]),
+    )
+    progress: dict[str, str] = {}
+    replaces = False
+    for job in jobs:
+        payload = json.loads(job["payload"])
+        replaces = replaces or bool(payload.get("replaces"))
+        notes = payload.get("progress") or {}
+        progress.update({str(k): str(v) for k, v in notes.items() if v is not None})
+    return GaveUpPurchase(label["id"], replaces, progress)
 
 
 # ---------------------------------------------------------------------------------------------

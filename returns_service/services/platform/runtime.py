@@ -80,20 +80,28 @@ def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
     return S3PhotoStorage(photos.s3_bucket, photos.s3_prefix, client)
 
 
-def carrier_from_settings(carrier: CarrierSettings) -> CarrierAdapter:
+def carrier_from_settings(carrier: CarrierSettings, clock: Clock | None = None) -> CarrierAdapter:
+    """The adapter `carrier.name` names, with its keys; `clock`: the runtime's one clock, which
+    a provider's signed webhook timestamps are checked against."""
     keys = {
         "easypost": (carrier.easypost_api_key, carrier.easypost_api_base),
         "shippo": (carrier.shippo_api_key, carrier.shippo_api_base),
     }
     api_key, api_base = keys.get(carrier.name, ("", ""))
     return carrier_for(
-        carrier.name, api_key=api_key, api_base=api_base, timeout_seconds=carrier.timeout_seconds
+        carrier.name,
+        api_key=api_key,
+        api_base=api_base,
+        timeout_seconds=carrier.timeout_seconds,
+        clock=clock.now if clock is not None else None,
     )
 
 
-def carriers_from_settings(carrier: CarrierSettings) -> Callable[[str], CarrierAdapter]:
+def carriers_from_settings(
+    carrier: CarrierSettings, clock: Clock | None = None
+) -> Callable[[str], CarrierAdapter]:
     def named(name: str) -> CarrierAdapter:
-        return carrier_from_settings(dataclasses.replace(carrier, name=name))
+        return carrier_from_settings(dataclasses.replace(carrier, name=name), clock)
 
     return named
 
@@ -120,8 +128,8 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
     return Runtime(
         clock=clock,
         public_url=settings.server.public_url,
-        carrier=carrier_from_settings(settings.carrier),
-        carriers=carriers_from_settings(settings.carrier),
+        carrier=carrier_from_settings(settings.carrier, clock),
+        carriers=carriers_from_settings(settings.carrier, clock),
         payments=payments_from_settings(
             settings.payments.provider, settings.payments.stripe_api_key
         ),

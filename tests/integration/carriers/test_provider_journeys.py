@@ -11,13 +11,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import Label
+from returns_service.db.tables import Label, TrackingEvent
 from returns_service.domain.access import Role
+from returns_service.services.fulfilment.purchases import BUY_ATTEMPTS
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
 from returns_service.settings import Settings
@@ -56,12 +58,18 @@ class Provider:
         else:
             self.standin.release.set()
 
-    def webhook(self, tracking_number: str, *, forged: bool = False) -> tuple[bytes, dict]:
+    def webhook(
+        self, tracking_number: str, at: datetime, *, forged: bool = False, event_id: str = ""
+    ) -> tuple[bytes, dict]:
+        """The provider's signed tracking webhook, sent at `at` (Shippo signs the time, which
+        the service checks against its clock; EasyPost signs the body only)."""
         if self.name == "easypost":
             secret = "not-the-secret" if forged else EASYPOST_SECRET
             return self.standin.webhook(tracking_number, "in_transit", secret)
         secret = "not-the-secret" if forged else shippo_standin_module.WEBHOOK_SECRET
-        return shippo_standin_module.track_updated(tracking_number, "TRANSIT", secret=secret)
+        return shippo_standin_module.track_updated(
+            tracking_number, "TRANSIT", secret=secret, at=at, event_id=event_id or None
+        )
 
 
 @pytest.fixture(params=["easypost", "shippo"])
@@ -140,20 +148,46 @@ async def test_approval_buys_one_real_label_which_cancelling_voids(
 
 
 async def test_the_providers_tracking_webhook_moves_the_case_and_a_forged_one_does_not(
-    client: Client, customer: dict[str, str], provider: Provider
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
 ) -> None:
     case = await open_ring_return(client, customer)
     number, tracking = case["number"], case["label"]["tracking_number"]
     path = f"/api/v1/webhooks/carrier/{provider.name}"
 
-    body, headers = provider.webhook(tracking, forged=True)
+    body, headers = provider.webhook(tracking, clock.now(), forged=True)
     forged = await client.post(path, content=body, headers=headers)
     assert forged.status_code == 401
     assert forged.headers["content-type"].startswith("application/problem+json")
     assert (await case_of(client, customer, number))["status"] == "approved"
 
-    body, headers = provider.webhook(tracking)
+    body, headers = provider.webhook(tracking, clock.now())
     moved = await client.post(path, content=body, headers=headers)
+    assert moved.status_code < 300, moved.text
+    assert (await case_of(client, customer, number))["status"] == "in_transit"
+
+
+@pytest.mark.parametrize("provider", ["shippo"], indirect=True)
+async def test_a_shippo_webhook_signed_an_hour_ago_is_refused_and_changes_nothing(
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
+) -> None:
+    """Shippo signs the time with the body: one signed before the service's clock allows
+    (5 minutes) is a replay of a captured webhook, however good its signature."""
+    case = await open_ring_return(client, customer)
+    number, tracking = case["number"], case["label"]["tracking_number"]
+    path = "/api/v1/webhooks/carrier/shippo"
+
+    old, headers = provider.webhook(tracking, clock.now() - timedelta(hours=1), event_id="ev-1")
+    refused = await client.post(path, content=old, headers=headers)
+    assert refused.status_code == 401, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert (await case_of(client, customer, number))["status"] == "approved"
+    assert await TrackingEvent.count() == 0
+    [label] = await Label.select(Label.in_transit_at).where(Label.case.number == number)
+    assert label["in_transit_at"] is None
+
+    # the same event signed now is taken: the refusal did not mark it as seen
+    fresh, headers = provider.webhook(tracking, clock.now(), event_id="ev-1")
+    moved = await client.post(path, content=fresh, headers=headers)
     assert moved.status_code < 300, moved.text
     assert (await case_of(client, customer, number))["status"] == "in_transit"
 
@@ -175,3 +209,38 @@ async def test_a_timeout_after_the_provider_sold_the_label_then_a_retry_buys_one
     assert case["label"] is not None and case["label_purchase"] is None
     assert provider.purchases() == 1  # the retry found it instead of buying again
     assert await Label.count().where(Label.case.number == number) == 1
+
+
+@pytest.mark.parametrize("provider", ["easypost"], indirect=True)
+async def test_a_purchase_that_gave_up_after_the_sale_is_resumed_by_the_reissue(
+    client: Client, customer: dict[str, str], provider: Provider, clock: FrozenClock
+) -> None:
+    """EasyPost sold the label but the answer never came, then could not be reached until
+    the purchase gave up: the concierge's re-issue finds that sale instead of buying again."""
+    provider.hang_after_buy()
+    for _ in range(BUY_ATTEMPTS - 1):
+        provider.standin.fail_next("retrieve", "unavailable")
+    number = (await open_ring_return(client, customer))["number"]
+    for _ in range(BUY_ATTEMPTS):
+        clock.advance(hours=1)
+        await jobs.run_due(runtime_of(client))
+    [failed] = await Label.select(Label.id, Label.status, Label.failure_kind).where(
+        Label.case.number == number
+    )
+    assert (failed["status"], failed["failure_kind"]) == ("failed", "unavailable")
+    assert provider.purchases() == 1
+
+    provider.answer_again()
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    _, lead = await add_agent(client, admin, "Maria", role="lead")
+    reissued = await client.post(f"/api/v1/cases/{number}/label", headers=lead)
+    assert reissued.status_code == 201, reissued.text
+    label = reissued.json()["label"]
+    [bought] = await Label.select().where(Label.case.number == number)
+    assert bought["id"] == failed["id"] and bought["status"] == "active"
+    assert label["tracking_number"] == bought["tracking_number"]
+    assert (
+        label["tracking_number"]
+        == provider.standin.shipments[bought["shipment_id"]]["tracking_code"]
+    )
+    assert provider.purchases() == 1 and provider.refunds() == 0

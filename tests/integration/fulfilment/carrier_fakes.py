@@ -67,11 +67,15 @@ class FakeProvider:
     fail_after_buy: list[CarrierError] = field(default_factory=list)
     fail_void: list[CarrierError] = field(default_factory=list)
     qr_code: bool = True
+    # what the next purchase calls raise before the provider sees them (it cannot be reached)
+    unreachable: list[CarrierError] = field(default_factory=list)
 
     async def buy_return_label(
         self, request: LabelRequest, progress: PurchaseProgress
     ) -> CreatedLabel:
         self.requests.append(request)
+        if self.unreachable:
+            raise self.unreachable.pop(0)
         shipment = progress.get("shipment")
         if shipment and request.reference in self.sold:  # a retry: look it up, buy nothing
             return self.sold[request.reference]
