@@ -33,12 +33,14 @@ class ShopifyState:
     store_credit: dict[str, int] = field(default_factory=dict)  # customer gid -> cents
     credits: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # its transactions
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gift_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> card
     created_orders: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> payload
     calls: list[str] = field(default_factory=list)  # operation names, in order
     variables: list[dict[str, Any]] = field(default_factory=list)  # each call's, in order
     throttle_next: int = 0
     lose_answer_of: set[str] = field(default_factory=set)
+    store_credit_off: bool = False  # the shop cannot hold store credit: gift cards instead
     available: float = 1000.0
     restore_rate: float = 50.0
     counter: int = 100
@@ -147,6 +149,15 @@ class ShopifyState:
         self.orders[f"gid://shopify/Order/{order_id}"]["refunds"].append(refund)
         return refund
 
+    def remove_credits(self, customer: str = "gid://shopify/Customer/7") -> None:
+        """The merchant reversed every credit on the customer's account by hand."""
+        self.credits[customer] = []
+        self.store_credit[customer] = 0
+
+    def cancel_created_order(self, index: int = 0) -> None:
+        order = self.created_orders[index]["order"]
+        order["cancelledAt"] = "2026-09-02T10:00:00Z"
+
 
 class _Lost(Exception):
     """The mutation was made; its answer is lost (a 502)."""
@@ -252,6 +263,26 @@ class _Api:
             }
         }
 
+    # https://shopify.dev/docs/api/admin-graphql/latest/mutations/reverseDeliveryShippingUpdate
+    def op_ReverseDeliveryUpdate(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        for r in self.s.returns.values():
+            for delivery in r["deliveries"]:
+                if delivery["id"] == v["reverseDeliveryId"]:
+                    delivery["deliverable"] = {"tracking": {"number": v["trackingInput"]["number"]}}
+                    delivery["label"] = v.get("labelInput")
+                    return {
+                        "reverseDeliveryShippingUpdate": {
+                            "reverseDelivery": {"id": delivery["id"]},
+                            "userErrors": [],
+                        }
+                    }
+        return {
+            "reverseDeliveryShippingUpdate": {
+                "reverseDelivery": None,
+                **_errors(("reverseDeliveryId", "Reverse delivery does not exist")),
+            }
+        }
+
     def op_ReturnStatus(self, v: dict[str, Any], q: str) -> dict[str, Any]:
         r = self.s.returns.get(v["id"])
         return {"return": {"id": r["id"], "status": r["status"]} if r else None}
@@ -301,6 +332,13 @@ class _Api:
 
     # https://shopify.dev/docs/api/admin-graphql/latest/mutations/storeCreditAccountCredit
     def op_StoreCredit(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        if self.s.store_credit_off:
+            return {
+                "storeCreditAccountCredit": {
+                    "storeCreditAccountTransaction": None,
+                    **_errors((None, "Store credit is not available for this shop")),
+                }
+            }
         money = v["creditInput"]["creditAmount"]
         cents = round(float(money["amount"]) * 100)
         self.s.store_credit[v["id"]] = self.s.store_credit.get(v["id"], 0) + cents
@@ -323,6 +361,51 @@ class _Api:
         ]
         nodes = [{"id": account, "transactions": {"nodes": transactions}}] if transactions else []
         return {"customer": {"storeCreditAccounts": {"nodes": nodes}}}
+
+    # https://shopify.dev/docs/api/admin-graphql/latest/queries/storeCreditAccount
+    def op_StoreCreditAccountSeen(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        number = v["id"].rsplit("/", 1)[-1]
+        customer = f"gid://shopify/Customer/{number}"
+        if customer not in self.s.credits:
+            return {"storeCreditAccount": None}
+        nodes = [{"amount": money} for money in reversed(self.s.credits[customer])]
+        return {"storeCreditAccount": {"id": v["id"], "transactions": {"nodes": nodes}}}
+
+    # https://shopify.dev/docs/api/admin-graphql/latest/mutations/giftCardCreate
+    def op_GiftCard(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        gid = self.s.next_id("GiftCard")
+        self.s.gift_cards[gid] = {
+            "id": gid,
+            "enabled": True,
+            "initialValue": {"amount": v["input"]["initialValue"], "currencyCode": "USD"},
+            "note": v["input"].get("note"),
+        }
+        return {"giftCardCreate": {"giftCard": {"id": gid}, "userErrors": []}}
+
+    # https://shopify.dev/docs/api/admin-graphql/latest/queries/giftCard
+    def op_GiftCardSeen(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        card = self.s.gift_cards.get(v["id"])
+        return {
+            "giftCard": {k: card[k] for k in ("id", "enabled", "initialValue")} if card else None
+        }
+
+    # https://shopify.dev/docs/api/admin-graphql/latest/queries/order
+    def op_ExchangeOrderSeen(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        draft = next((d for d in self.s.created_orders if d["order"]["id"] == v["id"]), None)
+        if draft is None:
+            return {"order": None}
+        by_variant = {variant["id"]: sku for sku, variant in self.s.variants.items()}
+        lines = [
+            {"sku": by_variant.get(li["variantId"]), "quantity": li["quantity"]}
+            for li in draft["lineItems"]
+        ]
+        return {
+            "order": {
+                "id": v["id"],
+                "cancelledAt": draft["order"].get("cancelledAt"),
+                "lineItems": {"nodes": lines},
+            }
+        }
 
     # https://shopify.dev/docs/api/admin-graphql/latest/queries/productVariants
     def op_VariantBySku(self, v: dict[str, Any], q: str) -> dict[str, Any]:
