@@ -46,6 +46,11 @@ class ShopifyState:
     counter: int = 100
     location: str = "gid://shopify/Location/1"
     order_pages: list[list[dict[str, Any]]] = field(default_factory=list)  # orders query
+    bulk_orders: list[dict[str, Any]] = field(default_factory=list)  # what a bulk export holds
+    bulk_running_polls: int = 0  # polls answered RUNNING before COMPLETED
+    bulk_queries: list[str] = field(default_factory=list)
+    bulk_failed: bool = False  # the export ends FAILED (errorCode INTERNAL_SERVER_ERROR)
+    base_url: str = ""
 
     def next_id(self, kind: str) -> str:
         self.counter += 1
@@ -138,6 +143,21 @@ class ShopifyState:
                 }
             ],
         }
+
+    def bulk_jsonl(self) -> str:
+        """The export's file: each order a line, then each of its line items a line naming
+        it in `__parentId` (https://shopify.dev/docs/api/usage/bulk-operations/queries)."""
+        rows: list[dict[str, Any]] = []
+        for node in self.bulk_orders:
+            order = {k: v for k, v in node.items() if k not in ("lineItems", "fulfillments")}
+            order["fulfillments"] = [
+                {"displayStatus": f["displayStatus"], "deliveredAt": f["deliveredAt"]}
+                for f in node["fulfillments"]
+            ]
+            rows.append(order)
+            for item in node["lineItems"]["nodes"]:
+                rows.append({**item, "unfulfilledQuantity": 0, "__parentId": node["id"]})
+        return "".join(json.dumps(row) + "\n" for row in rows)
 
     def refund_by_hand(self, order_id: str, amount: str, note: str = "") -> dict[str, Any]:
         refund = {
@@ -465,6 +485,36 @@ class _Api:
         ]
         return {"order": {"id": order["id"], "refunds": refunds}}
 
+    # https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuery
+    def op_BulkOrders(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        self.s.bulk_queries.append(v["query"])
+        return {
+            "bulkOperationRunQuery": {
+                "bulkOperation": {"id": "gid://shopify/BulkOperation/1", "status": "CREATED"},
+                "userErrors": [],
+            }
+        }
+
+    # https://shopify.dev/docs/api/admin-graphql/latest/objects/BulkOperation
+    def op_BulkStatus(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        if self.s.bulk_running_polls > 0:
+            self.s.bulk_running_polls -= 1
+            node = {"id": v["id"], "status": "RUNNING", "errorCode": None, "url": None}
+            return {"node": {**node, "objectCount": "0"}}
+        if self.s.bulk_failed:
+            node = {"id": v["id"], "status": "FAILED", "errorCode": "INTERNAL_SERVER_ERROR"}
+            return {"node": {**node, "objectCount": "0", "url": None}}
+        url = f"{self.s.base_url}/bulk/1.jsonl" if self.s.bulk_orders else None
+        return {
+            "node": {
+                "id": v["id"],
+                "status": "COMPLETED",
+                "errorCode": None,
+                "objectCount": str(len(self.s.bulk_orders)),
+                "url": url,
+            }
+        }
+
     # https://shopify.dev/docs/api/admin-graphql/latest/queries/orders
     def op_Orders(self, v: dict[str, Any], q: str) -> dict[str, Any]:
         self._lost_after("Orders")
@@ -503,6 +553,16 @@ def _handler(state: ShopifyState, api: _Api) -> type[BaseHTTPRequestHandler]:
             raw = json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self) -> None:  # the bulk export's file (a signed storage URL at Shopify)
+            if self.path != "/bulk/1.jsonl":
+                return self._send(404, {"errors": "Not Found"})
+            raw = state.bulk_jsonl().encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/jsonl")
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
             self.wfile.write(raw)
@@ -558,8 +618,9 @@ def shopify_standin() -> Iterator[tuple[str, ShopifyState]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state, _Api(state)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        yield state.base_url, state
     finally:
         server.shutdown()
         server.server_close()
