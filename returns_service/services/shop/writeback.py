@@ -147,10 +147,11 @@ async def _tracking(job: jobs.Job, rt: Runtime) -> None:
     number, carrier = str(job.payload["tracking_number"]), str(job.payload["carrier"])
     if number not in await queries.current_tracking(case.id):
         return  # superseded by a later label or tracking, whose own job sends it
+    if await queries.job_pending(case.id, "shop.return"):
+        # it may be adding a delivery right now: after it, so that the two never both create
+        raise jobs.RetryLater("the shop's return is still being made", 60)
     reference = await queries.recorded(case.store_id, f"return:{case.id}")
     if reference is None:
-        if await queries.job_pending(case.id, "shop.return"):
-            raise jobs.RetryLater("the shop's return is still being made", 60)
         return  # the shop never had a return for this case
     key = f"tracking:{case.id}:{number}"
     if await queries.recorded(case.store_id, key) is not None:
