@@ -292,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     shopify_sub = shopify.add_subparsers(dest="shopify_command", required=True)
     sync = shopify_sub.add_parser("sync", help="backfill orders from Shopify")
     sync.add_argument("--since", help="only orders updated on or after this date (YYYY-MM-DD)")
+    sync.add_argument("--bulk", action="store_true", help="one bulk export (big shops)")
     shopify.set_defaults(handler=cmd_shopify_sync)
 
     i18n = sub.add_parser("i18n", help="the message catalogue: extract, update, compile")
@@ -303,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_shopify_sync(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from returns_service.domain.errors import Conflict
     from returns_service.services.platform.runtime import runtime_from_settings
-    from returns_service.services.shop.sync import sync_orders
+    from returns_service.services.shop.sync import sync_orders, sync_orders_bulk
 
     if settings.shop.name != "shopify":
         print("error: set RETURNS_SHOP=shopify (and SHOPIFY_*) to sync", file=sys.stderr)
@@ -318,7 +320,13 @@ def cmd_shopify_sync(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         store_id = await _default_store_id(settings)
-        report = await sync_orders(store_id, runtime_from_settings(settings, SystemClock()), since)
+        rt = runtime_from_settings(settings, SystemClock())
+        sync = sync_orders_bulk if args.bulk else sync_orders
+        try:
+            report = await sync(store_id, rt, since)
+        except Conflict as error:  # the shop refused or failed: said plainly, no traceback
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print(
             f"synced {report.orders} orders in {report.pages} pages ({report.created} new)",
             file=sys.stderr,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standins.shopify_ops import MoreOps, errors
+
 OPERATION = re.compile(r"(?:query|mutation)\s+(\w+)")
 
 
@@ -33,17 +35,24 @@ class ShopifyState:
     store_credit: dict[str, int] = field(default_factory=dict)  # customer gid -> cents
     credits: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # its transactions
     drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    gift_cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> card
     created_orders: list[dict[str, Any]] = field(default_factory=list)
     idempotent: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> payload
     calls: list[str] = field(default_factory=list)  # operation names, in order
     variables: list[dict[str, Any]] = field(default_factory=list)  # each call's, in order
     throttle_next: int = 0
     lose_answer_of: set[str] = field(default_factory=set)
+    store_credit_off: bool = False  # the shop cannot hold store credit: gift cards instead
     available: float = 1000.0
     restore_rate: float = 50.0
     counter: int = 100
     location: str = "gid://shopify/Location/1"
     order_pages: list[list[dict[str, Any]]] = field(default_factory=list)  # orders query
+    bulk_orders: list[dict[str, Any]] = field(default_factory=list)  # what a bulk export holds
+    bulk_running_polls: int = 0  # polls answered RUNNING before COMPLETED
+    bulk_queries: list[str] = field(default_factory=list)
+    bulk_failed: bool = False  # the export ends FAILED (errorCode INTERNAL_SERVER_ERROR)
+    base_url: str = ""
 
     def next_id(self, kind: str) -> str:
         self.counter += 1
@@ -137,6 +146,21 @@ class ShopifyState:
             ],
         }
 
+    def bulk_jsonl(self) -> str:
+        """The export's file: each order a line, then each of its line items a line naming
+        it in `__parentId` (https://shopify.dev/docs/api/usage/bulk-operations/queries)."""
+        rows: list[dict[str, Any]] = []
+        for node in self.bulk_orders:
+            order = {k: v for k, v in node.items() if k not in ("lineItems", "fulfillments")}
+            order["fulfillments"] = [
+                {"displayStatus": f["displayStatus"], "deliveredAt": f["deliveredAt"]}
+                for f in node["fulfillments"]
+            ]
+            rows.append(order)
+            for item in node["lineItems"]["nodes"]:
+                rows.append({**item, "unfulfilledQuantity": 0, "__parentId": node["id"]})
+        return "".join(json.dumps(row) + "\n" for row in rows)
+
     def refund_by_hand(self, order_id: str, amount: str, note: str = "") -> dict[str, Any]:
         refund = {
             "id": self.next_id("Refund"),
@@ -147,16 +171,24 @@ class ShopifyState:
         self.orders[f"gid://shopify/Order/{order_id}"]["refunds"].append(refund)
         return refund
 
+    def remove_credits(self, customer: str = "gid://shopify/Customer/7") -> None:
+        """The merchant reversed every credit on the customer's account by hand."""
+        self.credits[customer] = []
+        self.store_credit[customer] = 0
+
+    def cancel_created_order(self, index: int = 0) -> None:
+        order = self.created_orders[index]["order"]
+        order["cancelledAt"] = "2026-09-02T10:00:00Z"
+
 
 class _Lost(Exception):
     """The mutation was made; its answer is lost (a 502)."""
 
 
-def _errors(*messages: tuple[str | None, str]) -> dict[str, Any]:
-    return {"userErrors": [{"field": [f] if f else None, "message": m} for f, m in messages]}
+_errors = errors
 
 
-class _Api:
+class _Api(MoreOps):
     def __init__(self, state: ShopifyState) -> None:
         self.s = state
 
@@ -301,6 +333,13 @@ class _Api:
 
     # https://shopify.dev/docs/api/admin-graphql/latest/mutations/storeCreditAccountCredit
     def op_StoreCredit(self, v: dict[str, Any], q: str) -> dict[str, Any]:
+        if self.s.store_credit_off:
+            return {
+                "storeCreditAccountCredit": {
+                    "storeCreditAccountTransaction": None,
+                    **_errors((None, "Store credit is not available for this shop")),
+                }
+            }
         money = v["creditInput"]["creditAmount"]
         cents = round(float(money["amount"]) * 100)
         self.s.store_credit[v["id"]] = self.s.store_credit.get(v["id"], 0) + cents
@@ -424,6 +463,16 @@ def _handler(state: ShopifyState, api: _Api) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(raw)
 
+        def do_GET(self) -> None:  # the bulk export's file (a signed storage URL at Shopify)
+            if self.path != "/bulk/1.jsonl":
+                return self._send(404, {"errors": "Not Found"})
+            raw = state.bulk_jsonl().encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/jsonl")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
         def do_POST(self) -> None:
             if not re.fullmatch(r"/admin/api/\d{4}-\d{2}/graphql\.json", self.path):
                 return self._send(404, {"errors": "Not Found"})
@@ -475,8 +524,9 @@ def shopify_standin() -> Iterator[tuple[str, ShopifyState]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state, _Api(state)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        yield state.base_url, state
     finally:
         server.shutdown()
         server.server_close()

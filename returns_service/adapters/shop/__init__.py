@@ -11,6 +11,7 @@ from returns_service.adapters.shop.base import (
     ShopAdapter,
     ShopError,
     ShopLine,
+    ShopOrderSeen,
     ShopRefundSeen,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "ShopAdapter",
     "ShopError",
     "ShopLine",
+    "ShopOrderSeen",
     "ShopRefundSeen",
 ]

@@ -104,6 +104,15 @@ class ShopRefundSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class ShopOrderSeen:
+    """An order as the shop holds it (for reconciling the exchanges' replacements)."""
+
+    reference: str
+    lines: tuple[tuple[str, int], ...]  # (sku, quantity)
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OrdersPage:
     orders: list[dict[str, Any]]  # in the shape of Shopify's order webhook (adapters/shopify.py)
     cursor: str | None  # None: the last page
@@ -119,7 +128,10 @@ class ShopAdapter(Protocol):
 
     async def add_reverse_delivery(
         self, return_ref: str, tracking_number: str, carrier: str, label_url: str
-    ) -> str: ...
+    ) -> str:
+        """The return's parcel under this tracking: its delivery made, or its tracking
+        changed when it has one already (a re-issued label, the customer's own parcel)."""
+        ...
 
     async def close_return(self, return_ref: str) -> None: ...
 
@@ -140,6 +152,15 @@ class ShopAdapter(Protocol):
         ...
 
     async def refunds_of(self, shop_order_id: str) -> list[ShopRefundSeen]: ...
+
+    async def credits_of(self, reference: str) -> list[Money] | None:
+        """The credits on a store-credit account or gift card we issued (by the reference
+        `credit` answered); None when the shop has no such thing."""
+        ...
+
+    async def order_of(self, reference: str) -> ShopOrderSeen | None:
+        """An order we made in the shop (an exchange's replacement); None when it has none."""
+        ...
 
     async def orders_since(self, since: datetime | None, cursor: str | None) -> OrdersPage: ...
 
@@ -175,6 +196,12 @@ class NoShop:
 
     async def refunds_of(self, shop_order_id: str) -> list[ShopRefundSeen]:
         return []
+
+    async def credits_of(self, reference: str) -> list[Money] | None:
+        return None
+
+    async def order_of(self, reference: str) -> ShopOrderSeen | None:
+        return None
 
     async def orders_since(self, since: datetime | None, cursor: str | None) -> OrdersPage:
         return OrdersPage([], None)

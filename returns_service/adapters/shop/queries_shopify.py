@@ -57,6 +57,17 @@ mutation ReverseDelivery($reverseFulfillmentOrderId: ID!,
   }
 }"""
 
+# https://shopify.dev/docs/api/admin-graphql/latest/mutations/reverseDeliveryShippingUpdate
+REVERSE_DELIVERY_UPDATE = """
+mutation ReverseDeliveryUpdate($reverseDeliveryId: ID!,
+    $trackingInput: ReverseDeliveryTrackingInput, $labelInput: ReverseDeliveryLabelInput) {
+  reverseDeliveryShippingUpdate(reverseDeliveryId: $reverseDeliveryId,
+      trackingInput: $trackingInput, labelInput: $labelInput, notifyCustomer: false) {
+    reverseDelivery { id }
+    userErrors { field message }
+  }
+}"""
+
 RETURN_STATUS = """
 query ReturnStatus($id: ID!) { return(id: $id) { id status } }"""
 
@@ -148,6 +159,26 @@ query OrderRefunds($id: ID!) {
   order(id: $id) {
     id refunds { id createdAt note totalRefundedSet { shopMoney { amount currencyCode } } }
   }
+}"""
+
+# https://shopify.dev/docs/api/admin-graphql/latest/queries/storeCreditAccount
+STORE_CREDIT_ACCOUNT = """
+query StoreCreditAccountSeen($id: ID!) {
+  storeCreditAccount(id: $id) {
+    id transactions(first: 250) { nodes { amount { amount currencyCode } } }
+  }
+}"""
+
+# https://shopify.dev/docs/api/admin-graphql/latest/queries/giftCard
+GIFT_CARD = """
+query GiftCardSeen($id: ID!) {
+  giftCard(id: $id) { id enabled initialValue { amount currencyCode } }
+}"""
+
+# https://shopify.dev/docs/api/admin-graphql/latest/queries/order
+EXCHANGE_ORDER = """
+query ExchangeOrderSeen($id: ID!) {
+  order(id: $id) { id cancelledAt lineItems(first: 50) { nodes { sku quantity } } }
 }"""
 
 # https://shopify.dev/docs/api/admin-graphql/latest/queries/orders (cursor paging)

@@ -22,11 +22,16 @@ from returns_service.adapters.shop.base import (
     ReplacementRequest,
     ReturnRequest,
     ShopError,
+    ShopOrderSeen,
     ShopRefundSeen,
 )
 from returns_service.adapters.shop.graphql import ShopifyGraphQL, gid
 from returns_service.adapters.shop.shopify_orders import order_from_graphql
 from returns_service.domain.money import Money, money_from_decimal, to_decimal_string
+
+
+def _money(money: dict[str, str]) -> Money:
+    return money_from_decimal(str(Decimal(money["amount"])), money["currencyCode"])
 
 
 def _money_input(amount: Money) -> dict[str, str]:
@@ -95,10 +100,22 @@ class ShopifyShop:
         if not rfo:
             raise ShopError("not_found", f"Shopify's return {return_ref} has nothing to deliver")
         order = rfo[0]
-        for delivery in order["reverseDeliveries"]["nodes"]:
+        deliveries = order["reverseDeliveries"]["nodes"]
+        for delivery in deliveries:
             tracking = (delivery.get("deliverable") or {}).get("tracking") or {}
             if tracking.get("number") == tracking_number:
                 return str(delivery["id"])  # added by an earlier attempt
+        if deliveries:  # a re-issued label or the customer's own parcel: the same delivery
+            payload = await self.api.mutate(
+                "reverseDeliveryShippingUpdate",
+                q.REVERSE_DELIVERY_UPDATE,
+                {
+                    "reverseDeliveryId": deliveries[-1]["id"],
+                    "trackingInput": {"number": tracking_number, "company": carrier},
+                    "labelInput": {"fileUrl": label_url} if label_url else None,
+                },
+            )
+            return str(payload["reverseDelivery"]["id"])
         variables: dict[str, Any] = {
             "reverseFulfillmentOrderId": order["id"],
             "reverseDeliveryLineItems": [
@@ -321,6 +338,33 @@ class ShopifyShop:
                 )
             )
         return seen
+
+    async def credits_of(self, reference: str) -> list[Money] | None:
+        if "/GiftCard/" in reference:
+            data = await self.api.run(q.GIFT_CARD, {"id": reference})
+            card = data.get("giftCard")
+            if not card or card.get("enabled") is False:
+                return None  # deactivated: the customer can no longer spend it
+            return [_money(card["initialValue"])]
+        data = await self.api.run(q.STORE_CREDIT_ACCOUNT, {"id": reference})
+        account = data.get("storeCreditAccount")
+        if not account:
+            return None
+        return [  # debits (negative) are the customer's spending, not ours to compare
+            _money(t["amount"])
+            for t in account["transactions"]["nodes"]
+            if Decimal(t["amount"]["amount"]) > 0
+        ]
+
+    async def order_of(self, reference: str) -> ShopOrderSeen | None:
+        data = await self.api.run(q.EXCHANGE_ORDER, {"id": reference})
+        order = data.get("order")
+        if not order:
+            return None
+        lines = tuple(
+            (str(li.get("sku") or ""), int(li["quantity"])) for li in order["lineItems"]["nodes"]
+        )
+        return ShopOrderSeen(str(order["id"]), lines, bool(order.get("cancelledAt")))
 
     async def orders_since(self, since: datetime | None, cursor: str | None) -> OrdersPage:
         search = f"updated_at:>='{since.isoformat()}'" if since else None

@@ -192,6 +192,8 @@ async def issue(
         detail=f"{created.carrier} {created.tracking_number}",
         at=now,
     )
+    if replaces:  # the first label goes with the shop's return (shop.return)
+        await writeback.on_tracking(case, created.tracking_number, created.carrier, rt, label=True)
     return created.tracking_number
 
 

@@ -26,6 +26,7 @@ from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, email_customer, lock_case
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 
 BUY_ATTEMPTS = 8  # with the outbox's backoff: about an hour and a half of trying
 VOID_ATTEMPTS = 12  # a refund may wait: about a day
@@ -182,6 +183,8 @@ async def buy_label(job: jobs.Job, rt: Runtime) -> None:
         )
         if label["announce"]:
             await announce(case, rt)
+        # the shop's return may be made already (shop.return ran before the label was)
+        await writeback.on_tracking(case, created.tracking_number, created.carrier, rt, label=True)
 
 
 # ---------------------------------------------------------------------------------------------

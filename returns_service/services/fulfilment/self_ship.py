@@ -24,6 +24,7 @@ from returns_service.services.fulfilment import labels
 from returns_service.services.fulfilment.schemas import OwnTracking, OwnTrackingView
 from returns_service.services.platform import jobs
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.shop import writeback
 from returns_service.services.store.policy import get_policy
 
 CARRIER = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
@@ -114,6 +115,7 @@ async def _add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runt
             params={"carrier": data.carrier, "tracking_number": data.tracking_number},
             at=now,
         )
+        await writeback.on_tracking(case, data.tracking_number, data.carrier, rt, label=False)
         if not labels.made_here(rt.carrier):
             # the store's provider follows the parcel; its webhooks then move the case
             await jobs.enqueue(

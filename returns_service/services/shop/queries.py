@@ -54,6 +54,21 @@ async def case_for_shop(case_id: int) -> CaseForShop | None:
     )
 
 
+async def current_tracking(case_id: int) -> set[str]:
+    """The tracking numbers the case's parcel goes by now: its active label's, the
+    customer's own."""
+    rows = await sql.fetch(
+        """
+        SELECT tracking_number FROM label
+         WHERE "case" = $1 AND status = 'active' AND tracking_number IS NOT NULL
+        UNION ALL
+        SELECT tracking_number FROM customer_tracking WHERE "case" = $1
+        """,
+        case_id,
+    )
+    return {str(r["tracking_number"]) for r in rows}
+
+
 async def remember(
     *, store_id: int, case_id: int | None, kind: str, key: str, reference: str, at: datetime
 ) -> bool:
@@ -240,3 +255,71 @@ async def stale_pending_money(store_id: int, before: datetime) -> list[StaleMone
         before,
     )
     return [StaleMoney(r["id"], r["case"], r["kind"], r["amount"], r["currency"]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OurCredit:
+    payment_id: int
+    case_id: int
+    reference: str  # the shop's store-credit account or gift card
+    amount: Money
+
+
+async def credits_to_reconcile(store_id: int, since: datetime) -> list[OurCredit]:
+    """Store credit we issued through the shop on cases changed since `since`."""
+    rows = await sql.fetch(
+        """
+        SELECT p.id, p."case", p.provider_reference, p.amount, p.currency
+          FROM payment p JOIN return_case c ON c.id = p."case"
+         WHERE p.store = $1 AND p.provider = 'shopify' AND p.kind = 'store_credit'
+           AND p.status = 'succeeded' AND c.updated_at >= $2
+         ORDER BY p.id
+        """,
+        store_id,
+        since,
+    )
+    return [
+        OurCredit(
+            r["id"],
+            r["case"],
+            str(r["provider_reference"] or ""),
+            Money(r["amount"], r["currency"]),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class OurReplacement:
+    shipment_id: int
+    case_id: int
+    sku: str
+    quantity: int
+    reference: str | None  # the shop's order, None when none was recorded
+    pending: bool  # its shop.replacement job has not run (or given up) yet
+
+
+async def replacements_to_reconcile(store_id: int, since: datetime) -> list[OurReplacement]:
+    """Exchanges' replacements shipped on cases changed since `since`, with the shop's order."""
+    rows = await sql.fetch(
+        """
+        SELECT s.id, s."case", s.sku, s.quantity, r.reference,
+               EXISTS (SELECT 1 FROM outbox_message m
+                        WHERE m."case" = s."case" AND m.kind = 'job'
+                          AND m.topic = 'shop.replacement'
+                          AND m.delivered_at IS NULL AND m.failed_at IS NULL) AS pending
+          FROM shipment s JOIN return_case c ON c.id = s."case"
+          LEFT JOIN shop_record r ON r.store = s.store AND r.key = 'replacement:' || s.store
+                                                                  || ':' || s.id
+         WHERE s.store = $1 AND c.updated_at >= $2
+         ORDER BY s.id
+        """,
+        store_id,
+        since,
+    )
+    return [
+        OurReplacement(
+            r["id"], r["case"], r["sku"], int(r["quantity"]), r["reference"], bool(r["pending"])
+        )
+        for r in rows
+    ]

@@ -57,6 +57,19 @@ async def on_replacement(
     await _queue(case, "shop.replacement", {"sku": sku, "quantity": quantity, "key": key}, rt)
 
 
+async def on_tracking(
+    case: LockedCase, tracking_number: str, carrier: str, rt: Runtime, *, label: bool
+) -> None:
+    """A label bought or re-issued after the return was made, or the customer's own
+    tracking: the shop's reverse delivery follows it (`label`: ours, with its link)."""
+    await _queue(
+        case,
+        "shop.tracking",
+        {"tracking_number": tracking_number, "carrier": carrier, "label": label},
+        rt,
+    )
+
+
 async def on_finished(case: LockedCase, rt: Runtime) -> None:
     await _queue(case, "shop.close", {}, rt)
 
@@ -129,6 +142,28 @@ async def _return(job: jobs.Job, rt: Runtime) -> None:
         raise _shop_call(error) from error
 
 
+async def _tracking(job: jobs.Job, rt: Runtime) -> None:
+    case = await _case(job)
+    number, carrier = str(job.payload["tracking_number"]), str(job.payload["carrier"])
+    if number not in await queries.current_tracking(case.id):
+        return  # superseded by a later label or tracking, whose own job sends it
+    if await queries.job_pending(case.id, "shop.return"):
+        # it may be adding a delivery right now: after it, so that the two never both create
+        raise jobs.RetryLater("the shop's return is still being made", 60)
+    reference = await queries.recorded(case.store_id, f"return:{case.id}")
+    if reference is None:
+        return  # the shop never had a return for this case
+    key = f"tracking:{case.id}:{number}"
+    if await queries.recorded(case.store_id, key) is not None:
+        return  # sent already (by this job's earlier attempt or the return's own)
+    label_url = case_link(case.store_id, case.number, rt) if job.payload.get("label") else ""
+    try:
+        delivery = await rt.shop.add_reverse_delivery(reference, number, carrier, label_url)
+    except ShopError as error:
+        raise _shop_call(error) from error
+    await _done(case, "tracking", key, delivery, rt, tracking=number)
+
+
 async def _restock(job: jobs.Job, rt: Runtime) -> None:
     case = await _case(job)
     key = str(job.payload["key"])
@@ -198,5 +233,6 @@ for _topic, _handler in (
     ("shop.restock", _restock),
     ("shop.replacement", _replacement),
     ("shop.close", _close),
+    ("shop.tracking", _tracking),
 ):
     jobs.handles(_topic, max_attempts=12, on_give_up=_gave_up)(_handler)
