@@ -54,10 +54,6 @@ def carrier_for(
     raise ValueError(f"unknown carrier {name!r}; available: {', '.join(PROVIDERS)}")
 
 
-def carrier_from_name(name: str) -> CarrierAdapter:
-    return carrier_for(name)
-
-
 __all__ = [
     "PROVIDERS",
     "Address",
@@ -74,7 +70,6 @@ __all__ = [
     "TrackingUpdate",
     "WebhookRejected",
     "carrier_for",
-    "carrier_from_name",
     "qr_svg",
     "render_pdf",
     "render_zpl",

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, PathParameter, SkipValidation
 
 from returns_service.adapters import shopify
+from returns_service.api.admin.shop_webhooks import verified_payload
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.catalog import ProductDocument
-from returns_service.domain.errors import InvalidRequest, NotAuthenticated, NotFound
+from returns_service.domain.errors import NotAuthenticated, NotFound
 from returns_service.domain.orders import OrderDocument
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
@@ -131,16 +131,7 @@ class ShopifyWebhookController(Controller):
         store: NamedDependency[StoreInfo],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> Response[OrderUpserted]:
-        body = await request.body()
-        secret = settings.store.shopify_webhook_secret
-        if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
-            raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
-        try:
-            payload = msgspec.json.decode(body)
-        except msgspec.DecodeError as error:
-            raise InvalidRequest("The webhook body is not valid JSON.") from error
-        if not isinstance(payload, dict):
-            raise InvalidRequest("The webhook body must be a JSON object.")
+        payload = await verified_payload(request, settings)
         document = shopify.order_from_shopify(payload)
         result = await orders.upsert_order(Caller.system(store.id), document, clock)
         return Response(

@@ -9,11 +9,11 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter, SkipValidation
 
-from returns_service.adapters import shopify, shopify_privacy
+from returns_service.adapters import shopify_privacy
+from returns_service.api.admin.shop_webhooks import verified_body
 from returns_service.api.auth import PUBLIC, allow
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.errors import NotAuthenticated
 from returns_service.domain.text import EMAIL
 from returns_service.services.privacy import export, redaction, store_redaction
 from returns_service.services.privacy.schemas import (
@@ -74,10 +74,7 @@ class ShopifyPrivacyWebhookController(Controller):
         store: NamedDependency[StoreInfo],
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> ShopifyPrivacyResult:
-        body = await request.body()
-        secret = settings.store.shopify_webhook_secret
-        if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
-            raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
+        body = await verified_body(request, settings)
         topic, payload = shopify_privacy.read_privacy_request(
             request.headers.get("x-shopify-topic"), body
         )

@@ -23,11 +23,19 @@ class ShopWebhookAnswer(msgspec.Struct):
     outcome: str  # what the webhook changed: dated N lines, recorded, ours, again, no_case
 
 
-async def _verified(request: Request[Any, Any, Any], settings: Settings) -> dict[str, Any]:
+async def verified_body(request: Request[Any, Any, Any], settings: Settings) -> bytes:
+    """The body of a webhook from the shop, once its X-Shopify-Hmac-Sha256 matches it (every
+    Shopify webhook route: orders, refunds, fulfilments, privacy)."""
     body = await request.body()
     secret = settings.store.shopify_webhook_secret
     if not shopify.verify_hmac(secret, body, request.headers.get("x-shopify-hmac-sha256")):
         raise NotAuthenticated("The X-Shopify-Hmac-Sha256 signature does not match the body.")
+    return body
+
+
+async def verified_payload(request: Request[Any, Any, Any], settings: Settings) -> dict[str, Any]:
+    """The verified body as a JSON object."""
+    body = await verified_body(request, settings)
     try:
         payload = msgspec.json.decode(body)
     except msgspec.DecodeError as error:
@@ -49,7 +57,9 @@ class ShopifyShopWebhookController(Controller):
         settings: NamedDependency[Settings],
         store: NamedDependency[StoreInfo],
     ) -> ShopWebhookAnswer:
-        dated = await inbound.fulfillment_updated(store.id, await _verified(request, settings))
+        dated = await inbound.fulfillment_updated(
+            store.id, await verified_payload(request, settings)
+        )
         return ShopWebhookAnswer(outcome=f"dated {dated} lines")
 
     @post("/refunds", status_code=200, summary="Shopify refunds/create (HMAC-verified)")
@@ -60,5 +70,5 @@ class ShopifyShopWebhookController(Controller):
         store: NamedDependency[StoreInfo],
         runtime: NamedDependency[Runtime],
     ) -> ShopWebhookAnswer:
-        payload = await _verified(request, settings)
+        payload = await verified_payload(request, settings)
         return ShopWebhookAnswer(outcome=await inbound.refund_created(store.id, payload, runtime))

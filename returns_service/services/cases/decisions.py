@@ -37,9 +37,8 @@ from returns_service.services.store.policy import get_policy
 
 
 async def approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
-    with jobs.collecting() as queued:  # a provider's label, bought after the commit
+    async with jobs.after_commit(rt):  # a provider's label, bought after the commit
         await _approve(caller, number, comment, rt)
-    await jobs.run_after_commit(rt, queued)
 
 
 async def _approve(caller: Caller, number: str, comment: str | None, rt: Runtime) -> None:
@@ -83,7 +82,7 @@ async def _end(
 ) -> None:
     """Reject, close or cancel: the status moves, held units go back on the shelf, the label is
     voided, the customer is told; then the freed capacity takes on waiting cases."""
-    with jobs.collecting() as queued:  # the unused label's refund, asked for after the commit
+    async with jobs.after_commit(rt):  # the unused label's refund, asked for after the commit
         await _end_in_transaction(
             caller,
             number,
@@ -95,7 +94,6 @@ async def _end(
             reject_reason=reject_reason,
             **fields,
         )
-    await jobs.run_after_commit(rt, queued)
     await assign_waiting(caller.store_id, rt)
 
 

@@ -57,9 +57,8 @@ async def open_case(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
     if caller.role is not Role.CUSTOMER or caller.order_id is None or caller.customer_id is None:
         raise Forbidden("only a customer signed in to an order can open a return")
     request.check()
-    with jobs.collecting() as queued:  # a provider's label, bought after the commit
+    async with jobs.after_commit(rt):  # a provider's label, bought after the commit
         number = await _open(caller, request, rt)
-    await jobs.run_after_commit(rt, queued)
     return number
 
 

@@ -260,27 +260,25 @@ async def reissue(caller: Caller, number: str, rt: Runtime) -> str:
     """An agent issues (or re-issues) the label of an approved case, e.g. after correcting the
     address a provider refused, or after a purchase gave up on timeouts (resumed, not bought
     anew). The approval email still waiting for a label that failed waits for this one."""
-    with jobs.collecting() as queued:
-        async with DB.transaction():
-            case = await lock_case(caller, number)
-            if case.status not in (CaseStatus.APPROVED, CaseStatus.IN_TRANSIT):
-                raise Conflict(
-                    f"a {case.status.value} case gets no label: only approved cases whose "
-                    "parcel has not arrived"
-                )
-            waiting = await Label.exists().where(
-                (Label.case == case.id)
-                & (Label.announce == True)  # noqa: E712 (a query, not a comparison)
-                & Label.status.is_in(["failed", "buying"])
+    async with jobs.after_commit(rt), DB.transaction():
+        case = await lock_case(caller, number)
+        if case.status not in (CaseStatus.APPROVED, CaseStatus.IN_TRANSIT):
+            raise Conflict(
+                f"a {case.status.value} case gets no label: only approved cases whose "
+                "parcel has not arrived"
             )
-            tracking = await issue(case, rt, await actor_for(caller), announce=waiting)
-            # the new label owes the email now; the failed one no longer does
-            await Label.update({Label.announce: False}).where(
-                (Label.case == case.id) & (Label.status == "failed")
-            )
-            if waiting and tracking:  # made at once: the email the failed one owed goes now
-                await purchases.announce(case, rt)
-    await jobs.run_after_commit(rt, queued)
+        waiting = await Label.exists().where(
+            (Label.case == case.id)
+            & (Label.announce == True)  # noqa: E712 (a query, not a comparison)
+            & Label.status.is_in(["failed", "buying"])
+        )
+        tracking = await issue(case, rt, await actor_for(caller), announce=waiting)
+        # the new label owes the email now; the failed one no longer does
+        await Label.update({Label.announce: False}).where(
+            (Label.case == case.id) & (Label.status == "failed")
+        )
+        if waiting and tracking:  # made at once: the email the failed one owed goes now
+            await purchases.announce(case, rt)
     return tracking
 
 

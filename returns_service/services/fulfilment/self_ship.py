@@ -54,9 +54,8 @@ async def add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runti
     """The customer tells us how their parcel travels. Only for a case without our prepaid
     label, before the parcel is on its way; a correction replaces the number given before."""
     data = normalised(data)
-    with jobs.collecting() as queued:  # the provider's tracker, registered after the commit
+    async with jobs.after_commit(rt):  # the provider's tracker, registered after the commit
         await _add_tracking(caller, number, data, rt)
-    await jobs.run_after_commit(rt, queued)
 
 
 async def _add_tracking(caller: Caller, number: str, data: OwnTracking, rt: Runtime) -> None:
