@@ -122,7 +122,7 @@ async def test_schemathesis_finds_nothing_for_any_role(
                 env=env,
             )
             if code != 0:
-                failures.append(f"--- as {role} ---\n{output[-4000:]}")
+                failures.append(f"--- as {role} ---\n{output[-20000:]}")
             failures.extend(await options_failures(port, token, role))
     finally:
         server.terminate()
