@@ -1,8 +1,9 @@
 """Who is looking at a page: the portal's session cookie (a signed customer session) and the
-scan station's cookie (a warehouse token). A middleware on each page controller turns the
-cookie into `request.user` (a Caller, or None when the cookie is missing, expired, forged
-or from another store); the `signed_in` guard sends a visitor without one to the sign-in
-page, with the same 303 the pages have always answered."""
+staff pages' cookies (the scan station's, the agent console's and the dashboard's: a staff
+token each, of the roles the page admits). A middleware on each page controller turns the
+cookie into `request.user` (a Caller, or None when the cookie is missing, expired, forged,
+another role's or from another store); the `signed_in` guard sends a visitor without one to
+the sign-in page, with the same 303 the pages have always answered."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from returns_service.services.platform.auth import authenticate_portal, authenti
 
 PORTAL_COOKIE = "rs_portal"
 STATION_COOKIE = "rs_station"
+AGENT_COOKIE = "rs_agent"  # the agent console (/agent): an agent's or a lead's token
+INSIGHTS_COOKIE = "rs_insights"  # the merchant's dashboard (/admin): a lead's or an admin's
 
 
 class SignInRequired(Exception):
@@ -72,12 +75,31 @@ class PortalSession(_CookieSession):
         return caller
 
 
-class StationSession(_CookieSession):
-    cookie = STATION_COOKIE
+class _StaffSession(_CookieSession):
+    """A page session holding a staff token of one of `roles` (revoking the token ends it)."""
+
+    roles: ClassVar[frozenset[Role]]
 
     async def verify(self, connection: ASGIConnection, token: str) -> Caller | None:
         caller = await authenticate_staff(token)
-        return caller if caller and caller.role is Role.WAREHOUSE else None
+        if caller is None or caller.role not in self.roles:
+            return None
+        return caller if caller.store_id == store_of(connection).id else None
+
+
+class StationSession(_StaffSession):
+    cookie = STATION_COOKIE
+    roles = frozenset({Role.WAREHOUSE})
+
+
+class AgentSession(_StaffSession):
+    cookie = AGENT_COOKIE
+    roles = frozenset({Role.AGENT, Role.LEAD})
+
+
+class InsightsSession(_StaffSession):
+    cookie = INSIGHTS_COOKIE
+    roles = frozenset({Role.LEAD, Role.ADMIN})
 
 
 def is_secure(request: Request[Any, Any, Any]) -> bool:

@@ -8,7 +8,7 @@ import pytest
 
 from returns_service.clock import FrozenClock
 from returns_service.domain.access import Role
-from returns_service.web.sessions import PORTAL_COOKIE, STATION_COOKIE
+from returns_service.web.sessions import AGENT_COOKIE, PORTAL_COOKIE, STATION_COOKIE
 from tests.integration.helpers import Client, portal_headers, seed_store, staff_headers
 
 CUSTOMER_PAGES = ["/portal/order", "/portal/returns/R-1", "/portal/returns/R-1/label.pdf"]
@@ -94,3 +94,29 @@ async def test_a_station_post_without_its_cookie_goes_back_to_the_login(
         "/warehouse/station/scan", data={"barcode": "R-1"}, headers={"x-csrftoken": csrf}
     )
     assert (response.status_code, response.headers["location"]) == (303, "/warehouse/station")
+
+
+async def test_the_agent_console_signs_in_with_an_agent_or_lead_token_only(
+    client: Client, clock: FrozenClock
+) -> None:
+    login = await client.get("/agent")
+    assert login.status_code == 200 and 'name="token"' in login.text
+    assert (await client.get("/agent/queue")).headers["location"] == "/agent"
+    csrf = login.cookies["csrftoken"]
+    station = (await staff_headers(client, Role.WAREHOUSE, clock))["Authorization"][7:]
+    wrong = await client.post(
+        "/agent/login", data={"token": station}, headers={"x-csrftoken": csrf}
+    )
+    assert wrong.status_code == 200 and "not an agent" in wrong.text
+    assert AGENT_COOKIE not in wrong.cookies
+    for role in (Role.AGENT, Role.LEAD):
+        token = (await staff_headers(client, role, clock))["Authorization"][7:]
+        signed = await client.post(
+            "/agent/login", data={"token": token}, headers={"x-csrftoken": csrf}
+        )
+        assert (signed.status_code, signed.headers["location"]) == (303, "/agent/queue")
+        assert signed.cookies[AGENT_COOKIE] == token
+        client.cookies.set(AGENT_COOKIE, token, path="/agent")
+        assert (await client.get("/agent/queue")).status_code == 200
+    client.cookies.set(AGENT_COOKIE, station, path="/agent")
+    assert (await client.get("/agent/queue")).headers["location"] == "/agent"
