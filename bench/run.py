@@ -601,6 +601,9 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
             ),
             "agent_queue": lua_rotating("GET", "/api/v1/cases?limit=50", [f"Bearer {lead}"], None),
         }
+        if args.only:  # the ceiling always runs: every ratio is to it
+            wanted = {"ceiling", *args.only.split(",")}
+            scenarios = {k: v for k, v in scenarios.items() if k in wanted}
         results: dict[str, dict[str, Any]] = {}
         slow: dict[str, list[dict[str, Any]]] = {}
         for endpoint, script in scenarios.items():
@@ -782,6 +785,9 @@ def main() -> int:
         "--no-explain", dest="explain", action="store_false", help="no EXPLAIN of slow ones"
     )
     parser.add_argument("--keep-data", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--only", help="comma-separated endpoint phases to run (the ceiling always runs)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")

@@ -234,6 +234,12 @@ class ReturnCase(Table, tablename="return_case", db=DB):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     redacted_at = Timestamptz(null=True, default=None)  # its personal data was removed
+    # the store owes the customer a first answer by then (the policy's first_response_hours);
+    # answered by the first reply or decision of a person (first_response_agent), or at once
+    # by an automatic approval (first_response_agent None)
+    first_response_due_at = Timestamptz(null=True, default=None)
+    first_responded_at = Timestamptz(null=True, default=None)
+    first_response_agent = ForeignKey(Agent, on_delete=OnDelete.restrict, null=True)
 
     # what the policy's rules decided when the case was opened, and why (domain/rules.py)
     decision = JSONB(default={})

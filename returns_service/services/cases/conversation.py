@@ -11,6 +11,7 @@ from returns_service.domain.access import Caller, Role
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from returns_service.domain.macros import check_macro, render
+from returns_service.services.cases import queries
 from returns_service.services.cases.records import LockedCase, actor_for, email_customer, lock_case
 from returns_service.services.cases.schemas import (
     MESSAGE_MAX_LENGTH,
@@ -81,6 +82,7 @@ async def agent_replies(
         await ReturnCase.update(
             {ReturnCase.awaiting_reply: False, ReturnCase.updated_at: rt.clock.now()}
         ).where(ReturnCase.id == case.id)
+        await queries.record_first_response(case.id, caller.agent_id, rt.clock.now())
         await outbound.announce_message(
             store_id=case.store_id, case_id=case.id, message_id=written[0]["id"], at=rt.clock.now()
         )

@@ -16,7 +16,7 @@ from returns_service.domain.cases import (
 )
 from returns_service.domain.emails import EmailTemplate
 from returns_service.domain.errors import Conflict, InvalidRequest
-from returns_service.services.cases import assignment, timeline
+from returns_service.services.cases import assignment, queries, timeline
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.cases.opening import after_approval
 from returns_service.services.cases.records import (
@@ -65,6 +65,7 @@ async def _approve(caller: Caller, number: str, comment: str | None, rt: Runtime
             await ReturnCase.update({ReturnCase.approved_as_exception: True}).where(
                 ReturnCase.id == case.id
             )
+        await queries.record_first_response(case.id, caller.agent_id, now)
         await after_approval(case, await get_policy(case.store_id), rt, actor)
 
 
@@ -131,6 +132,8 @@ async def _end_in_transaction(
             await ReturnCase.update({ReturnCase.reject_reason: reject_reason}).where(
                 ReturnCase.id == case.id
             )
+        if target is CaseStatus.REJECTED:  # a person's answer, like a reply
+            await queries.record_first_response(case.id, caller.agent_id, rt.clock.now())
         await release_reservations(case.id)
         await labels.void_active(case, rt)
         if case.status is not CaseStatus.REQUESTED:  # approved once: the shop has a return

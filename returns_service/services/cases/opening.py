@@ -4,7 +4,7 @@ for the concierge. Everything in one transaction, with its timeline events and e
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from returns_service.db import locks
 from returns_service.db.engine import DB
@@ -82,7 +82,13 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
         outcome = rules_applied.decide(order, request.items)
         language = order.customer_language or "en"
         case_id, number = await _insert_case(
-            caller, order.id, language, request.comment or "", outside_policy, now
+            caller,
+            order.id,
+            language,
+            request.comment or "",
+            outside_policy,
+            now,
+            now + timedelta(hours=order.policy.first_response_hours),
         )
         for n, (item, line, outside_reason) in enumerate(checked):
             reserved, difference = False, 0
@@ -148,6 +154,8 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
                 at=now,
             )
             case.status = CaseStatus.APPROVED
+            # the approval (with its label or keep-it) answers the customer at once
+            await queries.record_first_response(case_id, None, now)
             label: labels.LabelOutcome | None = None
             if decision.keep_it:  # keep-it beats the label: nothing is bought, money moves
                 await keep_it.settle_kept(case, policy, rt, SYSTEM)
@@ -248,7 +256,13 @@ def check_quantity(item: RequestedItem, line: EvaluatedLine, n: int) -> str | No
 
 
 async def _insert_case(
-    caller: Caller, order_id: int, language: str, comment: str, outside: bool, now: datetime
+    caller: Caller,
+    order_id: int,
+    language: str,
+    comment: str,
+    outside: bool,
+    now: datetime,
+    first_response_due_at: datetime,
 ) -> tuple[int, str]:
     assert caller.customer_id is not None  # checked by open_case
     for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
@@ -262,6 +276,7 @@ async def _insert_case(
             comment=comment,
             outside_policy=outside,
             at=now,
+            first_response_due_at=first_response_due_at,
         )
         if case_id is not None:
             return case_id, number

@@ -266,14 +266,15 @@ async def insert_case(
     comment: str,
     outside_policy: bool,
     at: datetime,
+    first_response_due_at: datetime,
 ) -> int | None:
     """A new requested case; None when its number is taken already."""
     row = await sql.fetchrow(
         """
         INSERT INTO return_case (store, number, "order", customer, status, language, comment,
                                  outside_policy, approved_as_exception, awaiting_reply,
-                                 created_at, updated_at)
-        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8)
+                                 created_at, updated_at, first_response_due_at)
+        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8, $9)
         ON CONFLICT (store, number) DO NOTHING
         RETURNING id
         """,
@@ -285,8 +286,20 @@ async def insert_case(
         comment,
         outside_policy,
         at,
+        first_response_due_at,
     )
     return row["id"] if row else None
+
+
+async def record_first_response(case_id: int, agent_id: int | None, at: datetime) -> None:
+    """The store's first answer to the customer; later ones change nothing."""
+    await sql.execute(
+        """UPDATE return_case SET first_responded_at = $3, first_response_agent = $2
+            WHERE id = $1 AND first_responded_at IS NULL""",
+        case_id,
+        agent_id,
+        at,
+    )
 
 
 async def insert_case_item(
