@@ -706,3 +706,72 @@ async def queue_page(
     return await sql.fetch_all(
         queue_page_statement(caller, where=where, sort=sort, after=after, limit=limit)
     )
+
+
+# The helpdesk sidebar: one customer by email, their orders' totals, their newest cases
+
+
+async def customer_by_email(store_id: int, email: str) -> sql.Row | None:
+    """The store's customer with this (lower-cased) email: id, names and language."""
+    return await sql.fetchrow(
+        """SELECT id, email, first_name, last_name, language FROM customer
+            WHERE store = $1 AND email = $2""",
+        store_id,
+        email,
+    )
+
+
+async def customer_order_totals(store_id: int, customer_id: int) -> list[sql.Row]:
+    """Per currency: the customer's orders, their total (minor units), the newest placed."""
+    return await sql.fetch(
+        """
+        SELECT o.currency, count(DISTINCT o.id) AS orders,
+               COALESCE(sum(l.quantity * l.unit_price_amount), 0)::bigint AS total,
+               max(o.placed_at) AS newest
+          FROM shop_order o LEFT JOIN order_line l ON l."order" = o.id
+         WHERE o.store = $1 AND o.customer = $2
+         GROUP BY o.currency ORDER BY newest DESC
+        """,
+        store_id,
+        customer_id,
+    )
+
+
+async def helpdesk_cases(caller: Caller, customer_id: int, limit: int) -> list[sql.Row]:
+    """The customer's newest `limit` cases the caller may read, each with its items (JSON),
+    its active label, what was refunded and its first answer's times; `total` on every row
+    counts all of them."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
+    return await sql.fetch(
+        f"""
+        WITH readable AS (
+            SELECT rc.* FROM return_case rc WHERE rc.customer = $1 AND {scope})
+        SELECT rc.id, rc.number, rc.status, rc.created_at, rc.agent,
+               rc.first_response_due_at, rc.first_responded_at, o.number AS order_number,
+               a.name AS agent_name, a.display_name AS agent_display_name,
+               (SELECT count(*) FROM readable) AS total,
+               (SELECT json_agg(json_build_object(
+                           'sku', l.sku, 'title', COALESCE(p.title, l.sku),
+                           'quantity', ci.quantity, 'reason', ci.reason,
+                           'resolution', ci.resolution) ORDER BY ci.id)::text
+                  FROM case_item ci JOIN order_line l ON l.id = ci.line
+                  LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+                  LEFT JOIN product p ON p.id = v.product
+                 WHERE ci."case" = rc.id) AS items,
+               (SELECT json_build_array(carrier, tracking_number)::text FROM label
+                 WHERE "case" = rc.id AND status = 'active'
+                 ORDER BY id DESC LIMIT 1) AS label,
+               (SELECT json_build_array(currency, sum(amount))::text FROM payment
+                 WHERE "case" = rc.id AND kind = 'refund'
+                   AND status IN ('succeeded', 'to_do_in_shop')
+                 GROUP BY currency ORDER BY currency LIMIT 1) AS refunded
+          FROM readable rc
+          JOIN shop_order o ON o.id = rc."order"
+          LEFT JOIN agent a ON a.id = rc.agent
+         ORDER BY rc.created_at DESC, rc.id DESC
+         LIMIT $2
+        """,
+        customer_id,
+        limit,
+        *args,
+    )

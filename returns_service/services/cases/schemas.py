@@ -309,3 +309,56 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     line_id: Annotated[int, msgspec.Meta(ge=1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The helpdesk sidebar (GET /api/v1/helpdesk/customer): flat, small objects a widget maps
+# field by field (docs/helpdesk.md)
+
+
+class HelpdeskCustomer(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+    language: str
+    orders_count: int
+    cases_count: int  # every case the caller may read, also beyond the 20 listed
+    # the orders' totals in the currency of the newest order (lifetime_values: every currency)
+    lifetime_value: Money
+    lifetime_values: list[Money]
+
+
+class HelpdeskItem(msgspec.Struct, frozen=True):
+    sku: str
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+
+
+class HelpdeskLabel(msgspec.Struct, frozen=True, omit_defaults=True):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None  # the carrier's public page, when it has a known one
+
+
+class HelpdeskCase(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    status_text: str  # in English
+    order_number: str
+    created_at: datetime
+    items: list[HelpdeskItem]
+    label: HelpdeskLabel | None
+    refund_total: Money | None  # refunded to the customer so far (succeeded or to do in the shop)
+    agent: AgentRef | None
+    first_response_due_at: datetime | None
+    overdue: bool
+    console_url: str  # the case in the agents' console
+
+
+class HelpdeskView(msgspec.Struct, frozen=True):
+    """A customer's cases for a helpdesk sidebar; `customer` is null (and `cases` empty) for
+    an email the store does not know: a sidebar asks about every ticket's sender."""
+
+    customer: HelpdeskCustomer | None
+    cases: list[HelpdeskCase]
