@@ -594,38 +594,42 @@ QueuePosition: TypeAlias = tuple[int, datetime, int]
 
 def _hits(search: CaseSearch, store: str, param: Callable[[Any], str]) -> str:
     """The ids of the cases `search` finds, each key through its own index (`store`: the
-    placeholder of the store's id)."""
+    placeholder of the store's id). Customers and orders are found first and their cases
+    read as `= ANY(ARRAY(...))`, an index lookup per id whatever the planner guesses of a
+    name's or an email's beginning (its guess for a text-search prefix is a flat share of the
+    table, which made it read every case of the store to join them)."""
     tracking = f"{param(search.tracking_numbers)}::text[]"
+    if search.email is not None:  # the beginning of an address (emails are kept lower-cased)
+        low, high = param(search.email[0]), param(search.email[1])
+        emails = f'lower(c.email) COLLATE "C" >= {low} AND lower(c.email) COLLATE "C" < {high}'
+    else:
+        emails = f"c.email = {param(search.exact_email)}"
+    customers = [emails]
+    if search.name_query is not None:
+        customers.append(
+            f"""to_tsvector('simple', c.first_name || ' ' || c.last_name)
+                @@ to_tsquery('simple', {param(search.name_query)})"""
+        )
     branches = [
         f"""SELECT id FROM return_case
              WHERE store = {store} AND number = {param(search.case_number)}""",
-        f"""SELECT rc.id FROM shop_order o JOIN return_case rc ON rc."order" = o.id
-             WHERE o.store = {store} AND o.number = {param(search.order_number)}""",
+        f"""SELECT rc.id FROM return_case rc
+             WHERE rc.store = {store} AND rc."order" = ANY(ARRAY(
+                   SELECT o.id FROM shop_order o
+                    WHERE o.store = {store} AND o.number = {param(search.order_number)}))""",
         f"""SELECT l."case" FROM label l
              WHERE l.store = {store} AND l.tracking_number = ANY({tracking})""",
         f"""SELECT t."case" FROM customer_tracking t
              WHERE t.store = {store} AND t.tracking_number = ANY({tracking})""",
         f"""SELECT s."case" FROM shipment s
              WHERE s.store = {store} AND s.tracking_number = ANY({tracking})""",
+        *(
+            f"""SELECT rc.id FROM return_case rc
+                 WHERE rc.store = {store} AND rc.customer = ANY(ARRAY(
+                       SELECT c.id FROM customer c WHERE c.store = {store} AND {condition}))"""
+            for condition in customers
+        ),
     ]
-    if search.email is not None:  # the beginning of an address (emails are kept lower-cased)
-        low, high = param(search.email[0]), param(search.email[1])
-        customers = f'lower(c.email) COLLATE "C" >= {low} AND lower(c.email) COLLATE "C" < {high}'
-    else:
-        customers = f"c.email = {param(search.exact_email)}"
-    branches.append(
-        f"""SELECT rc.id FROM customer c
-              JOIN return_case rc ON rc.store = c.store AND rc.customer = c.id
-             WHERE c.store = {store} AND {customers}"""
-    )
-    if search.name_query is not None:
-        branches.append(
-            f"""SELECT rc.id FROM customer c
-                  JOIN return_case rc ON rc.store = c.store AND rc.customer = c.id
-                 WHERE c.store = {store}
-                   AND to_tsvector('simple', c.first_name || ' ' || c.last_name)
-                       @@ to_tsquery('simple', {param(search.name_query)})"""
-        )
     return "\n  UNION\n".join(branches)
 
 
@@ -658,13 +662,13 @@ def queue_page_statement(
     if where.overdue is not None:
         late = f"({_AWAITING_FIRST_RESPONSE} AND rc.first_response_due_at <= {param(where.now)})"
         conditions.append(late if where.overdue else f"NOT {late}")
-    source, hits = "return_case rc", ""
+    hits = ""
     if where.search is not None:
         # the hits first (each key an index lookup), then their cases: never a walk of the
         # whole queue looking for them
         found = _hits(where.search, param(caller.store_id), param)
         hits = f"WITH hits AS MATERIALIZED (\n  {found}\n)\n"
-        source = "hits JOIN return_case rc ON rc.id = hits.id"
+        conditions.append("rc.id = ANY(ARRAY(SELECT id FROM hits))")
 
     def branch(phase: int, column: str, extra: list[str], descending: bool = False) -> str:
         order = "DESC" if descending else ""
@@ -673,7 +677,7 @@ def queue_page_statement(
             _, at, last_id = after
             op = "<" if descending else ">"
             conds.append(f"(rc.{column}, rc.id) {op} ({param(at)}, {param(last_id)})")
-        return f"""SELECT rc.*, {phase} AS phase, rc.{column} AS sort_at FROM {source}
+        return f"""SELECT rc.*, {phase} AS phase, rc.{column} AS sort_at FROM return_case rc
           WHERE {" AND ".join(conds)}
           ORDER BY rc.{column} {order}, rc.id {order} LIMIT $1"""
 

@@ -30,7 +30,9 @@ def case_search(q: str) -> CaseSearch | None:
         return None
     upper, lowered = text.upper(), text.lower()
     compact = "".join(upper.split())  # "1Z 999 AA1" as a carrier prints it
-    words = _WORD.findall(lowered)[:MAX_NAME_WORDS] if "@" not in text else []
+    # a name's words: not an email's, and none with a digit (an order or tracking number)
+    words = [w for w in _WORD.findall(lowered) if not any(ch.isdigit() for ch in w)]
+    words = words[:MAX_NAME_WORDS] if "@" not in text else []
     return CaseSearch(
         case_number=upper if upper.startswith("R-") else f"R-{upper}",
         order_number=text.removeprefix("#"),
