@@ -323,3 +323,18 @@ async def test_without_a_secret_the_route_says_it_is_not_configured(
         )
     assert answer.status_code == 404
     assert answer.json()["detail"] == "inbound email is not configured"
+
+
+async def test_an_email_about_no_case_carries_no_reply_address(
+    client: Client, clock: FrozenClock
+) -> None:
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)
+    asked = await client.post(
+        "/api/v1/portal/links", json={"order_number": "1001", "email": "ana@example.com"}
+    )
+    assert asked.status_code == 202
+    mailer = RecordingMailer()
+    await run_once(client.app.state.runtime, WorkerConfig(mailer=mailer, sender="r@s.example"))  # type: ignore[attr-defined]
+    (sign_in,) = mailer.sent
+    assert sign_in["To"] == "ana@example.com" and sign_in["Reply-To"] is None
