@@ -16,7 +16,7 @@ from litestar import Litestar
 
 from returns_service.app import create_app
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseAttachment, CaseMessage, InboundEmail
+from returns_service.db.tables import CaseAttachment, CaseMessage, InboundEmail, PhotoDeletion
 from returns_service.domain.access import Role
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.platform.worker import WorkerConfig, run_forever, run_once
@@ -338,3 +338,29 @@ async def test_an_email_about_no_case_carries_no_reply_address(
     await run_once(client.app.state.runtime, WorkerConfig(mailer=mailer, sender="r@s.example"))  # type: ignore[attr-defined]
     (sign_in,) = mailer.sent
     assert sign_in["To"] == "ana@example.com" and sign_in["Reply-To"] is None
+
+
+async def test_redacting_the_customer_removes_what_their_emails_said(
+    client: Client, clock: FrozenClock
+) -> None:
+    _, reply_to, _ = await _case_with_an_email(client, clock)
+    filed = reply(reply_to, attachments=(("a.pdf", "application/pdf", PDF),))
+    assert (await _post(client, filed)).json()["status"] == "accepted"
+    stray = reply(f"returns@{INBOUND_DOMAIN}", text="my other order")  # held, no case
+    assert (await _post(client, stray)).json()["status"] == "held"
+    other = reply(f"returns@{INBOUND_DOMAIN}", sender="bo@example.org", text="Bo's words")
+    assert (await _post(client, other)).json()["status"] == "held"
+
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    redacted = await client.post(
+        "/api/v1/customers/redact", json={"email": "ana@example.com"}, headers=admin
+    )
+    assert redacted.status_code == 200, redacted.text
+    rows = await InboundEmail.select(
+        InboundEmail.from_address, InboundEmail.body, InboundEmail.raw_mime
+    ).order_by(InboundEmail.id)
+    assert [r["raw_mime"] for r in rows[:2]] == [b"", b""]
+    assert "ana@example.com" not in str(rows[:2]) and "my other order" not in str(rows[:2])
+    assert rows[2]["from_address"] == "bo@example.org" and rows[2]["raw_mime"] == other
+    assert await CaseAttachment.count() == 0
+    assert await PhotoDeletion.count() == 1  # the file goes after the commit
