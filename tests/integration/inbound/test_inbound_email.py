@@ -6,6 +6,7 @@ auto-replies never become messages; the same email twice is one message."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from typing import Any
 
@@ -34,6 +35,7 @@ from tests.integration.inbound.mail import (
     BEARER,
     GMAIL_QUOTE,
     INBOUND_DOMAIN,
+    INBOUND_SECRET,
     RecordingMailer,
     delivery_report,
     reply,
@@ -293,8 +295,8 @@ async def test_the_route_refuses_without_the_secret_and_keeps_nothing(
     wrong = await _post(client, raw, {**BEARER, "Authorization": "Bearer guess"})
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert missing.headers["content-type"].startswith("application/problem+json")
-    json_body = await _post(client, raw, {**BEARER, "Content-Type": "application/json"})
-    assert json_body.status_code == 415
+    as_text = await _post(client, raw, {**BEARER, "Content-Type": "text/plain"})
+    assert as_text.status_code == 415
     not_mail = await _post(client, b"\x00\x01 this is no email")
     assert not_mail.status_code == 400 and not_mail.json()["status"] == 400
     assert await InboundEmail.count() == 0 and await CaseMessage.count() == 0
@@ -364,3 +366,61 @@ async def test_redacting_the_customer_removes_what_their_emails_said(
     assert rows[2]["from_address"] == "bo@example.org" and rows[2]["raw_mime"] == other
     assert await CaseAttachment.count() == 0
     assert await PhotoDeletion.count() == 1  # the file goes after the commit
+
+
+def _basic(password: str) -> str:
+    return "Basic " + base64.b64encode(f"inbound:{password}".encode()).decode()
+
+
+async def test_mail_providers_raw_posts_land_the_same_way(
+    client: Client, clock: FrozenClock
+) -> None:
+    """Each provider's post as its reference describes it, the raw message inside:
+    SendGrid Inbound Parse, "POST the raw, full MIME message" (multipart, `email`, `envelope`;
+    https://www.twilio.com/docs/sendgrid/for-developers/parsing-email/setting-up-the-inbound-parse-webhook),
+    Mailgun forward() to a URL ending in `mime` (`body-mime`, `recipient`;
+    https://documentation.mailgun.com/docs/mailgun/user-manual/receive-forward-store/receive-http),
+    Postmark's inbound webhook with raw content included (JSON `RawEmail`;
+    https://postmarkapp.com/developer/webhooks/inbound-webhook). They put credentials in the
+    URL, which arrive as HTTP Basic."""
+    number, reply_to, lead = await _case_with_an_email(client, clock)
+    auth = {"Authorization": _basic(INBOUND_SECRET)}
+    url = "/api/v1/inbound/email"
+
+    sendgrid_raw = reply(reply_to, text="From SendGrid").decode()
+    sendgrid = await client.post(
+        url,
+        data={"email": sendgrid_raw, "envelope": f'{{"to":["{reply_to}"],"from":"ana@x"}}'},
+        files={"attachment-info": ("info", b"{}")},  # makes it multipart, as SendGrid does
+        headers=auth,
+    )
+    mailgun = await client.post(
+        url,
+        data={
+            "body-mime": reply(reply_to, text="From Mailgun").decode(),
+            "recipient": reply_to,
+            "timestamp": "1767225600",
+            "token": "t" * 50,
+            "signature": "0" * 64,
+        },
+        headers=auth,
+    )
+    postmark = await client.post(
+        url,
+        json={
+            "From": "ana@example.com",
+            "OriginalRecipient": reply_to,
+            "MessageID": "22c74902-a0c1-4511-804f2-341342852c90",
+            "RawEmail": reply(reply_to, text="From Postmark").decode(),
+        },
+        headers=auth,
+    )
+    answers = [sendgrid, mailgun, postmark]
+    assert [a.status_code for a in answers] == [202, 202, 202], [a.text for a in answers]
+    assert [a.json()["status"] for a in answers] == ["accepted"] * 3
+    bodies = [m["body"] for m in await _messages(client, number, lead)]
+    assert bodies == ["From SendGrid", "From Mailgun", "From Postmark"]
+
+    wrong = await client.post(url, json={"RawEmail": "x"}, headers={"Authorization": _basic("no")})
+    empty = await client.post(url, json={"From": "ana@example.com"}, headers=auth)
+    assert (wrong.status_code, empty.status_code) == (401, 400)
