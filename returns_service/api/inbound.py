@@ -80,8 +80,10 @@ class InboundEmailController(Controller):
     path = "/api/v1/inbound"
     tags = ["inbound email"]
 
+    # `/email/mime`: the same route, for Mailgun, which posts the raw message only to a URL
+    # that ends in "mime"
     @post(
-        "/email",
+        ["/email", "/email/mime"],
         opt=PUBLIC,
         status_code=202,
         request_max_body_size=EMAIL_BODY_LIMIT,

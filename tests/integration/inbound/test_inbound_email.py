@@ -395,7 +395,7 @@ async def test_mail_providers_raw_posts_land_the_same_way(
         headers=auth,
     )
     mailgun = await client.post(
-        url,
+        f"{url}/mime",
         data={
             "body-mime": reply(reply_to, text="From Mailgun").decode(),
             "recipient": reply_to,
@@ -424,3 +424,24 @@ async def test_mail_providers_raw_posts_land_the_same_way(
     wrong = await client.post(url, json={"RawEmail": "x"}, headers={"Authorization": _basic("no")})
     empty = await client.post(url, json={"From": "ana@example.com"}, headers=auth)
     assert (wrong.status_code, empty.status_code) == (401, 400)
+
+
+async def test_a_taken_smtp_address_leaves_the_rest_of_the_worker_running(
+    app: Litestar, clock: FrozenClock
+) -> None:
+    with socket.socket() as taken:  # another process already listens there
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        passes: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            passes.append(seconds)
+            raise asyncio.CancelledError
+
+        config = WorkerConfig(
+            mailer=RecordingMailer(), sender="r@s.example", inbound_smtp=f"127.0.0.1:{port}"
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await run_forever(app.state.runtime, config, sleep=sleep)
+    assert passes == [config.interval_seconds]  # a whole pass ran all the same
