@@ -445,3 +445,19 @@ async def test_a_taken_smtp_address_leaves_the_rest_of_the_worker_running(
         with pytest.raises(asyncio.CancelledError):
             await run_forever(app.state.runtime, config, sleep=sleep)
     assert passes == [config.interval_seconds]  # a whole pass ran all the same
+
+
+async def test_a_reply_to_a_case_that_has_ended_is_still_its_message(
+    client: Client, clock: FrozenClock
+) -> None:
+    number, reply_to, lead = await _case_with_an_email(client, clock)
+    customer = await portal_headers(client)
+    cancelled = await client.post(f"/api/v1/portal/returns/{number}/cancel", headers=customer)
+    assert cancelled.status_code == 200, cancelled.text
+    answer = await _post(client, reply(reply_to, text="Sorry, I changed my mind again"))
+    assert answer.json()["status"] == "accepted"
+    case = (await client.get(f"/api/v1/cases/{number}", headers=lead)).json()
+    assert case["status"] == "cancelled"  # not reopened; the concierge sees the message
+    assert [m["body"] for m in case["messages"] if m["author"] == "customer"] == [
+        "Sorry, I changed my mind again"
+    ]
