@@ -1,13 +1,30 @@
-"""Emails as customers' mail programs and mail systems send them, for the inbound tests."""
+"""Emails as customers' mail programs and mail systems send them, and the steps the inbound
+tests share."""
 
 from __future__ import annotations
 
 import dataclasses
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
+
+import httpx
 
 from returns_service.adapters.mail import Mailer, OutgoingEmail, to_mime
+from returns_service.clock import FrozenClock
+from returns_service.domain.access import Role
+from returns_service.services.platform.runtime import Runtime
+from returns_service.services.platform.worker import WorkerConfig, run_once
 from returns_service.settings import InboundSettings, Settings
+from tests.integration.helpers import (
+    Client,
+    line_ids,
+    open_return,
+    portal_headers,
+    refund_item,
+    seed_store,
+    staff_headers,
+)
 
 INBOUND_DOMAIN = "reply.shop.test"
 INBOUND_SECRET = "inbound-test-secret"
@@ -97,3 +114,39 @@ def delivery_report(original_reply_to: str, recipient: str = "ana@example.com") 
         "Subject: Your return is approved\r\n"
         f"--{boundary}--\r\n"
     ).encode()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def case_with_an_email(client: Client, clock: FrozenClock) -> tuple[str, str, Any]:
+    """A case opened by Ana, the worker's emails about it sent: (number, the Reply-To of the
+    email she got, the lead's headers)."""
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)
+    customer = await portal_headers(client)
+    lines = await line_ids(client, customer)
+    case = await open_return(client, customer, refund_item(lines["RING-8-BLK"]))
+    mailer = RecordingMailer()
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    await run_once(runtime, WorkerConfig(mailer=mailer, sender="returns@store.example"))
+    assert mailer.sent, "the worker sent no email about the case"
+    assert all(case["number"] in m.as_string() for m in mailer.sent)
+    reply_to = str(mailer.sent[0]["Reply-To"])
+    assert {str(m["Reply-To"]) for m in mailer.sent} == {reply_to}  # one address per case
+    assert reply_to.startswith(f"r-{case['number'].lower()}-")
+    assert reply_to.endswith(f"@{INBOUND_DOMAIN}")
+    return case["number"], reply_to, await staff_headers(client, Role.LEAD, clock)
+
+
+async def post_email(
+    client: Client, raw: bytes, headers: dict[str, str] = BEARER
+) -> httpx.Response:
+    return await client.post("/api/v1/inbound/email", content=raw, headers=headers)
+
+
+async def customer_messages(
+    client: Client, number: str, lead: dict[str, str]
+) -> list[dict[str, Any]]:
+    case = (await client.get(f"/api/v1/cases/{number}", headers=lead)).json()
+    return [m for m in case["messages"] if m["author"] == "customer"]
