@@ -34,6 +34,7 @@ from returns_service.api.admin.privacy import (
 )
 from returns_service.api.admin.shop_webhooks import ShopifyShopWebhookController
 from returns_service.api.admin.webhooks import WebhookEndpointsController
+from returns_service.api.agents.attachments import CaseAttachmentsController
 from returns_service.api.agents.controllers import (
     AgentsController,
     CasesController,
@@ -46,6 +47,7 @@ from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_ini
 from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
 from returns_service.api.helpdesk import HelpdeskController
+from returns_service.api.inbound import InboundEmailController, InboundHeldController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import (
     PortalLinksController,
@@ -151,6 +153,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalShopNowPages,
             StationPages,
             AgentConsolePages,
+            InboundEmailController,
+            InboundHeldController,
+            CaseAttachmentsController,
             static_files,
             swagger_assets,
             swagger_init,

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 G = TypeVar("G")
 _DATA_DIR = Path(".data")
@@ -391,6 +392,41 @@ class WebhookSettings:
     )
 
 
+def _host_port(raw: str) -> str:
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"must be host:port, got {raw!r}")
+    return raw
+
+
+def _mail_domain(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", raw):
+        raise ValueError(f"must be a mail domain, got {raw!r}")
+    return raw.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSettings:
+    """Customers' replies by email (docs/inbound-email.md)."""
+
+    # unset: the host name of RETURNS_PUBLIC_URL (see Settings.from_env)
+    domain: str = env(
+        "RETURNS_INBOUND_DOMAIN",
+        "",
+        _mail_domain,
+        "reply addresses' domain; unset: the public host",
+    )
+    smtp: str = env(
+        "RETURNS_INBOUND_SMTP", "", _host_port, "host:port the worker takes replies on; unset: none"
+    )
+    secret: str = env(
+        "RETURNS_INBOUND_SECRET",
+        "",
+        doc="bearer token of POST /api/v1/inbound/email; unset: the route is off",
+        secret=True,
+    )
+
+
 GROUPS: tuple[type, ...] = (
     DatabaseSettings,
     ServerSettings,
@@ -404,6 +440,7 @@ GROUPS: tuple[type, ...] = (
     PhotoSettings,
     WebhookSettings,
     ShopSettings,
+    InboundSettings,
 )
 
 
@@ -434,6 +471,7 @@ class Settings:
     photos: PhotoSettings = field(default_factory=PhotoSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     shop: ShopSettings = field(default_factory=ShopSettings)
+    inbound: InboundSettings = field(default_factory=InboundSettings)
 
     def knows_carrier(self, carrier: str) -> bool:
         """The configured label carrier (the built-in one's labels say "concierge-post"), and
@@ -474,4 +512,10 @@ class Settings:
             photos=_read(PhotoSettings, environ, {}),
             webhooks=_read(WebhookSettings, environ, {}),
             shop=_read(ShopSettings, environ, {}),
+            inbound=_read(InboundSettings, environ, {"domain": public_host(server.public_url)}),
         )
+
+
+def public_host(public_url: str) -> str:
+    """The host name of an address such as RETURNS_PUBLIC_URL (lower case, no port)."""
+    return (urlsplit(public_url).hostname or "").lower()

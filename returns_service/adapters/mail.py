@@ -27,6 +27,7 @@ class OutgoingEmail:
     language: str
     created_at_rfc2822: str
     html: str = ""  # the text/html alternative; '' sends the text part alone
+    reply_to: str = ""  # the case's signed reply address; '' (no case): no Reply-To
 
 
 def header_value(value: str) -> str:
@@ -47,6 +48,8 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     message["From"] = formataddr((header_value(email.sender_name), header_value(email.sender)))
     message["To"] = header_value(email.recipient)
     message["Subject"] = header_value(email.subject)
+    if email.reply_to:
+        message["Reply-To"] = header_value(email.reply_to)
     message["X-Event-Id"] = email.event_id
     # multipart/alternative: text first, HTML last (clients show the last part they can)
     message.set_content(email.body)

@@ -11,9 +11,9 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-# keys are made by the service ("<store>/<uuid>.<ext>"); anything else is refused so a key
-# can never climb out of the storage root
-_KEY = re.compile(r"^[0-9]{1,18}/[0-9a-f]{32}\.(jpg|png|webp)$")
+# keys are made by the service ("<store>/<uuid>.<ext>"; `.bin` for files that came with a
+# customer's email); anything else is refused so a key can never climb out of the storage root
+_KEY = re.compile(r"^[0-9]{1,18}/[0-9a-f]{32}\.(jpg|png|webp|bin)$")
 
 
 def checked_key(key: str) -> str:

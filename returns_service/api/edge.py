@@ -25,9 +25,9 @@ from litestar.types import (
 # client of ours sends is nested more than a handful of levels.
 MAX_JSON_DEPTH = 64
 
-# Forms and uploads are not JSON; nothing decodes them as JSON, and their bytes (an image)
-# may hold any number of brackets.
-_NOT_JSON = (b"multipart/", b"application/x-www-form-urlencoded")
+# Forms, uploads and raw emails are not JSON; nothing decodes them as JSON, and their bytes
+# (an image) may hold any number of brackets.
+_NOT_JSON = (b"multipart/", b"application/x-www-form-urlencoded", b"message/")
 
 # A string (escapes included) or one bracket: brackets inside strings do not nest.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')

@@ -28,7 +28,10 @@ back up (the exceptions are listed below, with why they are safe or how rare the
 Rows that are claimed rather than waited for take part in no cycle and are not ranked: the
 outbox's due messages (SKIP LOCKED, services/platform/queries.py), idempotency keys and
 tracking events (a unique key: INSERT ... ON CONFLICT, in their own short statements), a
-freshly inserted case (nobody else can see it before the commit).
+freshly inserted case (nobody else can see it before the commit). An inbound email
+(services/inbound) is inserted the same way before its case is locked; a lead's decision on a
+held one locks that email's row first, then the case: no one holding a case waits for an
+inbound email, so it ranks above (3) without a cycle.
 
 Exceptions, as the code stands:
 

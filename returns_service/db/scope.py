@@ -39,6 +39,7 @@ _AGENT_COLUMN = {
     "case_message": "case.agent",
     "case_note": "case.agent",
     "case_photo": "case.agent",
+    "case_attachment": "case.agent",
 }
 
 

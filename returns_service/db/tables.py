@@ -659,6 +659,48 @@ class ShopRecord(Table, tablename="shop_record", db=DB):
     shop_record_unique_key = Unique(["store", "key"])
 
 
+class InboundEmail(Table, tablename="inbound_email", db=DB):
+    """An email that reached the service (a customer's reply, a bounce, an auto-reply), kept
+    as it came: raw bytes and what was read from it. The same Message-ID twice is one row."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    received_at = Timestamptz()
+    message_id = Varchar(length=998)
+    from_address = Text(default="")
+    to_address = Text(default="")  # the addresses it was sent to, comma-separated
+    subject = Text(default="")
+    # accepted (a case message) | held (for a lead) | bounce | auto_reply | discarded
+    status = Varchar(length=16)
+    reason = Text(default="")  # why it is held, or what bounced
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True, index=True)
+    message = ForeignKey(CaseMessage, on_delete=OnDelete.restrict, null=True)
+    body = Text(default="")  # the customer's own words (quoted history taken off)
+    raw_mime = Bytea()  # the email exactly as it came
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = ForeignKey(Agent, on_delete=OnDelete.restrict, null=True)
+
+    inbound_email_unique_message_id = Unique(["store", "message_id"])
+    inbound_email_status_known = Check(
+        "status IN ('accepted', 'held', 'bounce', 'auto_reply', 'discarded')"
+    )
+
+
+class CaseAttachment(Table, tablename="case_attachment", db=DB):
+    """A file that came with a customer's email; the bytes are in the photo storage under
+    `storage_key`. `message` is set once the email is a message on the case."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    inbound_email = ForeignKey(InboundEmail, on_delete=OnDelete.restrict, null=False, index=True)
+    case = ForeignKey(ReturnCase, on_delete=OnDelete.restrict, null=True, index=True)
+    message = ForeignKey(CaseMessage, on_delete=OnDelete.restrict, null=True, index=True)
+    filename = Varchar(length=200)
+    content_type = Varchar(length=127)
+    size_bytes = Integer()
+    storage_key = Varchar(length=80)
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -696,4 +738,6 @@ ALL_TABLES: list[type[Table]] = [
     WebhookEndpoint,
     WebhookDelivery,
     ShopRecord,
+    InboundEmail,
+    CaseAttachment,
 ]

@@ -51,3 +51,11 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail)
         self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class Malformed(DomainError):
+    """Input that cannot be read as what it claims to be (bytes posted as an email that are
+    none): a 400, as every domain error not mapped to another status."""
+
+    code = "malformed"
+    title = "The request is malformed"

@@ -75,6 +75,9 @@ EVERY_VARIABLE = {
     "RETURNS_PHOTOS_S3_SECRET_ACCESS_KEY": ("s3-secret", ("photos", "s3_secret_access_key")),
     "RETURNS_PHOTOS_S3_PREFIX": ("returns/photos/", ("photos", "s3_prefix")),
     "RETURNS_WEBHOOK_ALLOW_PRIVATE": ("true", ("webhooks", "allow_private")),
+    "RETURNS_INBOUND_DOMAIN": ("Reply.Shop.Example", ("inbound", "domain")),
+    "RETURNS_INBOUND_SMTP": ("0.0.0.0:2525", ("inbound", "smtp")),
+    "RETURNS_INBOUND_SECRET": ("in-secret", ("inbound", "secret")),
 }
 
 EXPECTED = {
@@ -137,6 +140,9 @@ EXPECTED = {
     "SHOPIFY_API_VERSION": "2026-04",
     "SHOPIFY_API_BASE": "http://127.0.0.1:9",
     "SHOPIFY_LOCATION_ID": "gid://shopify/Location/1",
+    "RETURNS_INBOUND_DOMAIN": "reply.shop.example",
+    "RETURNS_INBOUND_SMTP": "0.0.0.0:2525",
+    "RETURNS_INBOUND_SECRET": "in-secret",
 }
 
 
@@ -171,6 +177,8 @@ def test_unset_variables_take_the_readme_defaults(tmp_path: Path) -> None:
     assert settings.worker.outbox_lock_seconds == 120
     assert settings.photos.s3_bucket == "" and settings.photos.s3_endpoint_url == ""  # on disk
     assert (settings.photos.s3_region, settings.photos.s3_prefix) == ("us-east-1", "photos/")
+    assert settings.inbound.domain == "127.0.0.1"  # the public address's host
+    assert (settings.inbound.smtp, settings.inbound.secret) == ("", "")
 
 
 def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -196,6 +204,8 @@ def test_without_a_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> 
         ("RETURNS_SMTP_TLS", "ssl"),
         ("RETURNS_PAYMENTS", "paypal"),
         ("RETURNS_BRAND_COLOUR", "teal"),
+        ("RETURNS_INBOUND_SMTP", "2525"),
+        ("RETURNS_INBOUND_DOMAIN", "mail@shop.example"),
         ("RETURNS_BRAND_COLOUR", "#0e7c6"),
         ("RETURNS_BRAND_COLOUR", "#0e7c66; background:url(x)"),
         ("RETURNS_BRAND_LOGO_URL", "logo.png"),

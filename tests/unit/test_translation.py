@@ -65,6 +65,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "shop_refund_by_hand": {"amount": {"amount": 5000, "currency": "NOK"}, "shop": "shopify"},
     "shop_mismatch": {"shop": "shopify", "what": "refunds"},
     "shop_store_credit": {"amount": {"amount": 39500, "currency": "RON"}},
+    "email_bounced": {"email": "ana@example.com", "reason": "5.1.1"},
+    "email_accepted": {"sender": "ana@example.com"},
 }
 STATUS_PARAMS: dict[str, dict[str, Any]] = {
     "rejected": {"reason": "Ioana"},

@@ -29,21 +29,30 @@ async def customer_writes(caller: Caller, number: str, body: str, rt: Runtime) -
         raise Forbidden("only the customer writes here")
     async with DB.transaction():
         case = await lock_case(caller, number)
-        written = await CaseMessage.insert(
-            CaseMessage(
-                store=case.store_id,
-                case=case.id,
-                at=rt.clock.now(),
-                author_kind="customer",
-                body=body.strip(),
-            )
+        await write_customer_message(case, body, rt)
+
+
+async def write_customer_message(case: LockedCase, body: str, rt: Runtime) -> int:
+    """The customer's message on a locked case: the case now waits for its concierge, and
+    `message.created` is announced. The portal and an emailed reply (services/inbound) both
+    write through here. Returns the message's id."""
+    written = await CaseMessage.insert(
+        CaseMessage(
+            store=case.store_id,
+            case=case.id,
+            at=rt.clock.now(),
+            author_kind="customer",
+            body=body.strip(),
         )
-        await ReturnCase.update(
-            {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
-        ).where(ReturnCase.id == case.id)
-        await outbound.announce_message(
-            store_id=case.store_id, case_id=case.id, message_id=written[0]["id"], at=rt.clock.now()
-        )
+    )
+    await ReturnCase.update(
+        {ReturnCase.awaiting_reply: True, ReturnCase.updated_at: rt.clock.now()}
+    ).where(ReturnCase.id == case.id)
+    message_id: int = written[0]["id"]
+    await outbound.announce_message(
+        store_id=case.store_id, case_id=case.id, message_id=message_id, at=rt.clock.now()
+    )
+    return message_id
 
 
 async def agent_replies(

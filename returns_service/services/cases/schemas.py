@@ -129,12 +129,24 @@ class CaseView(msgspec.Struct, frozen=True):
     label_purchase: LabelPurchaseView | None
 
 
+class AttachmentView(msgspec.Struct, frozen=True):
+    """A file that came with a customer's emailed reply; `url` downloads it (staff)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
 class MessageView(msgspec.Struct, frozen=True):
     id: int
     at: datetime
     author: str  # customer | agent
     author_name: str
     body: str
+    # files that came with an emailed reply; shown to staff (the case API)
+    attachments: list[AttachmentView] = msgspec.field(default_factory=list)
 
 
 class MessagePage(msgspec.Struct, frozen=True):

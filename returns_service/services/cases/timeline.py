@@ -69,6 +69,9 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     "shop_refund_by_hand": "event.shop_refund_by_hand",
     "shop_mismatch": "event.shop_mismatch",
     "shop_store_credit": "event.shop_store_credit",
+    # inbound email (services/inbound): staff-only events
+    "email_bounced": "event.email_bounced",
+    "email_accepted": "event.email_accepted",
 }
 # The webhook event (docs/webhooks.md) each kind announces; a status change by the status it
 # moved to ("status.approved"). Kinds not here announce nothing.

@@ -23,7 +23,14 @@ from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amo
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus, first_response_overdue
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
-from returns_service.services.cases import decision_text, photos, queries, rules_applied, timeline
+from returns_service.services.cases import (
+    attachments,
+    decision_text,
+    photos,
+    queries,
+    rules_applied,
+    timeline,
+)
 from returns_service.services.cases.queries import CaseRow
 from returns_service.services.cases.schemas import (
     AgentCaseView,
@@ -365,6 +372,9 @@ async def _messages(
     )
     more = len(rows) > limit
     rows = rows[:limit][::-1]
+    files = await attachments.attachments_of(
+        caller, [r["id"] for r in rows if r["author_kind"] == "customer"]
+    )
     items = [
         MessageView(
             id=r["id"],
@@ -374,6 +384,7 @@ async def _messages(
             if r["author_kind"] == "agent"
             else r["customer_name"],
             body=r["body"],
+            attachments=files.get(r["id"], []),
         )
         for r in rows
     ]

@@ -16,6 +16,7 @@ from returns_service.db.engine import DB
 from returns_service.db.tables import OutboxMessage
 from returns_service.domain.emails import EmailTemplate, Facts, render_email
 from returns_service.domain.privacy import undeliverable
+from returns_service.domain.reply_address import reply_address
 from returns_service.emails.html import Brand, render_html
 from returns_service.services.platform import queries
 from returns_service.translation import Translator
@@ -91,7 +92,11 @@ async def deliver_pending(
     sender_name: str,
     limit: int = 50,
     lock_seconds: int = LOCK_SECONDS,
+    reply_secret: str = "",
+    reply_domain: str = "",
 ) -> DeliveryReport:
+    """Send what is due. An email about a case carries the case's signed reply address as
+    Reply-To (when `reply_domain` is set), so the customer's answer lands on the case."""
     delivered = failed = cancelled = 0
     for row in await _claim(clock, limit, lock_seconds):
         if row.customer_redacted or undeliverable(row.recipient):
@@ -117,6 +122,9 @@ async def deliver_pending(
             html=row.html,
             language=row.language,
             created_at_rfc2822=format_datetime(row.created_at),
+            reply_to=reply_address(reply_secret, row.store_id, row.case_number, reply_domain)
+            if reply_domain and row.case_number and row.store_id is not None
+            else "",
         )
         try:
             await mailer.send(email)

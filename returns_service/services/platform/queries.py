@@ -158,6 +158,9 @@ class ClaimedMessage:
     available_at: datetime
     # the email is about a case whose customer has been redacted since it was queued
     customer_redacted: bool = False
+    # the case it is about (its Reply-To is the case's reply address); None: no case
+    store_id: int | None = None
+    case_number: str | None = None
 
 
 async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[ClaimedMessage]:
@@ -177,7 +180,10 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
                   attempts, available_at,
                   EXISTS (SELECT 1 FROM return_case c JOIN customer u ON u.id = c.customer
                            WHERE c.id = outbox_message."case" AND u.redacted_at IS NOT NULL)
-                      AS customer_redacted
+                      AS customer_redacted,
+                  store AS store_id,
+                  (SELECT c.number FROM return_case c WHERE c.id = outbox_message."case")
+                      AS case_number
         """,
         locked_until,
         now,
@@ -196,6 +202,8 @@ async def claim_due(now: datetime, locked_until: datetime, limit: int) -> list[C
             r["attempts"],
             r["available_at"],
             r["customer_redacted"],
+            r["store_id"],
+            r["case_number"],
         )
         for r in rows
     ]

@@ -66,6 +66,7 @@ class Runtime:
         return self.carrier if name in ("", self.carrier.name) else self.carriers(name)
 
     webhook_allow_private: bool = False  # RETURNS_WEBHOOK_ALLOW_PRIVATE
+    inbound_domain: str = ""  # RETURNS_INBOUND_DOMAIN: where the reply addresses point
 
 
 def photos_from_settings(photos: PhotoSettings, data_dir: Path) -> PhotoStorage:
@@ -143,4 +144,5 @@ def runtime_from_settings(settings: Settings, clock: Clock) -> Runtime:
         photos=photos_from_settings(settings.photos, settings.database.data_dir),
         webhook_allow_private=settings.webhooks.allow_private,
         shop=shop_from_settings(settings.shop, settings.carrier.timeout_seconds),
+        inbound_domain=settings.inbound.domain,
     )

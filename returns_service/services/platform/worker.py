@@ -14,6 +14,7 @@ from returns_service.db.tables import Store
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.events import delivery as webhooks
 from returns_service.services.fulfilment import aftercare
+from returns_service.services.inbound.smtp import inbound_smtp
 from returns_service.services.platform import idempotency, jobs
 from returns_service.services.platform.housekeeping import (
     purge_lookup_failures,
@@ -38,6 +39,7 @@ class WorkerConfig:
     outbox_lock_seconds: int = LOCK_SECONDS  # settable so a crash test need not wait 120 s
     interval_seconds: float = 2.0  # the pause between passes of `run_forever`
     redact_after_days: int = 0  # RETURNS_REDACT_AFTER_DAYS (0: off)
+    inbound_smtp: str = ""  # RETURNS_INBOUND_SMTP: host:port for customers' replies ('': none)
 
 
 def worker_config(settings: Settings) -> WorkerConfig:
@@ -49,6 +51,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         outbox_lock_seconds=settings.worker.outbox_lock_seconds,
         interval_seconds=settings.worker.interval_seconds,
         redact_after_days=settings.cases.redact_after_days,
+        inbound_smtp=settings.inbound.smtp,
     )
 
 
@@ -82,6 +85,8 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
             sender=config.sender,
             sender_name=config.sender_name,
             lock_seconds=config.outbox_lock_seconds,
+            reply_secret=rt.secret_key,
+            reply_domain=rt.inbound_domain,
         )
         delivered += report.delivered
         failed += report.failed
@@ -100,7 +105,15 @@ async def run_forever(
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> None:
     """Run passes until cancelled, `config.interval_seconds` apart; an error in one pass is
-    logged and the next pass retries. (`sleep` is the pause, so a test can count passes.)"""
+    logged and the next pass retries. (`sleep` is the pause, so a test can count passes.)
+    The inbound SMTP server, when configured, runs as long as the worker does."""
+    async with inbound_smtp(rt, config.inbound_smtp):
+        await _passes(rt, config, sleep)
+
+
+async def _passes(
+    rt: Runtime, config: WorkerConfig, sleep: Callable[[float], Awaitable[object]]
+) -> None:
     while True:
         try:
             report = await run_once(rt, config)

@@ -387,6 +387,34 @@ async def redact_emails(
     )
 
 
+async def redact_inbound_emails(
+    store_id: int, email: str | None, case_ids: list[int], at: datetime
+) -> None:
+    """Emails the customer sent us (from their address, or filed on their cases): the raw
+    message, its words and addresses go; the row stays (the same Message-ID stays one
+    email). Their attachments' rows go and the files are queued for deletion."""
+    await sql.execute(
+        """WITH mine AS (SELECT id FROM inbound_email
+                          WHERE store = $1
+                            AND (($2 <> '' AND from_address = lower($2)) OR "case" = ANY($3))),
+                files AS (DELETE FROM case_attachment
+                           WHERE inbound_email IN (SELECT id FROM mine)
+                       RETURNING store, storage_key),
+                queued AS (INSERT INTO photo_deletion (store, storage_key, created_at,
+                                                       available_at, attempts)
+                           SELECT store, storage_key, $5, $5, 0 FROM files)
+           UPDATE inbound_email
+              SET from_address = $4, to_address = $4, subject = $4, body = $4,
+                  reason = $4, raw_mime = ''::bytea
+            WHERE id IN (SELECT id FROM mine)""",
+        store_id,
+        email or "",
+        case_ids,
+        REDACTED,
+        at,
+    )
+
+
 async def redact_customer_rows(
     customer_id: int, scope: str, email: str, new_email: str, at: datetime
 ) -> None:

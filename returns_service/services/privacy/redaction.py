@@ -92,6 +92,7 @@ async def redact_customer(customer_id: int, at: datetime) -> int:
         case_ids = [c["id"] for c in cases]
         email = customer["email"]
         await queries.redact_emails(customer["store"], email, case_ids, at)
+        await queries.redact_inbound_emails(customer["store"], email, case_ids, at)
         await _scrub_deliveries(case_ids, terms, redacted_email(customer_id))
         await queries.redact_customer_rows(
             customer_id, f"customer:{customer_id}", email, redacted_email(customer_id), at
@@ -111,6 +112,7 @@ async def redact_case(case_id: int, at: datetime) -> bool:
         terms = await _terms(customer) if customer else []
         await _redact_cases(case["store"], [{"id": case_id, "redacted": False}], terms, at)
         await queries.redact_emails(case["store"], None, [case_id], at)
+        await queries.redact_inbound_emails(case["store"], None, [case_id], at)
         await _scrub_deliveries([case_id], terms, None)
     return True
 

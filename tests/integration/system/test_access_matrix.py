@@ -144,6 +144,16 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ),
     # the helpdesk role is admitted here only: every other route answers it 403
     ("GET", "/api/v1/helpdesk/customer"): (frozenset({HELPDESK, AGENT, LEAD}), None),
+    # inbound email: the route checks its own secret (tests/integration/inbound)
+    ("POST", "/api/v1/inbound/email"): (frozenset({PUBLIC}), None),
+    ("POST", "/api/v1/inbound/email/mime"): (frozenset({PUBLIC}), None),
+    ("GET", "/api/v1/inbound/held"): (frozenset({LEAD, ADMIN}), None),
+    ("POST", "/api/v1/inbound/held/{email_id}/accept"): (frozenset({LEAD, ADMIN}), None),
+    ("POST", "/api/v1/inbound/held/{email_id}/discard"): (frozenset({LEAD, ADMIN}), None),
+    ("GET", "/api/v1/cases/{number}/attachments/{attachment_id}"): (
+        frozenset({AGENT, LEAD}),
+        "agent",
+    ),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -180,6 +190,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "items": [{"line_id": 1, "quantity": 1, "reason": "other", "resolution": "refund"}]
     },
     ("POST", "/api/v1/customers/redact"): {"email": "ana@example.com"},
+    ("POST", "/api/v1/inbound/held/{email_id}/accept"): {"case_number": "R-ZZZZZZ"},
 }
 
 
@@ -249,6 +260,8 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
         "{photo_id}": str(photo.json()["id"]),
         "{endpoint_id}": "1",
         "{delivery_id}": "1",
+        "{email_id}": "1",
+        "{attachment_id}": "1",
     }
     before = await snapshot()
     checked = 0
