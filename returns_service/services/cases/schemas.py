@@ -295,3 +295,12 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     line_id: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class CaseActivity(msgspec.Struct, frozen=True):
+    """A case changed (the agent console's live updates, `GET /agent/events`)."""
+
+    number: str
+    kind: str  # the timeline event's kind, or "message" (the customer wrote), "reply"
+    status: str
+    awaiting_reply: bool
