@@ -194,6 +194,17 @@ class AgentCaseView(CaseView, frozen=True):
     decision: Decision = msgspec.field(default_factory=Decision)
     # a task for the concierge or a lead: payment_failed, shop_failed, shop_mismatch
     attention: str | None = None
+    # when the store owes the customer its first answer (null: answered at once, or opened
+    # before due times were kept), and whether that time has passed without one
+    first_response_due_at: datetime | None = None
+    overdue: bool = False
+
+
+class FirstResponse(msgspec.Struct, frozen=True):
+    """When the store owes the customer its first answer, and whether it is late."""
+
+    due_at: datetime | None
+    overdue: bool
 
 
 class CustomerRef(msgspec.Struct, frozen=True):
@@ -214,6 +225,9 @@ class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
     outside_policy: bool
     customer: CustomerRef | None = None  # in agents' lists
     attention: str | None = None  # in agents' lists: why a person must look (see AgentCaseView)
+    # in agents' lists (see AgentCaseView); left out of a customer's (UNSET is never encoded)
+    first_response_due_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    overdue: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class CasePage(msgspec.Struct, frozen=True):
