@@ -66,14 +66,18 @@ def _tabs_for(caller: Caller) -> list[Tab]:
 
 
 def _due(case: CaseSummary, now: datetime) -> tuple[str, bool]:
-    due_at: datetime | None = getattr(case, "first_response_due_at", None)
-    if due_at is None:
+    """When the first answer is due, from now ("in 3 hours", "2 hours ago"), for open cases;
+    `overdue` when it is late and still not given (the service decides)."""
+    due_at = case.first_response_due_at
+    if not isinstance(due_at, datetime) or case.status not in OPEN_STATUSES:
         return "", False
     text = format_timedelta(due_at - now, add_direction=True, threshold=1.0, locale="en")
-    return text, bool(getattr(case, "overdue", False))
+    return text, case.overdue is True
 
 
-async def _page(caller: Caller, tab: Tab, q: str, sort: str, cursor: str | None) -> CasePage:
+async def _page(
+    caller: Caller, tab: Tab, q: str, sort: str, cursor: str | None, clock: Clock
+) -> CasePage:
     assignee = "me" if tab.key == "mine" or caller.role is not Role.LEAD else "any"
     return await case_page(
         caller,
@@ -81,7 +85,10 @@ async def _page(caller: Caller, tab: Tab, q: str, sort: str, cursor: str | None)
         assignee=assignee,
         cursor=cursor,
         limit=PAGE_SIZE,
-        # WIRE-QUEUE: q=q or None, sort=sort, overdue=tab.overdue once wt-queue is merged
+        q=q or None,
+        sort=sort,
+        overdue=tab.overdue,
+        clock=clock,
     )
 
 
@@ -106,7 +113,7 @@ class AgentQueuePages(Controller):
         cursor = params.get("cursor") or None
         error = None
         try:
-            page = await _page(caller, tab, q, str(sort), cursor)
+            page = await _page(caller, tab, q, str(sort), cursor, clock)
         except DomainError:  # a cursor that is not ours, a search the API refuses
             page, error = CasePage(items=[], next_cursor=None), "agent.queue.bad_request"
         now = clock.now()

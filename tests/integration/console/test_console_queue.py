@@ -8,6 +8,7 @@ from returns_service.clock import FrozenClock
 from returns_service.db.tables import Agent, ReturnCase
 from returns_service.domain.access import Role
 from tests.integration.helpers import (
+    WATCH_POLICY,
     Client,
     add_agent,
     line_ids,
@@ -31,11 +32,14 @@ async def sign_in(client: Client, headers: dict[str, str]) -> None:
 
 
 async def _store_with_a_case(
-    client: Client, clock: FrozenClock
+    client: Client, clock: FrozenClock, *, auto_approve: bool = True
 ) -> tuple[str, dict[str, str], dict[str, str], int, int]:
     """Ioana owns one open case (Ana's); Sam is her colleague; there is a lead."""
     admin = await staff_headers(client, Role.ADMIN, clock)
     await seed_store(client, admin)
+    if not auto_approve:  # every case waits for a person's decision
+        policy = {**WATCH_POLICY, "auto_approve": False}
+        assert (await client.put("/api/v1/policy", json=policy, headers=admin)).status_code == 200
     ioana_id, ioana = await add_agent(client, admin, "Ioana", languages=["ro", "en"])
     customer = await portal_headers(client)
     lines = await line_ids(client, customer)
@@ -132,3 +136,34 @@ async def test_the_queue_without_a_session_goes_to_the_sign_in(client: Client) -
     for path in ("/agent/queue", "/agent/queue?fragment=1", "/agent/events"):
         response = await client.get(path)
         assert (response.status_code, response.headers["location"]) == (303, "/agent")
+
+
+async def test_search_by_email_and_the_overdue_tab(client: Client, clock: FrozenClock) -> None:
+    number, ioana, _, _, _ = await _store_with_a_case(client, clock, auto_approve=False)
+    await sign_in(client, ioana)
+    found = await client.get("/agent/queue?tab=mine&q=ANA@example.com&fragment=1")
+    assert f'data-case="{number}"' in found.text
+    missed = await client.get("/agent/queue?tab=mine&q=bo@example.com&fragment=1")
+    assert number not in missed.text and "No case matches that search." in missed.text
+    page = await client.get("/agent/queue?q=ana%40example.com")
+    assert 'value="ana@example.com"' in page.text  # the search box keeps what was typed
+
+    decide = await client.get("/agent/queue?tab=decide&fragment=1")
+    assert f'data-case="{number}"' in decide.text and "<td>Needs a decision</td>" in decide.text
+    assert "in 1 day" in decide.text  # the policy gives 24 hours to answer
+    empty = await client.get("/agent/queue?tab=overdue&fragment=1")
+    assert "Nobody is waiting too long for an answer." in empty.text
+    clock.advance(hours=25)
+    late = await client.get("/agent/queue?tab=overdue&fragment=1")
+    assert f'data-case="{number}"' in late.text
+    assert '<span class="badge overdue">Overdue</span>' in late.text and "1 hour ago" in late.text
+
+
+async def test_a_sort_the_queue_does_not_know_falls_back_to_due_time(
+    client: Client, clock: FrozenClock
+) -> None:
+    number, ioana, _, _, _ = await _store_with_a_case(client, clock)
+    await sign_in(client, ioana)
+    for sort in ("due_at", "created_at", "-created_at", "nonsense"):
+        response = await client.get(f"/agent/queue?sort={sort}&fragment=1")
+        assert response.status_code == 200 and f'data-case="{number}"' in response.text
