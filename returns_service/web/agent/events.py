@@ -2,9 +2,10 @@
 tab holds one stream; it hears of every case change in the store through the process's hub
 (services/platform/live.py) and passes on those its reader may see (`event: case`, data
 `{number, kind, status, awaiting_reply}`). A comment every 15 s keeps proxies from closing
-an idle stream and lets the server notice a revoked token; `retry:` tells the browser how
-soon to reconnect. `event: reload` says some changes may have been missed (the hub lost its
-connection, or this reader fell behind): the page fetches the truth again."""
+an idle stream and lets the server notice a revoked token. `event: ready` comes first, once
+changes will be heard, with `retry:` (how soon the browser reconnects). `event: reload` says
+some changes may have been missed (the hub lost its connection, or this reader fell behind):
+the page fetches the truth again."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ async def stream(
     hub: Hub, caller: Caller, token: str, heartbeat: float = HEARTBEAT_SECONDS
 ) -> AsyncIterator[ServerSentEventMessage]:
     async with hub.subscribe() as subscription:
-        # first, at once: the browser's reconnect delay, and a sign that the stream is live
-        yield ServerSentEventMessage(comment="listening", retry=RETRY_MILLISECONDS)
+        # first, once the hub listens: the browser's reconnect delay, and word that changes
+        # from now on will be heard (the response's headers alone are sent before that)
+        yield ServerSentEventMessage(event="ready", data="{}", retry=RETRY_MILLISECONDS)
         while True:
             try:
                 activity = await asyncio.wait_for(subscription.queue.get(), heartbeat)

@@ -89,7 +89,8 @@
 
   if (body.dataset.events && window.EventSource) {
     var source = new EventSource(body.dataset.events);
-    source.addEventListener("open", function () { body.dataset.live = "on"; });
+    // "ready": the server listens now (headers alone come before it does)
+    source.addEventListener("ready", function () { body.dataset.live = "on"; });
     source.addEventListener("case", function (event) {
       var data = {};
       try { data = JSON.parse(event.data); } catch (e) { return; }

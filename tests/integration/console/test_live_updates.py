@@ -109,7 +109,7 @@ async def test_an_agent_hears_of_their_own_cases_only(client: Client, clock: Fro
     hub: Hub = client.app.state.live  # type: ignore[attr-defined]
     events = stream(hub, ioana, "unused")
     first = await anext(events)
-    assert first.comment == "listening" and first.retry == 3000
+    assert (first.event, first.retry) == ("ready", 3000)
     await write(client, world["bo"], str(world["bo_case"]), "Bo writes to Sam")  # type: ignore[arg-type]
     await write(client, world["ana"], str(world["ana_case"]), "Ana writes to Ioana")  # type: ignore[arg-type]
     heard = await asyncio.wait_for(anext(events), WAIT)
