@@ -156,3 +156,29 @@ async def test_a_customer_message_appears_in_the_queue_without_a_reload(
     assert await page.evaluate("performance.timeOrigin") == loaded  # the same page, not reloaded
     await shot(page, "agent-queue-live")
     await assert_no_serious_axe_violations(page)
+
+
+async def test_a_customer_message_appears_on_the_case_page_without_a_reload(
+    page: Any, clock: FrozenClock
+) -> None:
+    # the case page is console-case's (web/agent/case.py); this runs once both are merged
+    pytest.importorskip("returns_service.web.agent.case", reason="the case page is not merged")
+    await page.set_viewport_size(DESKTOP)
+    world = await seed(page, clock)
+    ana = world["ana@example.com"]
+    await sign_in(page, world["ioana"])
+    await page.goto(f"/agent/cases/{ana}")
+    conversation = page.locator("#conversation")
+    await expect(conversation).not_to_contain_text("Could I have the 9 instead?")
+    await expect(page.locator("body")).to_have_attribute("data-live", "on")
+    loaded = await page.evaluate("performance.timeOrigin")
+
+    written = await page.request.post(
+        f"/api/v1/portal/returns/{ana}/messages",
+        data={"body": "Could I have the 9 instead?"},
+        headers={"Authorization": world["ana@example.com token"]},
+    )
+    assert written.status == 201
+    await expect(conversation).to_contain_text("Could I have the 9 instead?")
+    assert await page.evaluate("performance.timeOrigin") == loaded
+    await assert_no_serious_axe_violations(page)
