@@ -54,7 +54,7 @@
             if (hadFocus) { var link = row.querySelector("a"); if (link) link.focus(); }
           }
         });
-        announce(shown.length ? shown : changed);
+        announce(shown);  // only what the reader can see in this tab
         body.dataset.liveUpdated = String(Date.now());
       })
       .catch(function () { /* the next change, or a reload, tries again */ })

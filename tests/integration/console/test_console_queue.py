@@ -56,7 +56,7 @@ async def test_the_header_names_the_agent_and_says_what_going_unavailable_does(
     await sign_in(client, ioana)
     page = await client.get("/agent/queue")
     assert 'id="agent-name">Ioana<' in page.text
-    assert "Going unavailable hands your 1 open cases over to available colleagues" in page.text
+    assert "Going unavailable hands your open cases (1) over to available colleagues" in page.text
 
     response = await client.post(
         "/agent/availability",
