@@ -60,12 +60,15 @@ from returns_service.api.proxies import trusted_proxy_middleware
 from returns_service.api.request_log import configure_logging, request_log_middleware
 from returns_service.api.warehouse import WarehouseController
 from returns_service.clock import Clock, SystemClock
-from returns_service.db.engine import close_pool, open_pool
+from returns_service.db.engine import DB, close_pool, open_pool
+from returns_service.services.platform.live import Hub
 from returns_service.services.platform.runtime import runtime_from_settings
 from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
+from returns_service.web.agent.events import AgentEvents
 from returns_service.web.agent.pages import AgentConsolePages
+from returns_service.web.agent.queue import AgentQueuePages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.portal_photos import PortalPhotoPages
@@ -73,7 +76,7 @@ from returns_service.web.shop_now import PortalShopNowPages
 from returns_service.web.station import StationPages
 
 LOOKUP_PATHS = frozenset(
-    {"/api/v1/portal/sessions", "/portal", "/api/v1/portal/links", "/portal/link"}
+    {"/api/v1/portal/sessions", "/portal", "/api/v1/portal/links", "/portal/link", "/agent/link"}
 )
 
 
@@ -90,11 +93,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.server.log_level)
 
     runtime = runtime_from_settings(settings, clock)
+    live = Hub(lambda: str(DB.config["dsn"]))  # the console's live updates, one per process
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await open_pool(settings.database.pool_min, settings.database.pool_max)
         worker: asyncio.Task[None] | None = None
+        app.state.live = live
         try:
             app.state.store = await ensure_default_store(
                 settings.store.name, settings.store.timezone, clock
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await live.close()
             await close_pool()
 
     # A flood guard for the sign-in lookup; wrong order/email pairs are limited separately
@@ -156,6 +162,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             InboundEmailController,
             InboundHeldController,
             CaseAttachmentsController,
+            AgentQueuePages,
+            AgentEvents,
             static_files,
             swagger_assets,
             swagger_init,

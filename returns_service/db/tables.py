@@ -701,6 +701,22 @@ class CaseAttachment(Table, tablename="case_attachment", db=DB):
     storage_key = Varchar(length=80)
 
 
+class AgentSignInLink(Table, tablename="agent_sign_in_link", db=DB):
+    """One "email me a sign-in link" request on the agent console, kept a day: to limit
+    requests per client and per agent, to let a link be used once, and to revoke the token a
+    used link made after a working day (services/platform/staff_links.py). `agent` is null
+    when the email matched nobody (the request still counts against the client)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    client = Varchar(length=128)
+    agent = ForeignKey(Agent, on_delete=OnDelete.cascade, null=True, index=True)
+    requested_at = Timestamptz(index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    token = ForeignKey(ApiToken, on_delete=OnDelete.cascade, null=True, index=True)
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -740,4 +756,5 @@ ALL_TABLES: list[type[Table]] = [
     ShopRecord,
     InboundEmail,
     CaseAttachment,
+    AgentSignInLink,
 ]

@@ -20,6 +20,7 @@ from returns_service.services.cases.schemas import (
     MacroView,
 )
 from returns_service.services.events import outbound
+from returns_service.services.platform import live
 from returns_service.services.platform.links import case_link
 from returns_service.services.platform.runtime import Runtime
 
@@ -52,6 +53,8 @@ async def write_customer_message(case: LockedCase, body: str, rt: Runtime) -> in
     await outbound.announce_message(
         store_id=case.store_id, case_id=case.id, message_id=message_id, at=rt.clock.now()
     )
+    # a message writes no timeline event: the console hears of it here (on commit)
+    await live.notify(case.store_id, case.id, "message")
     return message_id
 
 
@@ -95,6 +98,7 @@ async def agent_replies(
         await outbound.announce_message(
             store_id=case.store_id, case_id=case.id, message_id=written[0]["id"], at=rt.clock.now()
         )
+        await live.notify(case.store_id, case.id, "reply")
         if caller.agent_id is not None and caller.agent_id != case.agent_id:
             # a colleague answered: sign the email with their name
             case.agent_name = (await actor_for(caller)).name

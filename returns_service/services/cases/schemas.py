@@ -374,3 +374,12 @@ class HelpdeskView(msgspec.Struct, frozen=True):
 
     customer: HelpdeskCustomer | None
     cases: list[HelpdeskCase]
+
+
+class CaseActivity(msgspec.Struct, frozen=True):
+    """A case changed (the agent console's live updates, `GET /agent/events`)."""
+
+    number: str
+    kind: str  # the timeline event's kind, or "message" (the customer wrote), "reply"
+    status: str
+    awaiting_reply: bool

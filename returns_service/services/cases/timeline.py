@@ -22,6 +22,7 @@ from returns_service.services.cases.queries import (
     insert_event_with,
 )
 from returns_service.services.events import outbound
+from returns_service.services.platform import live
 from returns_service.translation import Translator
 
 # kind -> the catalogue key of its text (a function of the params where the wording varies).
@@ -142,6 +143,8 @@ async def record(
     )
     if event_type is not None:  # after the change above, so the body shows it
         await outbound.announce(store_id=store_id, case_id=case_id, event_type=event_type, at=at)
+    # the console's live updates: delivered when this transaction commits, never on rollback
+    await live.notify(store_id, case_id, kind)
 
 
 async def move(

@@ -353,3 +353,11 @@ async def remember_progress(job_id: int, key: str, value: str) -> None:
         key,
         value,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Live updates (platform/live.py): delivered to the listeners when the transaction commits
+
+
+async def notify(channel: str, payload: str) -> None:
+    await sql.execute("SELECT pg_notify($1, $2)", channel, payload)

@@ -15,7 +15,7 @@ from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.events import delivery as webhooks
 from returns_service.services.fulfilment import aftercare
 from returns_service.services.inbound.smtp import inbound_smtp
-from returns_service.services.platform import idempotency, jobs
+from returns_service.services.platform import idempotency, jobs, staff_links
 from returns_service.services.platform.housekeeping import (
     purge_lookup_failures,
     purge_revoked_sessions,
@@ -95,6 +95,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     await purge_lookup_failures(rt.clock, config.lookup_failure_window_seconds)
     await purge_revoked_sessions(rt.clock)
     await idempotency.purge_expired(rt.clock)
+    await staff_links.end_old_link_sessions(rt.clock)
     await run_privacy_jobs(rt.clock, rt.photos, config.redact_after_days)
     return WorkerReport(delivered=delivered, failed=failed, assigned=assigned)
 

@@ -33,7 +33,11 @@ async def me(caller: Caller) -> AgentView | None:
 
 
 async def agent_page(
-    request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
 ) -> Template:
     """A console page: `caller`, `agent` (who is signed in, or None on the sign-in form) and
     `is_lead` are in every template's context."""
@@ -44,6 +48,7 @@ async def agent_page(
         template,
         Translator("en"),
         status_code,
+        headers,
         caller=caller,
         agent=agent,
         is_lead=bool(caller and caller.role.value == "lead"),
