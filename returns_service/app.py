@@ -62,6 +62,7 @@ from returns_service.services.platform.runtime import runtime_from_settings
 from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
+from returns_service.web.agent.case import AgentCasePages
 from returns_service.web.agent.pages import AgentConsolePages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalShopNowPages,
             StationPages,
             AgentConsolePages,
+            AgentCasePages,
             static_files,
             swagger_assets,
             swagger_init,
