@@ -233,7 +233,12 @@ class AgentCasePages(Controller):
         done = Redirect(f"{CASES_PATH}/{number}?done={action}", status_code=303)
         try:
             given = case_actions.read_input(action, form, caller)
-            view = await views.agent_case_view(caller, number)
+            # a refund's amount is read in the case's currency
+            currency = (
+                (await views.agent_case_view(caller, number)).amounts.currency
+                if action == "refund"
+                else ""
+            )
             key = str(form.get("idempotency_key") or "")[:200] or uuid.uuid4().hex
             once = Idempotency(
                 caller=caller,
@@ -246,9 +251,7 @@ class AgentCasePages(Controller):
             )
 
             async def work() -> str:
-                await case_actions.perform(
-                    action, given, caller, number, view.amounts.currency, runtime
-                )
+                await case_actions.perform(action, given, caller, number, currency, runtime)
                 return action
 
             await once.run(work, str.encode)

@@ -16,7 +16,8 @@ import msgspec
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import OPEN_STATUSES, CaseStatus
 from returns_service.domain.errors import Forbidden, InvalidRequest
-from returns_service.domain.money import minor_unit_exponent
+from returns_service.domain.money import Money, minor_unit_exponent
+from returns_service.domain.settlement import RefundTooHigh
 from returns_service.services.cases import agents, decisions
 from returns_service.services.cases.schemas import AgentCaseView
 from returns_service.services.fulfilment import exchanges, labels
@@ -182,8 +183,14 @@ async def confirm(
                     )
                 )
     elif action == "refund":
-        amount = minor_units(given.amount, view.amounts.currency)
-        preview = await preview_refund(caller, number, amount)
+        currency = view.amounts.currency
+        try:
+            preview = await preview_refund(caller, number, minor_units(given.amount, currency))
+        except RefundTooHigh as too_high:  # the service's words count minor units
+            most = Money(int(too_high.extra.get("refundable", 0)), currency)
+            raise InvalidRequest(
+                t("agent.case.refund_too_high", amount=most), field="amount"
+            ) from None
         if preview.refund.amount:
             said.append(t("agent.case.confirm.refund", amount=preview.refund))
         if preview.credit.amount:

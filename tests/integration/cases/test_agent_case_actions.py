@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from returns_service.clock import FrozenClock
-from returns_service.db.tables import CaseEvent, OutboxMessage, Payment, ReturnCase
+from returns_service.db.tables import CaseEvent, OutboxMessage, Payment, ReturnCase, Shipment
 from returns_service.domain.errors import InvalidRequest
 from returns_service.web.agent.case_actions import minor_units
 from tests.integration.cases.test_agent_case_page import Console, Store, console, with_sam
@@ -19,6 +19,7 @@ from tests.integration.cases.test_agent_case_page import store as store  # the f
 from tests.integration.helpers import (
     Client,
     add_agent,
+    exchange_item,
     open_return,
     portal_headers,
     refund_item,
@@ -103,7 +104,7 @@ async def test_a_double_click_on_the_confirmation_refunds_once(
         ("-5", "more than 0"),
         ("0", "more than 0"),
         ("Infinity", "is not an amount in USD"),
-        ("25.01", "at most 2500 can still be refunded"),
+        ("25.01", "At most $25.00 can still be refunded on this case."),
     ],
 )
 async def test_a_wrong_amount_is_said_on_the_case_page_and_changes_nothing(
@@ -236,3 +237,23 @@ async def test_closing_confirms_then_closes(client: Client, store: Store) -> Non
     assert "Closes" in asked.text and "an unused label is voided" in asked.text
     assert (await confirm(store.ioana, number, "close", asked.text)).status_code == 303
     assert (await ReturnCase.select(ReturnCase.status))[0]["status"] == "closed"
+
+
+async def test_shipping_the_replacement_now_states_the_deadline_and_the_charge(
+    client: Client, store: Store
+) -> None:
+    case = await open_return(
+        client, store.customer, exchange_item(store.lines["RING-8-BLK"], "RING-9-BLK")
+    )
+    number = str(case["number"])
+    page = await store.ioana.get(f"/agent/cases/{number}")
+    assert 'id="action-ship"' in page.text  # on_first_scan: it waits for the parcel otherwise
+    asked = await ask(store.ioana, number, "ship")
+    assert (
+        "Ships 1 \u00d7 RING-9-BLK now, before the original is back. The original must be back by "
+        "September 22, 2026; if it does not come back, the customer is charged $25.00."
+    ) in asked.text
+    assert await Shipment.count() == 0
+    assert (await confirm(store.ioana, number, "ship", asked.text)).status_code == 303
+    shipped = await Shipment.select(Shipment.sku, Shipment.advance, Shipment.value_amount)
+    assert shipped == [{"sku": "RING-9-BLK", "advance": True, "value_amount": 2500}]
