@@ -67,6 +67,7 @@ from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
 from returns_service.web.agent.events import AgentEvents
+from returns_service.web.agent.case import AgentCasePages
 from returns_service.web.agent.pages import AgentConsolePages
 from returns_service.web.agent.queue import AgentQueuePages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CaseAttachmentsController,
             AgentQueuePages,
             AgentEvents,
+            AgentCasePages,
             static_files,
             swagger_assets,
             swagger_init,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncpg
 
 from returns_service.db.engine import DB
+from returns_service.db.scope import readable
 from returns_service.db.tables import CaseMessage, CaseNote, Macro, ReturnCase
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.emails import EmailTemplate
@@ -103,6 +104,23 @@ async def agent_replies(
             # a colleague answered: sign the email with their name
             case.agent_name = (await actor_for(caller)).name
         await email_customer(case, EmailTemplate.CONCIERGE_MESSAGE, rt, message=text)
+
+
+async def preview_macro(caller: Caller, number: str, macro_id: int, rt: Runtime) -> str:
+    """A macro's text with its placeholders filled for this case, as `agent_replies` would
+    send it; nothing is written or locked (the agent edits it, then sends the final text)."""
+    case_id = await ReturnCase.select(ReturnCase.id).where(
+        readable(caller, ReturnCase) & (ReturnCase.number == number)
+    )
+    if not case_id:
+        raise NotFound(f"there is no case {number}")
+    macro = await Macro.select(Macro.body).where(
+        (Macro.store == caller.store_id) & (Macro.id == macro_id)
+    )
+    if not macro:
+        raise InvalidRequest(f"there is no macro {macro_id}", field="macro_id")
+    case = await queries.locked_case(case_id[0]["id"])  # read only: the same facts, no lock
+    return render(macro[0]["body"], await _placeholder_values(case, rt))
 
 
 async def _placeholder_values(case: LockedCase, rt: Runtime) -> dict[str, str]:

@@ -779,3 +779,66 @@ async def helpdesk_cases(caller: Caller, customer_id: int, limit: int) -> list[s
         limit,
         *args,
     )
+# The agent console's case page (services/cases/customer360.py): the customer's orders with
+# their lines, their lifetime value and the case's payments. Each reads through the case the
+# caller may read, so another agent's case gives nothing ($1 is the case number).
+
+_CONSOLE_CASE = """WITH c AS (SELECT rc.id, rc.store, rc.customer FROM return_case rc
+                    WHERE rc.number = $1 AND {scope})"""
+
+
+async def customer_orders_with_lines(caller: Caller, number: str, limit: int) -> list[sql.Row]:
+    """The newest `limit` orders of the case's customer: number, placed_at, currency and
+    their lines (JSON text: sku, title, variant, quantity, unit_price in minor units)."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
+    return await sql.fetch(
+        f"""{_CONSOLE_CASE.format(scope=scope)},
+        orders AS (SELECT o.id, o.number, o.placed_at, o.currency
+                     FROM c JOIN shop_order o ON o.store = c.store AND o.customer = c.customer
+                    ORDER BY o.placed_at DESC, o.id DESC LIMIT $2)
+        SELECT o.number, o.placed_at, o.currency,
+               COALESCE(json_agg(json_build_object(
+                   'sku', l.sku, 'title', COALESCE(p.title, l.sku),
+                   'variant', COALESCE(v.title, ''), 'quantity', l.quantity,
+                   'unit_price', l.unit_price_amount) ORDER BY l.id)
+                 FILTER (WHERE l.id IS NOT NULL), '[]')::text AS lines
+          FROM orders o
+          LEFT JOIN order_line l ON l."order" = o.id
+          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+          LEFT JOIN product p ON p.id = v.product
+         GROUP BY o.id, o.number, o.placed_at, o.currency
+         ORDER BY o.placed_at DESC, o.id DESC""",
+        number,
+        limit,
+        *args,
+    )
+
+
+async def customer_lifetime_value(caller: Caller, number: str) -> list[tuple[str, int]]:
+    """What the case's customer has bought from the store: the sum of their orders' totals
+    (quantity x unit price of every line), per currency, in minor units."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=2)
+    rows = await sql.fetch(
+        f"""{_CONSOLE_CASE.format(scope=scope)}
+        SELECT o.currency, sum(l.quantity * l.unit_price_amount)::bigint AS total
+          FROM c JOIN shop_order o ON o.store = c.store AND o.customer = c.customer
+          JOIN order_line l ON l."order" = o.id
+         GROUP BY o.currency ORDER BY o.currency""",
+        number,
+        *args,
+    )
+    return [(r["currency"], int(r["total"])) for r in rows]
+
+
+async def case_payments(caller: Caller, number: str) -> list[sql.Row]:
+    """Every payment of the case, oldest first: kind, amount, currency, provider, status,
+    created_at."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=2)
+    return await sql.fetch(
+        f"""{_CONSOLE_CASE.format(scope=scope)}
+        SELECT p.kind, p.amount, p.currency, p.provider, p.status, p.created_at
+          FROM c JOIN payment p ON p."case" = c.id
+         ORDER BY p.id""",
+        number,
+        *args,
+    )
