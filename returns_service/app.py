@@ -66,8 +66,8 @@ from returns_service.services.platform.runtime import runtime_from_settings
 from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
-from returns_service.web.agent.events import AgentEvents
 from returns_service.web.agent.case import AgentCasePages
+from returns_service.web.agent.events import AgentEvents
 from returns_service.web.agent.pages import AgentConsolePages
 from returns_service.web.agent.queue import AgentQueuePages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages

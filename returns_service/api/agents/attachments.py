@@ -12,7 +12,7 @@ from litestar.params import FromPath, PathParameter
 
 from returns_service.api.auth import allow
 from returns_service.domain.access import Caller, Role
-from returns_service.services.cases.attachments import attachment_file
+from returns_service.services.cases.attachments import AttachmentFile, attachment_file
 from returns_service.services.platform.runtime import Runtime
 
 CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
@@ -35,16 +35,22 @@ class CaseAttachmentsController(Controller):
         attachment_id: FromPath[int],
         runtime: NamedDependency[Runtime],
     ) -> Response[bytes]:
-        found = await attachment_file(caller, number, attachment_id, runtime.photos)
-        ascii_name = found.filename.encode("ascii", "replace").decode().replace("?", "_")
-        return Response(
-            found.data,
-            media_type=found.content_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-                f"filename*=UTF-8''{quote(found.filename)}",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, no-store",
-                "Content-Security-Policy": "default-src 'none'; sandbox",
-            },
+        return attachment_response(
+            await attachment_file(caller, number, attachment_id, runtime.photos)
         )
+
+
+def attachment_response(found: AttachmentFile) -> Response[bytes]:
+    """The file as a download under its own name, never rendered (the console serves it too)."""
+    ascii_name = found.filename.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(
+        found.data,
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(found.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )

@@ -779,6 +779,8 @@ async def helpdesk_cases(caller: Caller, customer_id: int, limit: int) -> list[s
         limit,
         *args,
     )
+
+
 # The agent console's case page (services/cases/customer360.py): the customer's orders with
 # their lines, their lifetime value and the case's payments. Each reads through the case the
 # caller may read, so another agent's case gives nothing ($1 is the case number).

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, SkipValidation
 from litestar.response import Redirect, Template
 
+from returns_service.api.agents.attachments import attachment_response
 from returns_service.api.idempotency import Idempotency
 from returns_service.api.photos import photo_response
 from returns_service.api.problems import status_for_exception
@@ -21,6 +22,7 @@ from returns_service.clock import Clock
 from returns_service.domain.access import Caller
 from returns_service.domain.errors import DomainError, InvalidRequest
 from returns_service.services.cases import agents, conversation, photos, views
+from returns_service.services.cases.attachments import attachment_file
 from returns_service.services.cases.customer360 import case_surroundings
 from returns_service.services.cases.schemas import MESSAGE_MAX_LENGTH, AgentCaseView
 from returns_service.services.fulfilment import labels
@@ -289,6 +291,19 @@ class AgentCasePages(Controller):
         """The agents' photo route, for the console's cookie (the API's wants a bearer)."""
         return photo_response(
             await photos.photo_file(request.user, number, photo_id, runtime.photos)
+        )
+
+    @get("/{number:str}/attachments/{attachment_id:int}")
+    async def attachment(
+        self,
+        request: Request[Any, Any, Any],
+        number: FromPath[str],
+        attachment_id: FromPath[int],
+        runtime: NamedDependency[Runtime],
+    ) -> Response[bytes]:
+        """A file from the customer's emailed reply, for the console's cookie (a download)."""
+        return attachment_response(
+            await attachment_file(request.user, number, attachment_id, runtime.photos)
         )
 
 

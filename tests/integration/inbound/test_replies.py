@@ -16,6 +16,7 @@ from returns_service.clock import FrozenClock
 from returns_service.db.tables import InboundEmail
 from returns_service.domain.access import Role
 from returns_service.services.platform.worker import WorkerConfig, run_forever, run_once
+from returns_service.web.sessions import AGENT_COOKIE
 from tests.integration.helpers import (
     Client,
     portal_headers,
@@ -64,6 +65,15 @@ async def test_a_reply_over_http_lands_on_the_case_without_its_quote_and_with_it
     script = await client.get(html["url"], headers=lead)
     assert script.headers["content-type"].startswith("application/octet-stream")
     assert script.headers["content-disposition"].startswith("attachment;")
+    # the agent console lists the files and serves them to its cookie session, as downloads
+    client.cookies.set(AGENT_COOKIE, lead["Authorization"][7:], path="/agent")
+    page = await client.get(f"/agent/cases/{number}")
+    link = f"/agent/cases/{number}/attachments/{pdf['id']}"
+    assert page.status_code == 200 and f'href="{link}"' in page.text
+    console = await client.get(link)
+    assert console.status_code == 200 and console.content == PDF
+    assert console.headers["content-disposition"].startswith("attachment;")
+    client.cookies.delete(AGENT_COOKIE, path="/agent")
     # the customer's portal shows the message, not the staff download links
     customer = await portal_headers(client)
     portal = await client.get(f"/api/v1/portal/returns/{number}/messages", headers=customer)
