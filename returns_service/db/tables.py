@@ -502,7 +502,7 @@ class Payment(Table, tablename="payment", db=DB):
     currency = Varchar(length=3)
     provider = Varchar(length=24)  # manual | stripe | ledger
     provider_reference = Varchar(length=200, default="")
-    status = Varchar(length=24)  # succeeded | to_do_in_shop | failed
+    status = Varchar(length=24)  # pending | succeeded | to_do_in_shop | failed | unknown
     idempotency_key = Varchar(length=200, unique=True)
     created_at = Timestamptz()
 

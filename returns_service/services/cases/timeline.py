@@ -59,6 +59,7 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # money leaving after commit, and the shop written back to (services/money/calls.py,
     # services/shop/)
     "payment_failed": "event.payment_failed",
+    "payment_unknown": "event.payment_unknown",
     "shop_refunded": "event.shop_refunded",
     "shop_return": "event.shop_return",
     "shop_tracking": "event.shop_tracking",
