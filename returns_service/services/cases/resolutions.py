@@ -71,7 +71,9 @@ async def change_resolution(
         outcome = rules_applied.decide(order, requested)
         for n, change in enumerate(changes):
             await _apply(case, order, by_line[change.line_id], requested[n], n, outcome)
-        await _keep_rules(case.id, outcome, [int(i["line"]) for i in items])
+        # a settled item keeps the fees and bonus it was paid with
+        unsettled = [int(i["line"]) for i in items if not i["settled"]]
+        await _keep_rules(case.id, outcome, unsettled)
         actor = await actor_for(caller)
         for change in changes:
             item = by_line[change.line_id]
