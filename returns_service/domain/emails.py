@@ -31,6 +31,7 @@ class EmailTemplate(StrEnum):
     PRICE_DIFFERENCE_REFUNDED = "price_difference_refunded"  # `detail`: the amount refunded
     SIGN_IN_LINK = "sign_in_link"  # "email me a link": `detail` is the order number
     AGENT_SIGN_IN_LINK = "agent_sign_in_link"  # the agent console's link; to an agent
+    RESOLUTION_CHANGED = "resolution_changed"  # an agent changed what items get, as agreed
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/api/v1/cases/{number}/label.zpl"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/exchange/ship"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/refund"): (frozenset({AGENT, LEAD}), "agent"),
+    ("POST", "/api/v1/cases/{number}/resolution"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/reassign"): (frozenset({LEAD}), None),
     ("GET", "/api/v1/macros"): (frozenset({AGENT, LEAD, ADMIN}), None),
     ("POST", "/api/v1/macros"): (frozenset({AGENT, LEAD, ADMIN}), None),
@@ -191,6 +192,9 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/api/v1/customers/redact"): {"email": "ana@example.com"},
     ("POST", "/api/v1/inbound/held/{email_id}/accept"): {"case_number": "R-ZZZZZZ"},
+    ("POST", "/api/v1/cases/{number}/resolution"): {
+        "items": [{"line_id": 1, "resolution": "store_credit"}]
+    },
 }
 
 
