@@ -29,8 +29,8 @@ from returns_service.services.cases import (
     decisions,
     lists,
     photos,
-    search,
     resolutions,
+    search,
     views,
 )
 from returns_service.services.cases.schemas import (

@@ -384,6 +384,8 @@ class CaseActivity(msgspec.Struct, frozen=True):
     kind: str  # the timeline event's kind, or "message" (the customer wrote), "reply"
     status: str
     awaiting_reply: bool
+
+
 class ResolutionChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """What one item of the case gets now (an exchange names its replacement)."""
 
