@@ -186,6 +186,8 @@ class Outcome:
     rules: tuple[RuleDecision, ...]
 
     def same_as(self, other: Outcome) -> bool:
+        if self.return_by is None and other.return_by is None:
+            return True  # neither lets it be returned at all (final sale, not returnable)
         return (
             self.eligible,
             self.return_by,

@@ -150,3 +150,15 @@ async def example_lines(
         days,
         limit,
     )
+
+
+async def history_mark() -> tuple[int, int]:
+    """What moves whenever the history does (a case changes: a timeline event; a line comes
+    in): the newest ids, read from their primary keys at once (over every store: one
+    deployment serves one store)."""
+    row = await sql.fetchrow(
+        """SELECT (SELECT COALESCE(max(id), 0) FROM case_event) AS events,
+                  (SELECT COALESCE(max(id), 0) FROM order_line) AS lines"""
+    )
+    assert row is not None
+    return int(row["events"]), int(row["lines"])

@@ -58,8 +58,9 @@ NOTES = [
     "history (treated as not matching), units already returned on a line",
 ]
 
-# (store, today) -> the history; the history changes slowly, a day's cache keeps it cheap
-_histories: dict[tuple[int, date], tuple[History, list[CategoryCurve]]] = {}
+# (store, today, the history's mark) -> the history: read again only when a case changed or a
+# line came in since, or on a new day (its ages are counted from today)
+_histories: dict[tuple[int, date, tuple[int, int]], tuple[History, list[CategoryCurve]]] = {}
 
 
 def check_range(start: date, end: date) -> None:
@@ -171,7 +172,8 @@ def _figures(side: Simulator) -> PolicyFigures:
 
 
 async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[CategoryCurve]]:
-    cached = _histories.get((store_id, today))
+    key = (store_id, today, await queries.history_mark())
+    cached = _histories.get(key)
     if cached is not None:
         return cached
     since = datetime.combine(
@@ -202,7 +204,7 @@ async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[C
         )
     if len(_histories) > 64:  # one entry per store and day: old days are dropped
         _histories.clear()
-    _histories[(store_id, today)] = (history, curves)
+    _histories[key] = (history, curves)
     return history, curves
 
 
