@@ -58,9 +58,11 @@ NOTES = [
     "history (treated as not matching), units already returned on a line",
 ]
 
-# (store, today, the history's mark) -> the history: read again only when a case changed or a
-# line came in since, or on a new day (its ages are counted from today)
-_histories: dict[tuple[int, date, tuple[int, int]], tuple[History, list[CategoryCurve]]] = {}
+# (store, today, published version, the history's mark) -> the history: read again only when
+# a case changed or a line came in since, the policy changed, or on a new day
+_histories: dict[
+    tuple[int, date, int | None, tuple[int, int]], tuple[History, list[CategoryCurve]]
+] = {}
 
 
 def check_range(start: date, end: date) -> None:
@@ -92,7 +94,7 @@ async def simulate(
     tz = store.tz
     today = rt.clock.now().astimezone(tz).date()
     version, published = await get_policy_version(caller.store_id)
-    history, curves = await _history(caller.store_id, today, store.timezone)
+    history, curves = await _history(caller.store_id, today, store.timezone, version, published)
     lo = datetime.combine(start, time(), tz)
     hi = datetime.combine(end + timedelta(days=1), time(), tz)
     with_order = _reads_order(published) or _reads_order(draft)
@@ -171,8 +173,10 @@ def _figures(side: Simulator) -> PolicyFigures:
     )
 
 
-async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[CategoryCurve]]:
-    key = (store_id, today, await queries.history_mark())
+async def _history(
+    store_id: int, today: date, tz: str, version: int | None, published: ReturnPolicy
+) -> tuple[History, list[CategoryCurve]]:
+    key = (store_id, today, version, await queries.history_mark())
     cached = _histories.get(key)
     if cached is not None:
         return cached
@@ -186,7 +190,7 @@ async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[C
     returned_rows = await queries.returned_history(store_id, since, tz)
     returned = [(r["category"], int(r["day"]), int(r["units"])) for r in returned_rows]
     mix = [(r["category"], r["reason"], r["resolution"], int(r["units"])) for r in returned_rows]
-    history = build_history(delivered, returned, mix)
+    history = build_history(delivered, returned, mix, published)
     curves = []
     for category in sorted(history.curves, key=lambda c: (c == ALL, c)):
         curve = history.curves[category]
