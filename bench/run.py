@@ -47,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -198,6 +199,52 @@ request = function()
   return wrk.format(nil, "{path}", nil, body)
 end
 """
+
+
+def lua_paths(method: str, paths: list[str], auth: str) -> str:
+    """A wrk script that rotates the request's path (a query string each) under one token."""
+    quoted = ",".join(json.dumps(p) for p in paths)
+    return f"""
+local paths = {{{quoted}}}
+local i = 0
+local threads = 0
+setup = function(thread)
+  thread:set("thread_index", threads)
+  threads = threads + 1
+end
+init = function(args)
+  i = (thread_index or 0) * 7919
+end
+wrk.method = "{method}"
+wrk.headers["Authorization"] = {json.dumps(auth)}
+request = function()
+  i = i + 1
+  return wrk.format(nil, paths[(i % #paths) + 1], nil, nil)
+end
+"""
+
+
+# What agents type in the queue's search box, taken from the store's own cases (spread over
+# its history): each case gives its number, its order's number, the customer's email and full
+# name, and its label's tracking number.
+SEARCH_SAMPLE = """
+SELECT rc.number, o.number, c.email, c.first_name || ' ' || c.last_name,
+       (SELECT l.tracking_number FROM label l WHERE l."case" = rc.id LIMIT 1)
+  FROM return_case rc JOIN shop_order o ON o.id = rc."order" JOIN customer c ON c.id = rc.customer
+ WHERE rc.id % 97 = 0 OR rc.id < 50
+ ORDER BY rc.id DESC LIMIT 60
+"""
+
+
+def agent_searches(dsn: str) -> list[str]:
+    """`GET /api/v1/cases?q=...&assignee=any` paths, rotating over the kinds of key."""
+    (rows,) = asyncio.run(_sql(dsn, SEARCH_SAMPLE))
+    paths = []
+    for row in rows:
+        for key in row:
+            if key:
+                paths.append(f"/api/v1/cases?assignee=any&limit=50&q={urllib.parse.quote(key)}")
+    return paths
 
 
 def run_wrk(
@@ -615,6 +662,7 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
                 [json.dumps({"barcode": barcode})],
             ),
             "agent_queue": lua_rotating("GET", "/api/v1/cases?limit=50", [f"Bearer {lead}"], None),
+            "agent_search": lua_paths("GET", agent_searches(dsn), f"Bearer {lead}"),
         }
         # issue 16: a lead replays the demo's 30 -> 90 days for watches over the last 90 days.
         # The first one of the day reads the store's history and the range's lines (kept for

@@ -45,6 +45,7 @@ from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_init
 from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
+from returns_service.api.helpdesk import HelpdeskController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import (
     PortalLinksController,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CustomersPrivacyController,
             ShopifyPrivacyWebhookController,
             WebhookEndpointsController,
+            HelpdeskController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,
