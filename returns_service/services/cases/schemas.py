@@ -211,6 +211,8 @@ class AgentCaseView(CaseView, frozen=True):
     # before due times were kept), and whether that time has passed without one
     first_response_due_at: datetime | None = None
     overdue: bool = False
+    # the published policy version that decided it (issue 16); None before versions
+    policy_version: int | None = None
 
 
 class FirstResponse(msgspec.Struct, frozen=True):
