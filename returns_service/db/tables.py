@@ -721,6 +721,8 @@ class AgentSignInLink(Table, tablename="agent_sign_in_link", db=DB):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     token = ForeignKey(ApiToken, on_delete=OnDelete.cascade, null=True, index=True)
+
+
 class PolicyVersion(Table, tablename="policy_version", db=DB):
     """Every published policy, kept (issue 16): version 1, 2, ... per store, who published it
     (role + name: an agent's name, "admin token <name>", "system") and when."""
