@@ -87,6 +87,13 @@ def _print_demo(settings: Settings, public_url: str) -> None:
         "Tokens (shown once; running the demo again replaces them):",
         *(f"  {who:28s} {token}" for who, token in report.tokens.items()),
         "",
+        "Pages (sign in with the tokens above):",
+        f"  customer portal       {public_url}/portal",
+        f"  concierge console     {public_url}/agent            (an agent's or the lead's token)",
+        f"  scan station          {public_url}/warehouse/station (the station's token)",
+        f"  insights, simulator   {public_url}/admin/insights   (the lead's token): try watches"
+        " at 90 days in the simulator",
+        "",
         f"API documentation: {public_url}/schema  (OpenAPI: {public_url}/schema/openapi.json)",
         "",
     ]
