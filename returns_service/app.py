@@ -20,6 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from returns_service import __version__
+from returns_service.api.admin.analytics import AnalyticsController
 from returns_service.api.admin.controllers import (
     CarrierWebhookController,
     CatalogController,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CustomersPrivacyController,
             ShopifyPrivacyWebhookController,
             WebhookEndpointsController,
+            AnalyticsController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,

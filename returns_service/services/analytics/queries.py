@@ -1,0 +1,325 @@
+"""The analytics package's SQL, all of it: read-only statements over a store's history, run
+through db/sql.py. Every figure is defined in docs/analytics.md; the statements below are
+those definitions, word for word. `$1` is always the store, `$2`/`$3` the range as instants
+(`[start, end)`: the first moment of `from` and of the day after `to`, in the store's time
+zone), `$4` the category filter (NULL: every category)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from returns_service.db import sql
+
+
+# A case is a return (its units count as returned) unless it was rejected, cancelled or
+# expired, or was closed without ever being resolved (closed straight from requested or
+# approved: the customer kept the item after a conversation, or after a rejection/expiry).
+def counted(alias: str = "rc") -> str:
+    return (
+        f"({alias}.status IN ('requested', 'approved', 'in_transit', 'received', 'inspected',"
+        f" 'resolved') OR ({alias}.status = 'closed' AND {alias}.resolved_at IS NOT NULL))"
+    )
+
+
+COUNTED_CASE = counted()
+
+# Money that moved or is moving: every payment status but `failed`.
+MOVED = "p.status <> 'failed'"
+
+# A line's product, category and country, as eligibility reads them (services/store).
+_LINE_FACTS = """
+    SELECT l.id, l.sku, l.quantity, l.currency,
+           COALESCE(l.product_key, p.product_key, '') AS product,
+           COALESCE(p.category, pk.category, '') AS category,
+           COALESCE(NULLIF(cu.country, ''), o.shipping_address ->> 'country', '') AS country
+      FROM order_line l
+      JOIN shop_order o ON o.id = l."order"
+      JOIN customer cu ON cu.id = o.customer
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+     WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3
+"""
+
+# The key a returns row is grouped by: a line's fact, or the case item's reason/resolution.
+LINE_KEYS = {
+    "sku": "f.sku",
+    "product": "f.product",
+    "category": "f.category",
+    "country": "f.country",
+}
+ITEM_KEYS = {"reason": "ci.reason", "resolution": "ci.resolution"}
+
+_RETURNED = """
+    WITH facts AS ({facts}),
+    lines AS (SELECT * FROM facts f WHERE $4::text IS NULL OR f.category = $4),
+    items AS (
+        SELECT {key} AS key, f.currency, ci.quantity, ci."case", ci.line, ci.id AS item,
+               ci.resolution, ci.unit_price_amount
+          FROM lines f
+          JOIN case_item ci ON ci.line = f.id
+          JOIN return_case rc ON rc.id = ci."case"
+         WHERE {counted}
+    )
+    SELECT i.key, i.currency, sum(i.quantity)::bigint AS units_returned,
+           COALESCE(sum((SELECT sum(p.amount) FROM payment p
+                          WHERE p."case" = i."case" AND p.line = i.line AND p.kind = 'refund'
+                            AND {moved})), 0)::bigint AS refunded,
+           COALESCE(sum((SELECT sum(p.amount) FROM payment p
+                          WHERE p."case" = i."case" AND p.line = i.line
+                            AND p.kind = 'store_credit' AND {moved})), 0)::bigint AS credited,
+           COALESCE(sum(i.unit_price_amount * i.quantity) FILTER (
+               WHERE i.resolution = 'exchange'
+                 AND EXISTS (SELECT 1 FROM shipment s WHERE s.item = i.item)), 0)::bigint
+               AS exchanged
+      FROM items i
+     GROUP BY i.key, i.currency
+"""
+
+_DELIVERED = """
+    WITH facts AS ({facts})
+    SELECT {key} AS key, f.currency, sum(f.quantity)::bigint AS units_delivered
+      FROM facts f
+     WHERE $4::text IS NULL OR f.category = $4
+     GROUP BY 1, 2
+"""
+
+
+async def returned(
+    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
+) -> list[sql.Row]:
+    """Per key and currency: units returned, refunded, credited, exchanged (the exchanges'
+    value), over the lines delivered in the range."""
+    key = LINE_KEYS.get(group_by) or ITEM_KEYS[group_by]
+    statement = _RETURNED.format(facts=_LINE_FACTS, key=key, counted=COUNTED_CASE, moved=MOVED)
+    return await sql.fetch(statement, store_id, start, end, category)
+
+
+async def delivered(
+    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
+) -> list[sql.Row]:
+    """Units delivered in the range per key and currency; grouped by reason or resolution (an
+    item's, not a line's), the one key '' carries every line's units."""
+    key = LINE_KEYS.get(group_by, "''")
+    return await sql.fetch(
+        _DELIVERED.format(facts=_LINE_FACTS, key=key), store_id, start, end, category
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes: over the cases opened in the range (with an item in the category, when filtered)
+
+_CASES = """
+    SELECT rc.* FROM return_case rc
+     WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3
+       AND ($4::text IS NULL OR EXISTS (
+            SELECT 1 FROM case_item ci
+              JOIN order_line l ON l.id = ci.line
+              LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+              LEFT JOIN product p ON p.id = v.product
+              LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+             WHERE ci."case" = rc.id AND COALESCE(p.category, pk.category, '') = $4))
+"""
+
+# The items of those cases (only the category's, when filtered), with their line's product.
+_ITEMS = """
+    SELECT ci.*, COALESCE(l.product_key, p.product_key, '') AS product,
+           COALESCE(p.title, pk.title, l.sku) AS product_title
+      FROM rc_in rc
+      JOIN case_item ci ON ci."case" = rc.id
+      JOIN order_line l ON l.id = ci.line
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+     WHERE $4::text IS NULL OR COALESCE(p.category, pk.category, '') = $4
+"""
+
+
+def _with_cases(body: str) -> str:
+    return f"WITH rc_in AS ({_CASES}), items AS ({_ITEMS}) {body}"
+
+
+_CASE_COUNTS = _with_cases(
+    f"""
+    SELECT count(*)::bigint AS cases,
+           count(*) FILTER (WHERE rc.status = 'expired'
+                 OR (rc.status = 'closed' AND rc.resolved_at IS NULL AND EXISTS (
+                     SELECT 1 FROM case_event e
+                      WHERE e."case" = rc.id AND e.to_status = 'expired')))::bigint AS expired,
+           count(*) FILTER (WHERE {COUNTED_CASE}
+                 AND (rc.decision ->> 'keep_it')::boolean)::bigint AS keep_it_cases,
+           COALESCE((SELECT sum(i.quantity) FROM items i JOIN rc_in c ON c.id = i."case"
+                      WHERE (c.decision ->> 'keep_it')::boolean AND {counted("c")}), 0)::bigint
+               AS keep_it_units
+      FROM rc_in rc
+    """
+)
+
+_MIX = _with_cases(
+    f"""
+    SELECT i.resolution, count(DISTINCT i."case")::bigint AS cases,
+           sum(i.quantity)::bigint AS units
+      FROM items i JOIN rc_in rc ON rc.id = i."case"
+     WHERE {COUNTED_CASE}
+     GROUP BY i.resolution ORDER BY i.resolution
+    """
+)
+
+# Money per currency, one row per (figure, currency).
+_MONEY = _with_cases(
+    f"""
+    SELECT 'refunded' AS figure, p.currency, sum(p.amount)::bigint AS amount, count(*) AS n
+      FROM payment p JOIN items i ON i."case" = p."case" AND i.line = p.line
+     WHERE p.kind = 'refund' AND {MOVED} GROUP BY p.currency
+    UNION ALL
+    SELECT 'credited', p.currency, sum(p.amount)::bigint, count(*)
+      FROM payment p JOIN items i ON i."case" = p."case" AND i.line = p.line
+     WHERE p.kind = 'store_credit' AND {MOVED} GROUP BY p.currency
+    UNION ALL
+    SELECT 'bonus_credit', p.currency, sum(p.amount)::bigint, count(*)
+      FROM payment p JOIN rc_in rc ON rc.id = p."case"
+     WHERE p.kind = 'store_credit' AND p.line IS NULL AND {MOVED} GROUP BY p.currency
+    UNION ALL
+    SELECT 'exchanged', i.currency, sum(i.unit_price_amount * i.quantity)::bigint, count(*)
+      FROM items i WHERE i.resolution = 'exchange'
+       AND EXISTS (SELECT 1 FROM shipment s WHERE s.item = i.id) GROUP BY i.currency
+    UNION ALL
+    SELECT 'fees', i.currency, sum(f.amount)::bigint, count(*)
+      FROM items i
+     CROSS JOIN LATERAL (SELECT (e ->> 'amount')::bigint AS amount
+                           FROM jsonb_array_elements(i.fees) e) f
+     WHERE i.settled GROUP BY i.currency
+    UNION ALL
+    SELECT 'label_costs', lb.cost_currency, sum(lb.cost_amount)::bigint, count(*)
+      FROM label lb JOIN rc_in rc ON rc.id = lb."case"
+     WHERE lb.cost_amount IS NOT NULL AND lb.status <> 'voided' GROUP BY lb.cost_currency
+    UNION ALL
+    SELECT CASE WHEN s.overdue_at IS NULL THEN 'advance_exposure' ELSE 'overdue' END,
+           s.currency, sum(s.value_amount)::bigint, count(*)
+      FROM shipment s JOIN items i ON i.id = s.item
+     WHERE s.advance AND s.original_received_at IS NULL
+     GROUP BY 1, s.currency
+    UNION ALL
+    SELECT CASE WHEN p.status = 'failed' THEN 'losses_failed' ELSE 'losses_charged' END,
+           p.currency, sum(p.amount)::bigint, count(*)
+      FROM payment p
+      JOIN shipment s ON s.id = p.shipment
+      JOIN items i ON i.id = s.item
+     WHERE p.kind = 'charge' AND s.original_received_at IS NULL
+     GROUP BY 1, p.currency
+    """
+)
+
+_HOURS = "extract(epoch FROM ({a} - {b})) / 3600.0"
+_TO_RESOLVE = _HOURS.format(a="rc.resolved_at", b="rc.created_at")
+_TO_ANSWER = _HOURS.format(a="c.first_responded_at", b="c.created_at")
+
+_TIMES = _with_cases(
+    f"""
+    SELECT count(rc.resolved_at)::bigint AS resolved,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY {_TO_RESOLVE})
+               AS resolution_p50,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY {_TO_RESOLVE})
+               AS resolution_p90,
+           (SELECT count(*) FROM rc_in c WHERE c.first_response_agent IS NOT NULL)::bigint
+               AS responded,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY {_TO_ANSWER})
+              FROM rc_in c WHERE c.first_response_agent IS NOT NULL) AS response_p50,
+           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY {_TO_ANSWER})
+              FROM rc_in c WHERE c.first_response_agent IS NOT NULL) AS response_p90
+      FROM rc_in rc WHERE rc.resolved_at IS NOT NULL
+    """
+)
+
+_RATINGS = _with_cases(
+    """
+    SELECT fu.rating, count(*)::bigint AS n
+      FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
+     GROUP BY fu.rating ORDER BY fu.rating
+    """
+)
+
+_FIT = _with_cases(
+    f"""
+    SELECT i.product, min(i.product_title) AS title,
+           COALESCE(sum(i.quantity) FILTER (WHERE i.reason = 'too_small'), 0)::bigint AS too_small,
+           COALESCE(sum(i.quantity) FILTER (WHERE i.reason = 'too_large'), 0)::bigint AS too_large
+      FROM items i JOIN rc_in rc ON rc.id = i."case"
+     WHERE {COUNTED_CASE} AND i.reason IN ('too_small', 'too_large')
+     GROUP BY i.product ORDER BY i.product
+    """
+)
+
+
+async def _rows(statement: str, args: tuple[Any, ...]) -> list[sql.Row]:
+    return await sql.fetch(statement, *args)
+
+
+async def case_counts(*args: Any) -> sql.Row:
+    rows = await _rows(_CASE_COUNTS, args)
+    return rows[0]
+
+
+async def resolution_mix(*args: Any) -> list[sql.Row]:
+    return await _rows(_MIX, args)
+
+
+async def money(*args: Any) -> list[sql.Row]:
+    return await _rows(_MONEY, args)
+
+
+async def times(*args: Any) -> sql.Row:
+    rows = await _rows(_TIMES, args)
+    return rows[0]
+
+
+async def ratings(*args: Any) -> list[sql.Row]:
+    return await _rows(_RATINGS, args)
+
+
+async def fit(*args: Any) -> list[sql.Row]:
+    return await _rows(_FIT, args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agents: per concierge, over the cases opened in the range
+
+_AGENTS = f"""
+    WITH rc_in AS (
+        SELECT rc.* FROM return_case rc
+         WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3
+    ),
+    kept AS (
+        -- closed straight from requested or approved: the customer kept the item
+        SELECT rc.id, rc.agent FROM rc_in rc
+         WHERE rc.status = 'closed' AND rc.resolved_at IS NULL
+           AND EXISTS (SELECT 1 FROM case_event e
+                        WHERE e."case" = rc.id AND e.to_status = 'closed'
+                          AND e.from_status IN ('requested', 'approved'))
+    )
+    SELECT a.id, a.name,
+           (SELECT count(*) FROM rc_in rc WHERE rc.agent = a.id)::bigint AS cases_assigned,
+           (SELECT count(*) FROM rc_in rc WHERE rc.first_response_agent = a.id)::bigint
+               AS first_responses,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (
+                   ORDER BY {_HOURS.format(a="rc.first_responded_at", b="rc.created_at")})
+              FROM rc_in rc WHERE rc.first_response_agent = a.id) AS first_response_p50,
+           (SELECT count(*) FROM case_item ci JOIN rc_in rc ON rc.id = ci."case"
+             WHERE rc.agent = a.id AND {{saved}})::bigint AS saves,
+           (SELECT count(*) FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
+             WHERE rc.agent = a.id)::bigint AS ratings_count,
+           (SELECT avg(fu.rating) FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
+             WHERE rc.agent = a.id) AS rating_mean
+      FROM agent a
+     WHERE a.store = $1
+     ORDER BY a.name, a.id
+"""
+
+# A save: the customer asked for a refund and the item ended kept by agreement. (Once the
+# requested resolution is recorded, a refund turned into an exchange or credit counts too.)
+SAVED = """ci.resolution = 'refund' AND rc.id IN (SELECT id FROM kept)"""
+
+
+async def agents(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
+    return await sql.fetch(_AGENTS.format(saved=SAVED), store_id, start, end)

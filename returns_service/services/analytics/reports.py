@@ -1,0 +1,312 @@
+"""The merchant's analytics: return rates, outcomes and concierges over a date range, for
+leads and admins. Every figure is defined in docs/analytics.md; the SQL in queries.py is the
+definition, this module validates the range and shapes the answer."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from returns_service.domain.access import Caller, Role
+from returns_service.domain.errors import Forbidden, InvalidRequest
+from returns_service.domain.money import Money
+from returns_service.services.analytics import queries
+from returns_service.services.analytics.schemas import (
+    GROUP_BY,
+    AgentRow,
+    AgentsReport,
+    FitSignal,
+    MoneyOutcome,
+    OutcomeRow,
+    OutcomesReport,
+    Percentiles,
+    Ratings,
+    ResolutionMix,
+    ReturnsReport,
+    ReturnsRow,
+)
+from returns_service.services.store.stores import get_store
+
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+READERS = frozenset({Role.LEAD, Role.ADMIN, Role.SYSTEM})
+
+
+def default_range(today: date) -> tuple[date, date]:
+    """The last 30 days, today included."""
+    return today - timedelta(days=DEFAULT_DAYS - 1), today
+
+
+def check_range(start: date, end: date) -> None:
+    if end < start:
+        raise InvalidRequest("`to` is before `from`", field="to")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise InvalidRequest(f"a range is at most {MAX_DAYS} days", field="to")
+
+
+def parse_day(text: str | None, field: str) -> date | None:
+    """A `YYYY-MM-DD` query value (None when absent); anything else is a 422 naming it."""
+    if text is None or text == "":
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidRequest(f"`{field}` is a date, YYYY-MM-DD", field=field) from error
+
+
+async def today_of(caller: Caller, now: datetime) -> date:
+    """Today in the store's time zone: the default range ends on it."""
+    return now.astimezone((await get_store(caller.store_id)).tz).date()
+
+
+async def _bounds(caller: Caller, start: date, end: date) -> tuple[datetime, datetime]:
+    if caller.role not in READERS:
+        raise Forbidden("analytics are for leads and admins")
+    check_range(start, end)
+    tz = (await get_store(caller.store_id)).tz
+    first = datetime.combine(start, time(), tz)
+    after = datetime.combine(end + timedelta(days=1), time(), tz)
+    return first, after
+
+
+def rate(returned: int, delivered: int) -> float | None:
+    return round(returned / delivered, 4) if delivered else None
+
+
+def hours(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+async def returns_report(
+    caller: Caller, *, start: date, end: date, group_by: str, category: str | None = None
+) -> ReturnsReport:
+    """Return rate and money per key and currency, over the lines delivered in the range."""
+    if group_by not in GROUP_BY:
+        raise InvalidRequest(f"group_by is one of {', '.join(GROUP_BY)}", field="group_by")
+    first, after = await _bounds(caller, start, end)
+    delivered = {
+        (r["key"], r["currency"]): int(r["units_delivered"])
+        for r in await queries.delivered(caller.store_id, first, after, category, group_by)
+    }
+    returned = {
+        (r["key"], r["currency"]): r
+        for r in await queries.returned(caller.store_id, first, after, category, group_by)
+    }
+    by_item = group_by in queries.ITEM_KEYS  # every line's units are the denominator
+    keys = set(returned) if by_item else set(delivered) | set(returned)
+    items = []
+    for key, currency in sorted(keys):
+        row = returned.get((key, currency))
+        units = delivered.get(("" if by_item else key, currency), 0)
+        back = int(row["units_returned"]) if row else 0
+        credited = int(row["credited"]) if row else 0
+        exchanged = int(row["exchanged"]) if row else 0
+        items.append(
+            ReturnsRow(
+                key=key,
+                currency=currency,
+                units_delivered=units,
+                units_returned=back,
+                return_rate=rate(back, units),
+                refunded=Money(int(row["refunded"]) if row else 0, currency),
+                credited=Money(credited, currency),
+                kept=Money(credited + exchanged, currency),
+            )
+        )
+    return ReturnsReport(
+        start=start, end=end, group_by=group_by, category=category or None, items=items
+    )
+
+
+def _money_outcomes(rows: list[Any]) -> list[MoneyOutcome]:
+    amounts: dict[str, dict[str, int]] = defaultdict(dict)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows:
+        amounts[r["currency"]][r["figure"]] = int(r["amount"])
+        counts[r["currency"]][r["figure"]] = int(r["n"])
+    found = []
+    for currency in sorted(amounts):
+        got, n = amounts[currency], counts[currency]
+
+        def m(figure: str, got: dict[str, int] = got, currency: str = currency) -> Money:
+            return Money(got.get(figure, 0), currency)
+
+        found.append(
+            MoneyOutcome(
+                currency=currency,
+                refunded=m("refunded"),
+                credited=m("credited"),
+                bonus_credit=m("bonus_credit"),
+                exchanged=m("exchanged"),
+                kept=Money(got.get("credited", 0) + got.get("exchanged", 0), currency),
+                fees=m("fees"),
+                label_costs=m("label_costs"),
+                advance_exposure=m("advance_exposure"),
+                advance_open=n.get("advance_exposure", 0),
+                overdue_originals=n.get("overdue", 0),
+                overdue_value=m("overdue"),
+                losses_charged=m("losses_charged"),
+                losses_charged_count=n.get("losses_charged", 0),
+                losses_failed=m("losses_failed"),
+                losses_failed_count=n.get("losses_failed", 0),
+            )
+        )
+    return found
+
+
+def _runs(too_small: int, too_large: int) -> str:
+    if too_small > too_large:
+        return "small"
+    if too_large > too_small:
+        return "large"
+    return "true_to_size"
+
+
+async def outcomes_report(
+    caller: Caller, *, start: date, end: date, category: str | None = None
+) -> OutcomesReport:
+    """What became of the cases opened in the range: resolutions, money, times, ratings."""
+    first, after = await _bounds(caller, start, end)
+    args = (caller.store_id, first, after, category or None)
+    counts = await queries.case_counts(*args)
+    mix = [
+        ResolutionMix(resolution=r["resolution"], cases=int(r["cases"]), units=int(r["units"]))
+        for r in await queries.resolution_mix(*args)
+    ]
+    keep_it = ResolutionMix(
+        resolution="keep_it",
+        cases=int(counts["keep_it_cases"]),
+        units=int(counts["keep_it_units"]),
+    )
+    money = _money_outcomes(await queries.money(*args))
+    t = await queries.times(*args)
+    resolution = Percentiles(
+        count=int(t["resolved"]), p50=hours(t["resolution_p50"]), p90=hours(t["resolution_p90"])
+    )
+    response = Percentiles(
+        count=int(t["responded"]), p50=hours(t["response_p50"]), p90=hours(t["response_p90"])
+    )
+    distribution = {str(n): 0 for n in range(1, 6)}
+    for r in await queries.ratings(*args):
+        distribution[str(r["rating"])] = int(r["n"])
+    rated = sum(distribution.values())
+    total = sum(int(k) * v for k, v in distribution.items())
+    ratings = Ratings(
+        count=rated,
+        mean=round(total / rated, 2) if rated else None,
+        distribution=distribution,
+    )
+    fit = [
+        FitSignal(
+            product=r["product"],
+            title=r["title"],
+            too_small=int(r["too_small"]),
+            too_large=int(r["too_large"]),
+            runs=_runs(int(r["too_small"]), int(r["too_large"])),  # type: ignore[arg-type]
+        )
+        for r in await queries.fit(*args)
+    ]
+    report = OutcomesReport(
+        start=start,
+        end=end,
+        category=category or None,
+        cases=int(counts["cases"]),
+        resolution_mix=mix,
+        keep_it=keep_it,
+        expired_cases=int(counts["expired"]),
+        money=money,
+        time_to_resolution_hours=resolution,
+        first_response_hours=response,
+        ratings=ratings,
+        fit=fit,
+        items=[],
+    )
+    return _with_rows(report)
+
+
+def _with_rows(report: OutcomesReport) -> OutcomesReport:
+    """The report's figures as flat rows (figure, key, count | value | money): its CSV."""
+    rows = [
+        OutcomeRow(figure="cases", key="", count=report.cases),
+        OutcomeRow(figure="expired_cases", key="", count=report.expired_cases),
+    ]
+    for mix in [*report.resolution_mix, report.keep_it]:
+        rows.append(OutcomeRow(figure="resolution_cases", key=mix.resolution, count=mix.cases))
+        rows.append(OutcomeRow(figure="resolution_units", key=mix.resolution, count=mix.units))
+    for m in report.money:
+        for figure in (
+            "refunded",
+            "credited",
+            "bonus_credit",
+            "exchanged",
+            "kept",
+            "fees",
+            "label_costs",
+            "advance_exposure",
+        ):
+            rows.append(OutcomeRow(figure=figure, key=m.currency, money=getattr(m, figure)))
+        rows.append(OutcomeRow(figure="advance_open", key=m.currency, count=m.advance_open))
+        rows.append(
+            OutcomeRow(
+                figure="overdue_originals",
+                key=m.currency,
+                count=m.overdue_originals,
+                money=m.overdue_value,
+            )
+        )
+        rows.append(
+            OutcomeRow(
+                figure="losses_charged",
+                key=m.currency,
+                count=m.losses_charged_count,
+                money=m.losses_charged,
+            )
+        )
+        rows.append(
+            OutcomeRow(
+                figure="losses_failed",
+                key=m.currency,
+                count=m.losses_failed_count,
+                money=m.losses_failed,
+            )
+        )
+    for name, p in (
+        ("time_to_resolution_hours", report.time_to_resolution_hours),
+        ("first_response_hours", report.first_response_hours),
+    ):
+        rows.append(OutcomeRow(figure=name, key="count", count=p.count))
+        rows.append(OutcomeRow(figure=name, key="p50", value=p.p50))
+        rows.append(OutcomeRow(figure=name, key="p90", value=p.p90))
+    rows.append(OutcomeRow(figure="ratings", key="count", count=report.ratings.count))
+    rows.append(OutcomeRow(figure="ratings", key="mean", value=report.ratings.mean))
+    for star, n in report.ratings.distribution.items():
+        rows.append(OutcomeRow(figure="ratings", key=star, count=n))
+    for f in report.fit:
+        rows.append(OutcomeRow(figure="fit_too_small", key=f.product, count=f.too_small))
+        rows.append(OutcomeRow(figure="fit_too_large", key=f.product, count=f.too_large))
+    return OutcomesReport(
+        **{name: getattr(report, name) for name in report.__struct_fields__ if name != "items"},
+        items=rows,
+    )
+
+
+async def agents_report(caller: Caller, *, start: date, end: date) -> AgentsReport:
+    """Per concierge, over the cases opened in the range."""
+    first, after = await _bounds(caller, start, end)
+    items = [
+        AgentRow(
+            agent_id=int(r["id"]),
+            name=r["name"],
+            cases_assigned=int(r["cases_assigned"]),
+            first_responses=int(r["first_responses"]),
+            first_response_p50_hours=hours(r["first_response_p50"]),
+            saves=int(r["saves"]),
+            ratings_count=int(r["ratings_count"]),
+            rating_mean=None if r["rating_mean"] is None else round(float(r["rating_mean"]), 2),
+        )
+        for r in await queries.agents(caller.store_id, first, after)
+    ]
+    return AgentsReport(start=start, end=end, items=items)
