@@ -243,6 +243,8 @@ class ReturnCase(Table, tablename="return_case", db=DB):
 
     # what the policy's rules decided when the case was opened, and why (domain/rules.py)
     decision = JSONB(default={})
+    # the policy_version that decided it (issue 16); null for cases opened before versions
+    policy_version = Integer(null=True, default=None)
 
     return_case_unique_number = Unique(["store", "number"])
     return_case_status_known = Check(
@@ -659,6 +661,21 @@ class ShopRecord(Table, tablename="shop_record", db=DB):
     shop_record_unique_key = Unique(["store", "key"])
 
 
+class PolicyVersion(Table, tablename="policy_version", db=DB):
+    """Every published policy, kept (issue 16): version 1, 2, ... per store, who published it
+    (role + name: an agent's name, "admin token <name>", "system") and when."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    version = Integer()
+    document = JSONB()
+    published_at = Timestamptz()
+    published_by_role = Varchar(length=16)
+    published_by_name = Varchar(length=240, default="")
+
+    policy_version_unique_version = Unique(["store", "version"])
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -696,4 +713,5 @@ ALL_TABLES: list[type[Table]] = [
     WebhookEndpoint,
     WebhookDelivery,
     ShopRecord,
+    PolicyVersion,
 ]

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody, PathParameter, SkipValidation
+from litestar.params import JSONBody, PathParameter, QueryParameter, SkipValidation
 
 from returns_service.adapters import shopify
 from returns_service.api.admin.shop_webhooks import verified_payload
@@ -22,11 +22,12 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
 from returns_service.services.fulfilment.schemas import ProviderTrackingResult, TrackingResult
 from returns_service.services.platform.runtime import Runtime
-from returns_service.services.store import catalog, orders, policy, staff
+from returns_service.services.store import catalog, orders, policy, policy_versions, staff
 from returns_service.services.store.schemas import (
     CreatedWithToken,
     NewStation,
     OrderUpserted,
+    PolicyVersionPage,
     ProductPut,
 )
 from returns_service.services.store.stores import StoreInfo
@@ -41,7 +42,8 @@ class PolicyController(Controller):
     async def get_policy(self, caller: NamedDependency[Caller]) -> ReturnPolicy:
         return await policy.get_policy(caller.store_id)
 
-    @put("/", guards=[allow(Role.ADMIN)], summary="Replace the return policy")
+    # issue 16: analytics and policy routes are for leads and admins
+    @put("/", guards=[allow(Role.ADMIN, Role.LEAD)], summary="Replace the return policy")
     async def put_policy(
         self,
         caller: NamedDependency[Caller],
@@ -49,6 +51,19 @@ class PolicyController(Controller):
         clock: NamedDependency[SkipValidation[Clock]],
     ) -> ReturnPolicy:
         return await policy.put_policy(caller, data, clock)
+
+    @get(
+        "/versions",
+        guards=[allow(Role.ADMIN, Role.LEAD)],
+        summary="Every published policy, newest first",
+    )
+    async def list_versions(
+        self,
+        caller: NamedDependency[Caller],
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+    ) -> PolicyVersionPage:
+        return await policy_versions.list_versions(caller, cursor=cursor, limit=limit)
 
 
 class CatalogController(Controller):

@@ -89,6 +89,7 @@ async def _open(caller: Caller, request: ReturnRequest, rt: Runtime) -> str:
             outside_policy,
             now,
             now + timedelta(hours=order.policy.first_response_hours),
+            order.policy_version,
         )
         for n, (item, line, outside_reason) in enumerate(checked):
             reserved, difference = False, 0
@@ -263,6 +264,7 @@ async def _insert_case(
     outside: bool,
     now: datetime,
     first_response_due_at: datetime,
+    policy_version: int | None = None,
 ) -> tuple[int, str]:
     assert caller.customer_id is not None  # checked by open_case
     for _ in range(20):  # 31^6 numbers: a clash is rare, two in a row rarer still
@@ -277,6 +279,7 @@ async def _insert_case(
             outside_policy=outside,
             at=now,
             first_response_due_at=first_response_due_at,
+            policy_version=policy_version,
         )
         if case_id is not None:
             return case_id, number

@@ -53,7 +53,7 @@ items AS (
    GROUP BY ci."case")
 SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        rc.outside_policy, rc.approved_as_exception, rc.reject_reason, rc.awaiting_reply,
-       rc.attention, rc.customer, rc.agent, o.number AS order_number,
+       rc.attention, rc.customer, rc.agent, o.number AS order_number, rc.policy_version,
        a.name AS agent_name, a.display_name AS agent_display_name,
        c.email AS customer_email, c.first_name AS customer_first_name,
        c.last_name AS customer_last_name, c.language AS customer_language,
@@ -267,14 +267,16 @@ async def insert_case(
     outside_policy: bool,
     at: datetime,
     first_response_due_at: datetime,
+    policy_version: int | None = None,
 ) -> int | None:
     """A new requested case; None when its number is taken already."""
     row = await sql.fetchrow(
         """
         INSERT INTO return_case (store, number, "order", customer, status, language, comment,
                                  outside_policy, approved_as_exception, awaiting_reply,
-                                 created_at, updated_at, first_response_due_at)
-        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8, $9)
+                                 created_at, updated_at, first_response_due_at,
+                                 policy_version)
+        VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, false, false, $8, $8, $9, $10)
         ON CONFLICT (store, number) DO NOTHING
         RETURNING id
         """,
@@ -287,6 +289,7 @@ async def insert_case(
         outside_policy,
         at,
         first_response_due_at,
+        policy_version,
     )
     return row["id"] if row else None
 

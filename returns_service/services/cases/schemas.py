@@ -194,6 +194,8 @@ class AgentCaseView(CaseView, frozen=True):
     decision: Decision = msgspec.field(default_factory=Decision)
     # a task for the concierge or a lead: payment_failed, shop_failed, shop_mismatch
     attention: str | None = None
+    # the published policy version that decided it (issue 16); None before versions
+    policy_version: int | None = None
 
 
 class CustomerRef(msgspec.Struct, frozen=True):

@@ -237,6 +237,7 @@ async def agent_case_view(
             Translator(reader_language(caller, row, language)),
         ),
         attention=row["attention"],
+        policy_version=row["policy_version"],
     )
 
 

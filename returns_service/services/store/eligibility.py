@@ -19,7 +19,7 @@ from returns_service.domain.policy import (
     evaluate_line,
 )
 from returns_service.services.store import queries
-from returns_service.services.store.policy import get_policy
+from returns_service.services.store.policy import get_policy_version
 from returns_service.services.store.schemas import OrderLineView
 from returns_service.services.store.stores import get_store
 
@@ -50,6 +50,7 @@ class EvaluatedOrder:
     customer_email: str
     customer_country: str = ""
     shipping_address: dict[str, Any] = field(default_factory=dict)
+    policy_version: int | None = None  # the published version `policy` is (None: defaults)
 
     def line(self, line_id: int) -> EvaluatedLine | None:
         return next((line for line in self.lines if line.view.id == line_id), None)
@@ -71,7 +72,7 @@ async def evaluate_order(
     order = rows[0]
     if order["id"] is None:  # an order without lines
         rows = []
-    policy = await get_policy(caller.store_id)
+    policy_version, policy = await get_policy_version(caller.store_id)
     tz = (await get_store(caller.store_id)).tz
     now = clock.now()
     address: dict[str, Any] = msgspec.json.decode(order["shipping_address"] or "{}")
@@ -125,6 +126,7 @@ async def evaluate_order(
         customer_email=order["customer_email"],
         customer_country=country,
         shipping_address=address,
+        policy_version=policy_version,
     )
 
 

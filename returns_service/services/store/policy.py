@@ -19,9 +19,20 @@ _decoded: dict[int, tuple[str, ReturnPolicy]] = {}
 
 async def get_policy(store_id: int) -> ReturnPolicy:
     """The store's policy; a store that never set one gets the defaults (30 days)."""
-    document = await queries.policy_document(store_id)
-    if document is None:
-        return ReturnPolicy()
+    return (await get_policy_version(store_id))[1]
+
+
+async def get_policy_version(store_id: int) -> tuple[int | None, ReturnPolicy]:
+    """The published policy and its version (None: the defaults, never published), read in
+    one statement so a case records the version of the very document that decided it."""
+    current = await queries.current_policy(store_id)
+    if current is None:
+        return None, ReturnPolicy()
+    document, version = current
+    return version, _decode(store_id, document)
+
+
+def _decode(store_id: int, document: str) -> ReturnPolicy:
     cached = _decoded.get(store_id)
     if cached is not None and cached[0] == document:
         return cached[1]
@@ -31,13 +42,32 @@ async def get_policy(store_id: int) -> ReturnPolicy:
 
 
 async def put_policy(caller: Caller, policy: ReturnPolicy, clock: Clock) -> ReturnPolicy:
-    check_label_service(policy.label_service)
+    """Publish the policy as the store's next version (kept in policy_version, with who and
+    when); the document already published is not a new version."""
+    await publish(caller, policy, clock)
+    return policy
 
-    check_policy(policy)  # a rule the engine could not apply is refused, naming it
+
+async def publish(caller: Caller, policy: ReturnPolicy, clock: Clock) -> int | None:
+    """put_policy's work; the new version's number, None when nothing changed."""
+    check_policy_document(policy)
     document = msgspec.json.encode(policy).decode()
     async with DB.transaction():
-        await queries.save_policy(caller.store_id, document, clock.now())
-    return policy
+        version = await queries.publish_policy(
+            caller.store_id,
+            document,
+            clock.now(),
+            caller.role.value,
+            caller.agent_id,
+            caller.token_id,
+        )
+    return version
+
+
+def check_policy_document(policy: ReturnPolicy) -> None:
+    """Everything PUT /policy refuses (a 422 naming the field), for drafts too."""
+    check_label_service(policy.label_service)
+    check_policy(policy)  # a rule the engine could not apply is refused, naming it
 
 
 def check_label_service(service: str) -> None:

@@ -226,28 +226,6 @@ async def upsert_product(
     return int(row["id"]), bool(row["created"])
 
 
-async def policy_document(store_id: int) -> str | None:
-    """The store's policy as JSON text; None when it never set one."""
-    row = await sql.fetchrow("SELECT document::text FROM store_policy WHERE store = $1", store_id)
-    return row["document"] if row else None
-
-
-async def save_policy(store_id: int, document: str, at: datetime) -> None:
-    """Replace the store's policy (JSON text) whole; its version counts the changes."""
-    await sql.execute(
-        """
-        INSERT INTO store_policy (store, document, version, updated_at)
-        VALUES ($1, $2::jsonb, 1, $3)
-        ON CONFLICT (store) DO UPDATE
-           SET document = EXCLUDED.document, version = store_policy.version + 1,
-               updated_at = EXCLUDED.updated_at
-        """,
-        store_id,
-        document,
-        at,
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Sign-in failures (counted per client and per order number, each a `client` key, under
 # db/locks.lock_lookup_client)
@@ -390,3 +368,75 @@ async def customer_history(customer_id: int, since: datetime) -> tuple[int, int,
     )
     assert row is not None  # an aggregate always returns its row
     return int(row["cases"]), int(row["refunded"]), row["currency"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy versions (issue 16): store_policy holds the published document and its version;
+# policy_version keeps every one. The upsert on store_policy locks the store's row, so two
+# publishers at once get versions n and n+1, never the same number.
+
+
+async def current_policy(store_id: int) -> tuple[str, int] | None:
+    """The store's policy as JSON text and its version; None when it never set one."""
+    row = await sql.fetchrow(
+        "SELECT document::text, version FROM store_policy WHERE store = $1", store_id
+    )
+    return (row["document"], int(row["version"])) if row else None
+
+
+async def publish_policy(
+    store_id: int,
+    document: str,
+    at: datetime,
+    role: str,
+    agent_id: int | None,
+    token_id: int | None,
+) -> int | None:
+    """Publish `document` as the store's next version; None (nothing written) when it is the
+    document already published. The publisher's name is the agent's, else "admin token
+    <name>", else the role itself."""
+    row = await sql.fetchrow(
+        """
+        WITH saved AS (
+            INSERT INTO store_policy (store, document, version, updated_at)
+            VALUES ($1, $2::jsonb, 1, $3)
+            ON CONFLICT (store) DO UPDATE
+               SET document = EXCLUDED.document, version = store_policy.version + 1,
+                   updated_at = EXCLUDED.updated_at
+             WHERE store_policy.document IS DISTINCT FROM EXCLUDED.document
+            RETURNING version)
+        INSERT INTO policy_version (store, version, document, published_at, published_by_role,
+                                    published_by_name)
+        SELECT $1, saved.version, $2::jsonb, $3, $4::text,
+               COALESCE((SELECT a.name FROM agent a WHERE a.id = $5 AND a.store = $1),
+                        (SELECT 'admin token ' || t.name FROM api_token t
+                          WHERE t.id = $6 AND t.store = $1 AND $4::text = 'admin'),
+                        $4::text)
+          FROM saved
+        RETURNING version
+        """,
+        store_id,
+        document,
+        at,
+        role,
+        agent_id,
+        token_id,
+    )
+    return int(row["version"]) if row else None
+
+
+async def policy_versions(store_id: int, before: int | None, limit: int) -> list[sql.Row]:
+    """Versions newest first, those below `before` (a cursor) when given."""
+    return await sql.fetch(
+        """
+        SELECT version, published_at, published_by_role, published_by_name,
+               document::text AS document
+          FROM policy_version
+         WHERE store = $1 AND ($2::int IS NULL OR version < $2)
+         ORDER BY version DESC
+         LIMIT $3
+        """,
+        store_id,
+        before,
+        limit,
+    )

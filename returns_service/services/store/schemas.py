@@ -12,7 +12,7 @@ from returns_service.domain.access import StaffName
 from returns_service.domain.amounts import SignedMoney
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Email, Language
-from returns_service.domain.policy import IneligibleReason
+from returns_service.domain.policy import IneligibleReason, ReturnPolicy
 
 # ---------------------------------------------------------------------------------------------
 # The portal
@@ -129,4 +129,25 @@ class ShopNowItem(msgspec.Struct, frozen=True):
 
 class ShopNowPage(msgspec.Struct, frozen=True):
     items: list[ShopNowItem]
+    next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy versions (issue 16)
+
+
+class Publisher(msgspec.Struct, frozen=True):
+    role: str  # admin | lead | agent | system
+    name: str  # the agent's name, "admin token <its name>", or "system"
+
+
+class PolicyVersionView(msgspec.Struct, frozen=True):
+    version: int
+    published_at: datetime
+    published_by: Publisher
+    policy: ReturnPolicy
+
+
+class PolicyVersionPage(msgspec.Struct, frozen=True):
+    items: list[PolicyVersionView]
     next_cursor: str | None
