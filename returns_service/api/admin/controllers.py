@@ -22,6 +22,8 @@ from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.fulfilment import tracking
 from returns_service.services.fulfilment.schemas import ProviderTrackingResult, TrackingResult
 from returns_service.services.platform.runtime import Runtime
+from returns_service.services.simulation import service as simulation
+from returns_service.services.simulation.schemas import SimulationRequest, SimulationResult
 from returns_service.services.store import catalog, orders, policy, policy_versions, staff
 from returns_service.services.store.schemas import (
     CreatedWithToken,
@@ -64,6 +66,20 @@ class PolicyController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
     ) -> PolicyVersionPage:
         return await policy_versions.list_versions(caller, cursor=cursor, limit=limit)
+
+    @post(
+        "/simulations",
+        guards=[allow(Role.ADMIN, Role.LEAD)],
+        status_code=200,
+        summary="Replay a draft policy and the published one over delivered lines",
+    )
+    async def simulate(
+        self,
+        caller: NamedDependency[Caller],
+        data: JSONBody[SimulationRequest],
+        runtime: NamedDependency[Runtime],
+    ) -> SimulationResult:
+        return await simulation.simulate(caller, data.policy, data.from_, data.to, runtime)
 
 
 class CatalogController(Controller):

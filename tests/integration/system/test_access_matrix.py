@@ -112,6 +112,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/api/v1/policy"): (frozenset({AGENT, LEAD, ADMIN}), None),
     ("PUT", "/api/v1/policy"): (frozenset({LEAD, ADMIN}), None),
     ("GET", "/api/v1/policy/versions"): (frozenset({LEAD, ADMIN}), None),
+    ("POST", "/api/v1/policy/simulations"): (frozenset({LEAD, ADMIN}), None),
     ("PUT", "/api/v1/catalog/products/{product_id}"): (frozenset({ADMIN}), None),
     ("POST", "/api/v1/orders"): (frozenset({ADMIN}), None),
     ("POST", "/api/v1/stations"): (frozenset({ADMIN}), None),
@@ -160,6 +161,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/macros/{macro_id}"): {"body": "changed"},
     ("PATCH", "/api/v1/agents/{agent_id}"): {"available": False},
     ("PUT", "/api/v1/policy"): {"window_days": 1},
+    ("POST", "/api/v1/policy/simulations"): {
+        "policy": {"window_days": 90},
+        "from": "2026-01-01",
+        "to": "2026-03-01",
+    },
     ("PUT", "/api/v1/catalog/products/{product_id}"): {
         "title": "x",
         "variants": [{"sku": "X-1", "title": "x", "price": {"amount": 1, "currency": "USD"}}],
