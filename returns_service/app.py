@@ -64,6 +64,8 @@ from returns_service.services.platform.worker import run_forever, worker_config
 from returns_service.services.store.stores import ensure_default_store
 from returns_service.settings import Settings
 from returns_service.web.agent.pages import AgentConsolePages
+from returns_service.web.insights.pages import InsightsPages
+from returns_service.web.insights.simulator import SimulatorPages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.portal_photos import PortalPhotoPages
@@ -151,6 +153,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             PortalShopNowPages,
             StationPages,
             AgentConsolePages,
+            InsightsPages,
+            SimulatorPages,
             static_files,
             swagger_assets,
             swagger_init,
