@@ -170,9 +170,10 @@ def differences(published: ReturnPolicy, draft: ReturnPolicy) -> list[Difference
         after = msgspec.to_builtins(getattr(draft, name))
         if before == after:
             continue
-        added = [_json(e) for e in after if e not in before] if isinstance(after, list) else []
-        removed = [_json(e) for e in before if e not in after] if isinstance(before, list) else []
-        if isinstance(before, list) and isinstance(after, list) and (added or removed):
+        lists = isinstance(before, list | tuple) and isinstance(after, list | tuple)
+        added = [_json(e) for e in after if e not in before] if lists else []
+        removed = [_json(e) for e in before if e not in after] if lists else []
+        if added or removed:
             found.append(Difference(name, "", "", added, removed))
         else:  # a value, or a list put in another order (the last matching rule wins)
             found.append(Difference(name, _json(before), _json(after), [], []))
