@@ -21,8 +21,8 @@ LABEL_CHARS = 24  # longer labels are cut with an ellipsis (the table beside has
 
 ROW = 28  # one bar's row, in SVG units
 BAR = 18
-LABEL_WIDTH = 190
-VALUE_WIDTH = 110
+LABEL_WIDTH = 180
+VALUE_WIDTH = 80
 PAD = 8
 
 
@@ -78,7 +78,7 @@ def horizontal_bars(
     data: Sequence[Datum],
     *,
     no_data: str,
-    width: int = 640,
+    width: int = 560,
 ) -> Markup:
     """One labelled bar per datum, longest for the largest value, the value written after it."""
     if not data:
@@ -114,7 +114,7 @@ def stacked_bar(
     data: Sequence[Datum],
     *,
     no_data: str,
-    width: int = 640,
+    width: int = 560,
 ) -> Markup:
     """One bar split into each datum's share of the whole (a mix: resolutions), with a legend
     below naming each colour and its value."""
