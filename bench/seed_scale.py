@@ -106,6 +106,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "store", "number", "order", "customer", "status", "agent", "assigned_at",
         "language", "comment", "outside_policy", "approved_as_exception", "reject_reason",
         "awaiting_reply", "overdue", "resolved_at", "created_at", "updated_at",
+        "first_response_due_at", "first_responded_at", "first_response_agent",
     ),
     "case_item": (
         "id", "store", "case", "line", "quantity", "reason", "resolution", "exchange_sku",
@@ -118,7 +119,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "label": (
         "id", "store", "case", "carrier", "tracking_number", "status", "pdf", "zpl",
-        "created_at", "voided_at", "in_transit_at", "delivered_at",
+        "created_at", "voided_at", "in_transit_at", "delivered_at", "provider", "service",
+        "cost_amount", "cost_currency",
     ),
     "receipt": ("id", "store", "case", "barcode", "station", "received_at"),
     "shipment": (
@@ -130,6 +132,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "store", "case", "line", "shipment", "kind", "amount", "currency", "provider",
         "provider_reference", "status", "idempotency_key", "created_at",
     ),
+    "follow_up": ("id", "store", "case", "rating", "comment", "at"),
 }  # fmt: skip
 
 # (table, column, parent table): every foreign key the seeder writes, checked at the end.
@@ -151,7 +154,12 @@ FOREIGN_KEYS = [
     ("shipment", "customer", "customer"),
     ("payment", "case", "return_case"),
     ("payment", "line", "order_line"),
+    ("return_case", "first_response_agent", "agent"),
+    ("follow_up", "case", "return_case"),
 ]
+# "did it fit?" answers, 1-5, as stores see them: mostly happy, a tail of poor fits
+RATINGS = [5] * 45 + [4] * 30 + [3] * 12 + [2] * 8 + [1] * 5
+FIRST_RESPONSE_HOURS = 24  # the demo policy's first_response_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +367,7 @@ class Generator:
         self.counts: dict[str, int] = {}
         self.open_count = 0
         self.waiting = 0
+        self.rated: set[int] = set()  # cases with a "did it fit?" answer (one each)
 
     # -- customers and orders -----------------------------------------------------------
 
@@ -704,6 +713,10 @@ class Generator:
                             ended,
                             at.get("in_transit"),
                             at.get("received"),
+                            "easypost",
+                            "GroundAdvantage",
+                            rng.randrange(550, 950),  # what the store paid for it
+                            "USD",
                         )
                     )
                 else:
@@ -747,6 +760,14 @@ class Generator:
                     )
             previous = status
         resolved_at = at.get("resolved")
+        # the first answer: an automatic approval at once (no person), else the concierge's
+        # reply or decision some hours in; a case withdrawn before anyone answered has none
+        responded, responder = None, None
+        if "approved" in at and not outside:
+            responded = created
+        elif "rejected" in at and agent is not None:
+            responded = min(at["rejected"], created + timedelta(hours=rng.uniform(0.3, 30)))
+            responder = agent.id
         rows["return_case"].append(
             (
                 case_id,
@@ -767,6 +788,9 @@ class Generator:
                 resolved_at,
                 created,
                 times[-1] + timedelta(seconds=2),
+                created + timedelta(hours=FIRST_RESPONSE_HOURS),
+                responded,
+                responder,
             )
         )
 
@@ -841,6 +865,19 @@ class Generator:
                         arrived if arrived < self.now else None,
                     )
                 )
+                rated = arrived + timedelta(days=4)
+                if rated < self.now and case_id not in self.rated and self.rng.random() < 0.6:
+                    self.rated.add(case_id)
+                    rows["follow_up"].append(
+                        (
+                            self.ids.take("follow_up"),
+                            sid,
+                            case_id,
+                            self.rng.choice(RATINGS),
+                            "",
+                            rated,
+                        )
+                    )
                 event(
                     when,
                     "replacement_shipped",

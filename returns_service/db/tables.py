@@ -659,6 +659,62 @@ class ShopRecord(Table, tablename="shop_record", db=DB):
     shop_record_unique_key = Unique(["store", "key"])
 
 
+class AnalyticsDay(Table, tablename="analytics_day", db=DB):
+    """A past day (in the store's time zone) whose lines delivered are summed up in the
+    analytics rollups below (services/analytics/rollup.py); a day not here, or marked
+    dirty, is read from the live tables instead."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+    rolled_at = Timestamptz()
+
+    analytics_day_unique = Unique(["store", "day"])
+
+
+class AnalyticsDirtyDay(Table, tablename="analytics_dirty_day", db=DB):
+    """A day whose history changed after it was rolled up (written by triggers on the tables
+    the figures read, so no writer can forget it): read live until rolled up again."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+
+    analytics_dirty_day_unique = Unique(["store", "day"])
+
+
+class AnalyticsDelivered(Table, tablename="analytics_delivered", db=DB):
+    """Units delivered on a day, per SKU, the line's product key, country and currency."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date(index=True)
+    sku = Varchar(length=128)
+    product_key = Varchar(length=128, null=True, default=None)  # the line's own
+    country = Text()  # the customer's, else the shipping address's (as policy rules read it)
+    currency = Varchar(length=3)
+    units = BigInt()
+
+
+class AnalyticsReturned(Table, tablename="analytics_returned", db=DB):
+    """Of the lines delivered on a day, what came back (cases that count as returns) and the
+    money for it, per SKU, product key, country, currency, reason and resolution."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date(index=True)
+    sku = Varchar(length=128)
+    product_key = Varchar(length=128, null=True, default=None)
+    country = Text()
+    currency = Varchar(length=3)
+    reason = Varchar(length=40)
+    resolution = Varchar(length=16)
+    units = BigInt()
+    refunded = BigInt()
+    credited = BigInt()
+    exchanged = BigInt()
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -696,4 +752,8 @@ ALL_TABLES: list[type[Table]] = [
     WebhookEndpoint,
     WebhookDelivery,
     ShopRecord,
+    AnalyticsDay,
+    AnalyticsDirtyDay,
+    AnalyticsDelivered,
+    AnalyticsReturned,
 ]

@@ -6,7 +6,7 @@ zone), `$4` the category filter (NULL: every category)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from returns_service.db import sql
@@ -27,84 +27,166 @@ COUNTED_CASE = counted()
 # Money that moved or is moving: every payment status but `failed`.
 MOVED = "p.status <> 'failed'"
 
-# A line's product, category and country, as eligibility reads them (services/store).
-_LINE_FACTS = """
-    SELECT l.id, l.sku, l.quantity, l.currency,
-           COALESCE(l.product_key, p.product_key, '') AS product,
-           COALESCE(p.category, pk.category, '') AS category,
-           COALESCE(NULLIF(cu.country, ''), o.shipping_address ->> 'country', '') AS country
+# The country a line went to, as the policy's rules read it: the customer's, else the
+# shipping address's.
+_COUNTRY = "COALESCE(NULLIF(cu.country, ''), o.shipping_address ->> 'country', '')"
+
+# The returns report's figures at their finest grain, over the lines delivered in [$2, $3):
+# per SKU, the line's own product key (NULL: the catalogue's), country and currency. The
+# report groups these by the key asked for (reports.py), the rollup keeps them per day.
+FINE_DELIVERED = f"""
+    SELECT l.sku, l.product_key, {_COUNTRY} AS country, l.currency,
+           sum(l.quantity)::bigint AS units
       FROM order_line l
       JOIN shop_order o ON o.id = l."order"
       JOIN customer cu ON cu.id = o.customer
-      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-      LEFT JOIN product p ON p.id = v.product
-      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
      WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3
+     GROUP BY 1, 2, 3, 4
 """
 
-# The key a returns row is grouped by: a line's fact, or the case item's reason/resolution.
-LINE_KEYS = {
-    "sku": "f.sku",
-    "product": "f.product",
-    "category": "f.category",
-    "country": "f.country",
-}
-ITEM_KEYS = {"reason": "ci.reason", "resolution": "ci.resolution"}
-
-_RETURNED = """
-    WITH facts AS ({facts}),
-    lines AS (SELECT * FROM facts f WHERE $4::text IS NULL OR f.category = $4),
-    items AS (
-        SELECT {key} AS key, f.currency, ci.quantity, ci."case", ci.line, ci.id AS item,
-               ci.resolution, ci.unit_price_amount
-          FROM lines f
-          JOIN case_item ci ON ci.line = f.id
+# ... and per reason and resolution too, what came back and the money for it.
+FINE_RETURNED = f"""
+    WITH items AS (
+        SELECT l.sku, l.product_key, {_COUNTRY} AS country, l.currency, ci.reason,
+               ci.resolution, ci.quantity, ci."case", ci.line, ci.id AS item,
+               ci.unit_price_amount
+          FROM order_line l
+          JOIN shop_order o ON o.id = l."order"
+          JOIN customer cu ON cu.id = o.customer
+          JOIN case_item ci ON ci.line = l.id
           JOIN return_case rc ON rc.id = ci."case"
-         WHERE {counted}
+         WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3 AND {COUNTED_CASE}
     )
-    SELECT i.key, i.currency, sum(i.quantity)::bigint AS units_returned,
+    SELECT i.sku, i.product_key, i.country, i.currency, i.reason, i.resolution,
+           sum(i.quantity)::bigint AS units,
            COALESCE(sum((SELECT sum(p.amount) FROM payment p
                           WHERE p."case" = i."case" AND p.line = i.line AND p.kind = 'refund'
-                            AND {moved})), 0)::bigint AS refunded,
+                            AND {MOVED})), 0)::bigint AS refunded,
            COALESCE(sum((SELECT sum(p.amount) FROM payment p
                           WHERE p."case" = i."case" AND p.line = i.line
-                            AND p.kind = 'store_credit' AND {moved})), 0)::bigint AS credited,
+                            AND p.kind = 'store_credit' AND {MOVED})), 0)::bigint AS credited,
            COALESCE(sum(i.unit_price_amount * i.quantity) FILTER (
                WHERE i.resolution = 'exchange'
                  AND EXISTS (SELECT 1 FROM shipment s WHERE s.item = i.item)), 0)::bigint
                AS exchanged
       FROM items i
-     GROUP BY i.key, i.currency
+     GROUP BY 1, 2, 3, 4, 5, 6
 """
 
-_DELIVERED = """
-    WITH facts AS ({facts})
-    SELECT {key} AS key, f.currency, sum(f.quantity)::bigint AS units_delivered
-      FROM facts f
-     WHERE $4::text IS NULL OR f.category = $4
-     GROUP BY 1, 2
+_DELIVERED_COLUMNS = "sku, product_key, country, currency"
+_RETURNED_COLUMNS = "sku, product_key, country, currency, reason, resolution"
+_RETURNED_SUMS = "units, refunded, credited, exchanged"
+
+# The rollup of one day ($4) from the same statements, replacing what it held.
+ROLL_DAY = [
+    "DELETE FROM analytics_dirty_day WHERE store = $1 AND day = $2",
+    "DELETE FROM analytics_delivered WHERE store = $1 AND day = $2",
+    "DELETE FROM analytics_returned WHERE store = $1 AND day = $2",
+]
+ROLL_DELIVERED = f"""
+    INSERT INTO analytics_delivered (store, day, {_DELIVERED_COLUMNS}, units)
+    SELECT $1, $4::date, {_DELIVERED_COLUMNS}, units FROM ({FINE_DELIVERED}) f
+"""
+ROLL_RETURNED = f"""
+    INSERT INTO analytics_returned (store, day, {_RETURNED_COLUMNS}, {_RETURNED_SUMS})
+    SELECT $1, $4::date, {_RETURNED_COLUMNS}, {_RETURNED_SUMS} FROM ({FINE_RETURNED}) f
+"""
+ROLLED = """
+    INSERT INTO analytics_day (store, day, rolled_at) VALUES ($1, $2, $3)
+    ON CONFLICT (store, day) DO UPDATE SET rolled_at = EXCLUDED.rolled_at
 """
 
 
-async def returned(
-    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
-) -> list[sql.Row]:
-    """Per key and currency: units returned, refunded, credited, exchanged (the exchanges'
-    value), over the lines delivered in the range."""
-    key = LINE_KEYS.get(group_by) or ITEM_KEYS[group_by]
-    statement = _RETURNED.format(facts=_LINE_FACTS, key=key, counted=COUNTED_CASE, moved=MOVED)
-    return await sql.fetch(statement, store_id, start, end, category)
+async def fine_delivered(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
+    return await sql.fetch(FINE_DELIVERED, store_id, start, end)
 
 
-async def delivered(
-    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
-) -> list[sql.Row]:
-    """Units delivered in the range per key and currency; grouped by reason or resolution (an
-    item's, not a line's), the one key '' carries every line's units."""
-    key = LINE_KEYS.get(group_by, "''")
+async def fine_returned(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
+    return await sql.fetch(FINE_RETURNED, store_id, start, end)
+
+
+async def rolled_delivered(store_id: int, days: list[date]) -> list[sql.Row]:
+    """The rollup's delivered units over these days, summed per fine key."""
     return await sql.fetch(
-        _DELIVERED.format(facts=_LINE_FACTS, key=key), store_id, start, end, category
+        f"SELECT {_DELIVERED_COLUMNS}, sum(units)::bigint AS units FROM analytics_delivered "
+        f"WHERE store = $1 AND day = ANY($2::date[]) GROUP BY {_DELIVERED_COLUMNS}",
+        store_id,
+        days,
     )
+
+
+async def rolled_returned(store_id: int, days: list[date]) -> list[sql.Row]:
+    sums = ", ".join(f"sum({c})::bigint AS {c}" for c in _RETURNED_SUMS.split(", "))
+    return await sql.fetch(
+        f"SELECT {_RETURNED_COLUMNS}, {sums} FROM analytics_returned "
+        f"WHERE store = $1 AND day = ANY($2::date[]) GROUP BY {_RETURNED_COLUMNS}",
+        store_id,
+        days,
+    )
+
+
+async def clean_days(store_id: int, first: date, last: date) -> list[date]:
+    """The days of [first, last] rolled up and not dirty since."""
+    rows = await sql.fetch(
+        """
+        SELECT d.day FROM analytics_day d
+         WHERE d.store = $1 AND d.day BETWEEN $2 AND $3
+           AND NOT EXISTS (SELECT 1 FROM analytics_dirty_day x
+                            WHERE x.store = d.store AND x.day = d.day)
+         ORDER BY d.day
+        """,
+        store_id,
+        first,
+        last,
+    )
+    return [r["day"] for r in rows]
+
+
+async def days_to_roll(store_id: int, tz: str, before: date, limit: int) -> list[date]:
+    """Past days with deliveries (before `before`, in the store's zone `tz`) never rolled up,
+    or dirty since: the oldest first."""
+    rows = await sql.fetch(
+        """
+        WITH span AS (
+            SELECT (min(delivered_at) AT TIME ZONE $2)::date AS first FROM order_line
+             WHERE store = $1 AND delivered_at IS NOT NULL
+        )
+        SELECT g.day::date AS day
+          FROM span, generate_series(span.first, $3::date - 1, interval '1 day') g(day)
+         WHERE NOT EXISTS (SELECT 1 FROM analytics_day d WHERE d.store = $1 AND d.day = g.day)
+            OR EXISTS (SELECT 1 FROM analytics_dirty_day x WHERE x.store = $1 AND x.day = g.day)
+         ORDER BY 1 LIMIT $4
+        """,
+        store_id,
+        tz,
+        before,
+        limit,
+    )
+    return [r["day"] for r in rows]
+
+
+async def roll_day(store_id: int, day: date, start: datetime, end: datetime, at: datetime) -> None:
+    """Replace the day's rollup (in the caller's transaction). The day stops being dirty
+    first: a change committed after that marks it again (docs/analytics.md)."""
+    for statement in ROLL_DAY:
+        await sql.execute(statement, store_id, day)
+    await sql.execute(ROLL_DELIVERED, store_id, start, end, day)
+    await sql.execute(ROLL_RETURNED, store_id, start, end, day)
+    await sql.execute(ROLLED, store_id, day, at)
+
+
+async def catalogue(store_id: int) -> tuple[list[sql.Row], list[sql.Row]]:
+    """(variants: sku, product_key, category) and (products: product_key, category): how a
+    line's SKU and product key become its product and category, read as the report runs."""
+    variants = await sql.fetch(
+        "SELECT v.sku, p.product_key, p.category FROM variant v JOIN product p ON p.id = v.product"
+        " WHERE v.store = $1",
+        store_id,
+    )
+    products = await sql.fetch(
+        "SELECT product_key, category FROM product WHERE store = $1", store_id
+    )
+    return variants, products
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.domain.money import Money
-from returns_service.services.analytics import queries
+from returns_service.services.analytics import queries, rollup
 from returns_service.services.analytics.schemas import (
     GROUP_BY,
     AgentRow,
@@ -80,30 +80,66 @@ def hours(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
+class _Catalogue:
+    """A line's product and category from its SKU and own product key, exactly as
+    `COALESCE(l.product_key, p.product_key, '')` and `COALESCE(p.category, pk.category, '')`
+    read them (p: the SKU's variant's product; pk: the product of the line's own key)."""
+
+    def __init__(self, variants: list[Any], products: list[Any]) -> None:
+        self.variants = {r["sku"]: (r["product_key"], r["category"]) for r in variants}
+        self.products = {r["product_key"]: r["category"] for r in products}
+
+    def product(self, sku: str, line_product: str | None) -> str:
+        if line_product is not None:
+            return line_product
+        variant = self.variants.get(sku)
+        return variant[0] if variant else ""
+
+    def category(self, sku: str, line_product: str | None) -> str:
+        variant = self.variants.get(sku)
+        if variant is not None:
+            return str(variant[1])
+        if line_product is not None and line_product in self.products:
+            return str(self.products[line_product])
+        return ""
+
+    def key(self, group_by: str, row: Any) -> str:
+        if group_by == "product":
+            return self.product(row["sku"], row["product_key"])
+        if group_by == "category":
+            return self.category(row["sku"], row["product_key"])
+        return str(row[group_by])
+
+
 async def returns_report(
     caller: Caller, *, start: date, end: date, group_by: str, category: str | None = None
 ) -> ReturnsReport:
     """Return rate and money per key and currency, over the lines delivered in the range."""
     if group_by not in GROUP_BY:
         raise InvalidRequest(f"group_by is one of {', '.join(GROUP_BY)}", field="group_by")
-    first, after = await _bounds(caller, start, end)
-    delivered = {
-        (r["key"], r["currency"]): int(r["units_delivered"])
-        for r in await queries.delivered(caller.store_id, first, after, category, group_by)
-    }
-    returned = {
-        (r["key"], r["currency"]): r
-        for r in await queries.returned(caller.store_id, first, after, category, group_by)
-    }
-    by_item = group_by in queries.ITEM_KEYS  # every line's units are the denominator
+    await _bounds(caller, start, end)
+    tz = (await get_store(caller.store_id)).tz
+    facts = await rollup.returns_facts(caller.store_id, tz, start, end)
+    names = _Catalogue(*await queries.catalogue(caller.store_id))
+
+    def wanted(row: Any) -> bool:
+        return not category or names.category(row["sku"], row["product_key"]) == category
+
+    by_item = group_by in ("reason", "resolution")  # every line's units are the denominator
+    delivered: dict[tuple[str, str], int] = defaultdict(int)
+    for r in filter(wanted, facts.delivered):
+        key = "" if by_item else names.key(group_by, r)
+        delivered[(key, r["currency"])] += int(r["units"])
+    returned: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in filter(wanted, facts.returned):
+        sums = returned[(names.key(group_by, r), r["currency"])]
+        for n, name in enumerate(("units", "refunded", "credited", "exchanged")):
+            sums[n] += int(r[name])
     keys = set(returned) if by_item else set(delivered) | set(returned)
     items = []
     for key, currency in sorted(keys):
-        row = returned.get((key, currency))
+        back, refunded, credited, exchanged = returned.get((key, currency), (0, 0, 0, 0))
         units = delivered.get(("" if by_item else key, currency), 0)
-        back = int(row["units_returned"]) if row else 0
-        credited = int(row["credited"]) if row else 0
-        exchanged = int(row["exchanged"]) if row else 0
         items.append(
             ReturnsRow(
                 key=key,
@@ -111,7 +147,7 @@ async def returns_report(
                 units_delivered=units,
                 units_returned=back,
                 return_rate=rate(back, units),
-                refunded=Money(int(row["refunded"]) if row else 0, currency),
+                refunded=Money(refunded, currency),
                 credited=Money(credited, currency),
                 kept=Money(credited + exchanged, currency),
             )
