@@ -715,6 +715,32 @@ class AnalyticsReturned(Table, tablename="analytics_returned", db=DB):
     exchanged = BigInt()
 
 
+class AnalyticsCaseDay(Table, tablename="analytics_case_day", db=DB):
+    """The outcomes and concierges' figures of the cases opened on a past day (store time
+    zone), for every case (`category` '') and per category, as the report's statements
+    return them (services/analytics/rollup.py); read while the day is not dirty."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+    category = Text(default="")
+    outcomes = JSONB()
+    agents = JSONB(default=[])
+    rolled_at = Timestamptz()
+
+    analytics_case_day_unique = Unique(["store", "day", "category"])
+
+
+class AnalyticsDirtyCaseDay(Table, tablename="analytics_dirty_case_day", db=DB):
+    """A day whose cases changed after it was rolled up (marked by triggers)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+
+    analytics_dirty_case_day_unique = Unique(["store", "day"])
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -756,4 +782,6 @@ ALL_TABLES: list[type[Table]] = [
     AnalyticsDirtyDay,
     AnalyticsDelivered,
     AnalyticsReturned,
+    AnalyticsCaseDay,
+    AnalyticsDirtyCaseDay,
 ]

@@ -10,6 +10,7 @@ from piccolo.columns.column_types import BigInt
 from piccolo.columns.column_types import BigSerial
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
+from piccolo.columns.column_types import JSONB
 from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
@@ -34,9 +35,9 @@ class Store(Table, tablename="store", schema=None):
     )
 
 
-ID = "2026-11-30T15:27:33:904332"
+ID = "2026-11-30T15:45:05:176505"
 VERSION = "1.38.0"
-DESCRIPTION = "analytics rollups: days, dirty days, delivered and returned"
+DESCRIPTION = "analytics rollups: returns by delivery day, outcomes by case day"
 
 
 # the days (in the store's time zone) of these lines' deliveries become dirty
@@ -157,19 +158,85 @@ BACKWARDS += [
 ]
 
 
+# the days the cases were opened on (the outcomes' and concierges' rollup) become dirty
+_DIRTY_CASES = """
+CREATE FUNCTION analytics_dirty_cases(cases bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics_dirty_case_day (store, day)
+    SELECT DISTINCT rc.store, (rc.created_at AT TIME ZONE s.timezone)::date
+      FROM return_case rc JOIN store s ON s.id = rc.store
+     WHERE rc.id = ANY(cases)
+     ORDER BY 1, 2
+    ON CONFLICT (store, day) DO NOTHING;
+END $$
+"""
+
+_CASE_TRIGGERS = {
+    "return_case": ("NEW.id", ["AFTER UPDATE OF status, resolved_at, first_responded_at, "
+                               "first_response_agent, agent, decision, reject_reason"]),
+    "case_item": ("COALESCE(NEW.\"case\", OLD.\"case\")", ["AFTER INSERT OR UPDATE OR DELETE"]),
+    "payment": ("NEW.\"case\"", ["AFTER INSERT", "AFTER UPDATE OF status, amount, kind, line"]),
+    "label": ("NEW.\"case\"", ["AFTER INSERT", "AFTER UPDATE OF status, cost_amount, cost_currency"]),
+    "shipment": ("COALESCE(NEW.\"case\", OLD.\"case\")", [
+        "AFTER INSERT OR DELETE",
+        "AFTER UPDATE OF original_received_at, overdue_at, advance, value_amount",
+    ]),
+    "follow_up": ("COALESCE(NEW.\"case\", OLD.\"case\")", ["AFTER INSERT OR UPDATE OR DELETE"]),
+}
+
+# a product's category or title, or which product a SKU is, regroups every day: all live
+# until the worker has rolled them up again
+_CATALOGUE_CHANGED = """
+CREATE FUNCTION analytics_catalogue_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM analytics_case_day WHERE store = COALESCE(NEW.store, OLD.store);
+    RETURN NULL;
+END $$
+"""
+
+FORWARDS += [_DIRTY_CASES, _CATALOGUE_CHANGED]
+for _table, (_case, _whens) in _CASE_TRIGGERS.items():
+    FORWARDS.append(
+        f"CREATE FUNCTION analytics_{_table}_case_changed() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN PERFORM analytics_dirty_cases(ARRAY[{_case}]); RETURN NULL; END $$"
+    )
+    for _n, _when in enumerate(_whens):
+        FORWARDS.append(
+            f"CREATE TRIGGER analytics_{_table}_case_{_n} {_when} ON {_table} "
+            f"FOR EACH ROW EXECUTE FUNCTION analytics_{_table}_case_changed()"
+        )
+        BACKWARDS.insert(0, f"DROP TRIGGER IF EXISTS analytics_{_table}_case_{_n} ON {_table}")
+    BACKWARDS.append(f"DROP FUNCTION IF EXISTS analytics_{_table}_case_changed()")
+for _table, _when in (
+    ("product", "AFTER INSERT OR DELETE OR UPDATE OF category, title, product_key"),
+    ("variant", "AFTER INSERT OR DELETE OR UPDATE OF product, sku"),
+):
+    FORWARDS.append(
+        f"CREATE TRIGGER analytics_{_table}_catalogue {_when} ON {_table} "
+        f"FOR EACH ROW EXECUTE FUNCTION analytics_catalogue_changed()"
+    )
+    BACKWARDS.insert(0, f"DROP TRIGGER IF EXISTS analytics_{_table}_catalogue ON {_table}")
+BACKWARDS += [
+    "DROP FUNCTION IF EXISTS analytics_catalogue_changed()",
+    "DROP FUNCTION IF EXISTS analytics_dirty_cases(bigint[])",
+]
+
+
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="returns", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="returns", description=DESCRIPTION
+    )
 
     manager.add_table(
-        class_name="AnalyticsDelivered",
-        tablename="analytics_delivered",
+        class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
         schema=None,
         columns=None,
     )
 
     manager.add_table(
-        class_name="AnalyticsDay",
-        tablename="analytics_day",
+        class_name="AnalyticsDirtyCaseDay",
+        tablename="analytics_dirty_case_day",
         schema=None,
         columns=None,
     )
@@ -182,10 +249,303 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="AnalyticsDelivered",
+        tablename="analytics_delivered",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
         class_name="AnalyticsReturned",
         tablename="analytics_returned",
         schema=None,
         columns=None,
+    )
+
+    manager.add_table(
+        class_name="AnalyticsDay",
+        tablename="analytics_day",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="store",
+        db_column_name="store",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Store,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="category",
+        db_column_name="category",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="outcomes",
+        db_column_name="outcomes",
+        column_class_name="JSONB",
+        column_class=JSONB,
+        params={
+            "default": "{}",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="agents",
+        db_column_name="agents",
+        column_class_name="JSONB",
+        column_class=JSONB,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        column_name="rolled_at",
+        db_column_name="rolled_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyCaseDay",
+        tablename="analytics_dirty_case_day",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyCaseDay",
+        tablename="analytics_dirty_case_day",
+        column_name="store",
+        db_column_name="store",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Store,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyCaseDay",
+        tablename="analytics_dirty_case_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyDay",
+        tablename="analytics_dirty_day",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyDay",
+        tablename="analytics_dirty_day",
+        column_name="store",
+        db_column_name="store",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Store,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDirtyDay",
+        tablename="analytics_dirty_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -349,157 +709,6 @@ async def forwards():
         column_class=BigInt,
         params={
             "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDay",
-        tablename="analytics_day",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDay",
-        tablename="analytics_day",
-        column_name="store",
-        db_column_name="store",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Store,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDay",
-        tablename="analytics_day",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDay",
-        tablename="analytics_day",
-        column_name="rolled_at",
-        db_column_name="rolled_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDirtyDay",
-        tablename="analytics_dirty_day",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="BigSerial",
-        column_class=BigSerial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDirtyDay",
-        tablename="analytics_dirty_day",
-        column_name="store",
-        db_column_name="store",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Store,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="AnalyticsDirtyDay",
-        tablename="analytics_dirty_day",
-        column_name="day",
-        db_column_name="day",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -792,10 +1001,105 @@ async def forwards():
         schema=None,
     )
 
-    manager.add_constraint(
+    manager.add_column(
         table_class_name="AnalyticsDay",
         tablename="analytics_day",
-        constraint_name="analytics_day_unique",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="BigSerial",
+        column_class=BigSerial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDay",
+        tablename="analytics_day",
+        column_name="store",
+        db_column_name="store",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Store,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDay",
+        tablename="analytics_day",
+        column_name="day",
+        db_column_name="day",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="AnalyticsDay",
+        tablename="analytics_day",
+        column_name="rolled_at",
+        db_column_name="rolled_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="AnalyticsCaseDay",
+        tablename="analytics_case_day",
+        constraint_name="analytics_case_day_unique",
+        constraint_class=Unique,
+        params={"columns": ["store", "day", "category"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="AnalyticsDirtyCaseDay",
+        tablename="analytics_dirty_case_day",
+        constraint_name="analytics_dirty_case_day_unique",
         constraint_class=Unique,
         params={"columns": ["store", "day"], "nulls_distinct": True},
         schema=None,
@@ -805,6 +1109,15 @@ async def forwards():
         table_class_name="AnalyticsDirtyDay",
         tablename="analytics_dirty_day",
         constraint_name="analytics_dirty_day_unique",
+        constraint_class=Unique,
+        params={"columns": ["store", "day"], "nulls_distinct": True},
+        schema=None,
+    )
+
+    manager.add_constraint(
+        table_class_name="AnalyticsDay",
+        tablename="analytics_day",
+        constraint_name="analytics_day_unique",
         constraint_class=Unique,
         params={"columns": ["store", "day"], "nulls_distinct": True},
         schema=None,
