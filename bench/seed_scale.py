@@ -909,6 +909,29 @@ class Generator:
             event(when, "refund", f"We refunded {refunded / 100:.2f} USD.", detail="via manual")
 
 
+async def _roll_up(dsn: str) -> int:
+    """The analytics rollups of every past day, as the worker keeps them (the seeder writes
+    with triggers off, so nothing marked them: a running store's worker would have rolled
+    each day up as it passed). The service's own code, so the figures are its own."""
+    from returns_service.clock import SystemClock
+    from returns_service.db.engine import close_pool, open_pool, use_database
+    from returns_service.services.analytics import rollup
+
+    @dataclass
+    class _Runtime:  # all the rollup reads of the runtime
+        clock: Any
+
+    use_database(dsn)
+    await open_pool(1, 2)
+    try:
+        runtime: Any = _Runtime(SystemClock())
+        return await rollup.roll_up(runtime, limit=10_000) + await rollup.roll_up_cases(
+            runtime, limit=10_000
+        )
+    finally:
+        await close_pool()
+
+
 async def _next_ids(conn: asyncpg.Connection) -> Ids:
     ids = Ids()
     for table in COLUMNS:
@@ -929,6 +952,7 @@ async def seed(
     seed_value: int = 20261124,
     verify: bool = True,
     vacuum: bool = True,
+    rollup: bool = True,
     log: Any = None,
 ) -> dict[str, Any]:
     """Load `orders` orders (and their customers and lines) and `cases` return cases on them.
@@ -1029,6 +1053,9 @@ async def seed(
         # waking up on millions of fresh rows in the middle of a benchmark
         await conn.execute(f"VACUUM (ANALYZE) {tables}" if vacuum else f"ANALYZE {tables}")
         analyze_s = time.monotonic() - t0
+        t0 = time.monotonic()
+        rolled = await _roll_up(dsn) if rollup else 0
+        rollup_s = time.monotonic() - t0
         open_now = await conn.fetchval(
             "SELECT count(*) FROM return_case WHERE store = $1 AND status = ANY($2::text[])",
             store.id,
@@ -1043,6 +1070,8 @@ async def seed(
         "copy_seconds": round(copy_s, 1),
         "verify_seconds": round(verify_s, 1),
         "analyze_seconds": round(analyze_s, 1),
+        "rollup_seconds": round(rollup_s, 1),
+        "rolled_up_days": rolled,
         "triggers_off_while_copying": fast,
         "rows": generator.counts,
         "seeded_open_cases": generator.open_count,
@@ -1076,6 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-id", type=int)
     parser.add_argument("--no-verify", action="store_true", help="skip the foreign-key check")
     parser.add_argument("--analyze-only", action="store_true", help="ANALYZE, no VACUUM")
+    parser.add_argument("--no-rollup", action="store_true", help="leave the analytics rollup")
     args = parser.parse_args(argv)
     server = None
     if args.data_dir:
@@ -1095,6 +1125,7 @@ def main(argv: list[str] | None = None) -> int:
                 batch_orders=args.batch_orders,
                 verify=not args.no_verify,
                 vacuum=not args.analyze_only,
+                rollup=not args.no_rollup,
                 log=sys.stderr,
             )
         )
@@ -1111,7 +1142,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"seeded in {report['seconds']}s (generate {report['generate_seconds']}s, "
         f"COPY {report['copy_seconds']}s, FK check + setval {report['verify_seconds']}s, "
-        f"VACUUM ANALYZE {report['analyze_seconds']}s)",
+        f"VACUUM ANALYZE {report['analyze_seconds']}s, analytics rollup of "
+        f"{report['rolled_up_days']} days {report['rollup_seconds']}s)",
         *(f"  {t:<{width}} {n:>10,}" for t, n in rows.items()),
         f"  {'total':<{width}} {sum(rows.values()):>10,}",
         f"open cases seeded: {report['seeded_open_cases']} "
