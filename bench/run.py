@@ -199,6 +199,26 @@ end
 """
 
 
+def analytics_scenarios(lead: str) -> dict[str, str]:
+    """A lead's analytics over the last 90 days (docs/analytics.md), as the dashboard asks."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    start = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 89 * 86400))
+    span = f"from={start}&to={today}"
+    return {
+        "analytics_returns": lua_rotating(
+            "GET", f"/api/v1/analytics/returns?{span}&group_by=sku", [lead], None
+        ),
+        "analytics_outcomes": lua_rotating(
+            "GET", f"/api/v1/analytics/outcomes?{span}", [lead], None
+        ),
+        "analytics_agents": lua_rotating("GET", f"/api/v1/analytics/agents?{span}", [lead], None),
+    }
+
+
+# a dashboard is read by a few people at once, not by the portal's crowd
+FEW_CONNECTIONS = {"analytics_returns": 4, "analytics_outcomes": 4, "analytics_agents": 4}
+
+
 def run_wrk(
     base: str,
     script: str,
@@ -600,6 +620,7 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
                 [json.dumps({"barcode": barcode})],
             ),
             "agent_queue": lua_rotating("GET", "/api/v1/cases?limit=50", [f"Bearer {lead}"], None),
+            **analytics_scenarios(f"Bearer {lead}"),
         }
         if args.only:  # the ceiling always runs: every ratio is to it
             wanted = {"ceiling", *args.only.split(",")}
@@ -609,15 +630,14 @@ def run_suite(args: argparse.Namespace, name: str, scale: tuple[int, int] | None
         for endpoint, script in scenarios.items():
             start = pg_log.stat().st_size if pg_log.exists() else 0
             print(f"[{name}] wrk {endpoint}: max rate ...", file=sys.stderr)
-            result: dict[str, Any] = run_wrk(
-                base, script, args.duration, args.connections, args.threads
-            )
+            connections = min(args.connections, FEW_CONNECTIONS.get(endpoint, args.connections))
+            result: dict[str, Any] = run_wrk(base, script, args.duration, connections, args.threads)
             asyncio.run(_sql(dsn, "ANALYZE"))  # see below
             rate = result["rps"] * PACED_SHARE
             if rate >= 1:
                 print(f"[{name}] wrk {endpoint}: {rate:.0f} requests/s ...", file=sys.stderr)
                 result["paced"] = run_wrk(
-                    base, script, args.duration, args.connections, args.threads, rate=rate
+                    base, script, args.duration, connections, args.threads, rate=rate
                 )
             results[endpoint] = result
             end = pg_log.stat().st_size if pg_log.exists() else 0

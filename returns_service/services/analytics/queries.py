@@ -6,8 +6,7 @@ zone), `$4` the category filter (NULL: every category)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
 from returns_service.db import sql
 
@@ -27,84 +26,166 @@ COUNTED_CASE = counted()
 # Money that moved or is moving: every payment status but `failed`.
 MOVED = "p.status <> 'failed'"
 
-# A line's product, category and country, as eligibility reads them (services/store).
-_LINE_FACTS = """
-    SELECT l.id, l.sku, l.quantity, l.currency,
-           COALESCE(l.product_key, p.product_key, '') AS product,
-           COALESCE(p.category, pk.category, '') AS category,
-           COALESCE(NULLIF(cu.country, ''), o.shipping_address ->> 'country', '') AS country
+# The country a line went to, as the policy's rules read it: the customer's, else the
+# shipping address's.
+_COUNTRY = "COALESCE(NULLIF(cu.country, ''), o.shipping_address ->> 'country', '')"
+
+# The returns report's figures at their finest grain, over the lines delivered in [$2, $3):
+# per SKU, the line's own product key (NULL: the catalogue's), country and currency. The
+# report groups these by the key asked for (reports.py), the rollup keeps them per day.
+FINE_DELIVERED = f"""
+    SELECT l.sku, l.product_key, {_COUNTRY} AS country, l.currency,
+           sum(l.quantity)::bigint AS units
       FROM order_line l
       JOIN shop_order o ON o.id = l."order"
       JOIN customer cu ON cu.id = o.customer
-      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-      LEFT JOIN product p ON p.id = v.product
-      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
      WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3
+     GROUP BY 1, 2, 3, 4
 """
 
-# The key a returns row is grouped by: a line's fact, or the case item's reason/resolution.
-LINE_KEYS = {
-    "sku": "f.sku",
-    "product": "f.product",
-    "category": "f.category",
-    "country": "f.country",
-}
-ITEM_KEYS = {"reason": "ci.reason", "resolution": "ci.resolution"}
-
-_RETURNED = """
-    WITH facts AS ({facts}),
-    lines AS (SELECT * FROM facts f WHERE $4::text IS NULL OR f.category = $4),
-    items AS (
-        SELECT {key} AS key, f.currency, ci.quantity, ci."case", ci.line, ci.id AS item,
-               ci.resolution, ci.unit_price_amount
-          FROM lines f
-          JOIN case_item ci ON ci.line = f.id
+# ... and per reason and resolution too, what came back and the money for it.
+FINE_RETURNED = f"""
+    WITH items AS (
+        SELECT l.sku, l.product_key, {_COUNTRY} AS country, l.currency, ci.reason,
+               ci.resolution, ci.quantity, ci."case", ci.line, ci.id AS item,
+               ci.unit_price_amount
+          FROM order_line l
+          JOIN shop_order o ON o.id = l."order"
+          JOIN customer cu ON cu.id = o.customer
+          JOIN case_item ci ON ci.line = l.id
           JOIN return_case rc ON rc.id = ci."case"
-         WHERE {counted}
+         WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3 AND {COUNTED_CASE}
     )
-    SELECT i.key, i.currency, sum(i.quantity)::bigint AS units_returned,
+    SELECT i.sku, i.product_key, i.country, i.currency, i.reason, i.resolution,
+           sum(i.quantity)::bigint AS units,
            COALESCE(sum((SELECT sum(p.amount) FROM payment p
                           WHERE p."case" = i."case" AND p.line = i.line AND p.kind = 'refund'
-                            AND {moved})), 0)::bigint AS refunded,
+                            AND {MOVED})), 0)::bigint AS refunded,
            COALESCE(sum((SELECT sum(p.amount) FROM payment p
                           WHERE p."case" = i."case" AND p.line = i.line
-                            AND p.kind = 'store_credit' AND {moved})), 0)::bigint AS credited,
+                            AND p.kind = 'store_credit' AND {MOVED})), 0)::bigint AS credited,
            COALESCE(sum(i.unit_price_amount * i.quantity) FILTER (
                WHERE i.resolution = 'exchange'
                  AND EXISTS (SELECT 1 FROM shipment s WHERE s.item = i.item)), 0)::bigint
                AS exchanged
       FROM items i
-     GROUP BY i.key, i.currency
+     GROUP BY 1, 2, 3, 4, 5, 6
 """
 
-_DELIVERED = """
-    WITH facts AS ({facts})
-    SELECT {key} AS key, f.currency, sum(f.quantity)::bigint AS units_delivered
-      FROM facts f
-     WHERE $4::text IS NULL OR f.category = $4
-     GROUP BY 1, 2
+_DELIVERED_COLUMNS = "sku, product_key, country, currency"
+_RETURNED_COLUMNS = "sku, product_key, country, currency, reason, resolution"
+_RETURNED_SUMS = "units, refunded, credited, exchanged"
+
+# The rollup of one day ($4) from the same statements, replacing what it held.
+ROLL_DAY = [
+    "DELETE FROM analytics_dirty_day WHERE store = $1 AND day = $2",
+    "DELETE FROM analytics_delivered WHERE store = $1 AND day = $2",
+    "DELETE FROM analytics_returned WHERE store = $1 AND day = $2",
+]
+ROLL_DELIVERED = f"""
+    INSERT INTO analytics_delivered (store, day, {_DELIVERED_COLUMNS}, units)
+    SELECT $1, $4::date, {_DELIVERED_COLUMNS}, units FROM ({FINE_DELIVERED}) f
+"""
+ROLL_RETURNED = f"""
+    INSERT INTO analytics_returned (store, day, {_RETURNED_COLUMNS}, {_RETURNED_SUMS})
+    SELECT $1, $4::date, {_RETURNED_COLUMNS}, {_RETURNED_SUMS} FROM ({FINE_RETURNED}) f
+"""
+ROLLED = """
+    INSERT INTO analytics_day (store, day, rolled_at) VALUES ($1, $2, $3)
+    ON CONFLICT (store, day) DO UPDATE SET rolled_at = EXCLUDED.rolled_at
 """
 
 
-async def returned(
-    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
-) -> list[sql.Row]:
-    """Per key and currency: units returned, refunded, credited, exchanged (the exchanges'
-    value), over the lines delivered in the range."""
-    key = LINE_KEYS.get(group_by) or ITEM_KEYS[group_by]
-    statement = _RETURNED.format(facts=_LINE_FACTS, key=key, counted=COUNTED_CASE, moved=MOVED)
-    return await sql.fetch(statement, store_id, start, end, category)
+async def fine_delivered(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
+    return await sql.fetch(FINE_DELIVERED, store_id, start, end)
 
 
-async def delivered(
-    store_id: int, start: datetime, end: datetime, category: str | None, group_by: str
-) -> list[sql.Row]:
-    """Units delivered in the range per key and currency; grouped by reason or resolution (an
-    item's, not a line's), the one key '' carries every line's units."""
-    key = LINE_KEYS.get(group_by, "''")
+async def fine_returned(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
+    return await sql.fetch(FINE_RETURNED, store_id, start, end)
+
+
+async def rolled_delivered(store_id: int, days: list[date]) -> list[sql.Row]:
+    """The rollup's delivered units over these days, summed per fine key."""
     return await sql.fetch(
-        _DELIVERED.format(facts=_LINE_FACTS, key=key), store_id, start, end, category
+        f"SELECT {_DELIVERED_COLUMNS}, sum(units)::bigint AS units FROM analytics_delivered "
+        f"WHERE store = $1 AND day = ANY($2::date[]) GROUP BY {_DELIVERED_COLUMNS}",
+        store_id,
+        days,
     )
+
+
+async def rolled_returned(store_id: int, days: list[date]) -> list[sql.Row]:
+    sums = ", ".join(f"sum({c})::bigint AS {c}" for c in _RETURNED_SUMS.split(", "))
+    return await sql.fetch(
+        f"SELECT {_RETURNED_COLUMNS}, {sums} FROM analytics_returned "
+        f"WHERE store = $1 AND day = ANY($2::date[]) GROUP BY {_RETURNED_COLUMNS}",
+        store_id,
+        days,
+    )
+
+
+async def clean_days(store_id: int, first: date, last: date) -> list[date]:
+    """The days of [first, last] rolled up and not dirty since."""
+    rows = await sql.fetch(
+        """
+        SELECT d.day FROM analytics_day d
+         WHERE d.store = $1 AND d.day BETWEEN $2 AND $3
+           AND NOT EXISTS (SELECT 1 FROM analytics_dirty_day x
+                            WHERE x.store = d.store AND x.day = d.day)
+         ORDER BY d.day
+        """,
+        store_id,
+        first,
+        last,
+    )
+    return [r["day"] for r in rows]
+
+
+async def days_to_roll(store_id: int, tz: str, before: date, limit: int) -> list[date]:
+    """Past days with deliveries (before `before`, in the store's zone `tz`) never rolled up,
+    or dirty since: the oldest first."""
+    rows = await sql.fetch(
+        """
+        WITH span AS (
+            SELECT (min(delivered_at) AT TIME ZONE $2)::date AS first FROM order_line
+             WHERE store = $1 AND delivered_at IS NOT NULL
+        )
+        SELECT g.day::date AS day
+          FROM span, generate_series(span.first, $3::date - 1, interval '1 day') g(day)
+         WHERE NOT EXISTS (SELECT 1 FROM analytics_day d WHERE d.store = $1 AND d.day = g.day)
+            OR EXISTS (SELECT 1 FROM analytics_dirty_day x WHERE x.store = $1 AND x.day = g.day)
+         ORDER BY 1 LIMIT $4
+        """,
+        store_id,
+        tz,
+        before,
+        limit,
+    )
+    return [r["day"] for r in rows]
+
+
+async def roll_day(store_id: int, day: date, start: datetime, end: datetime, at: datetime) -> None:
+    """Replace the day's rollup (in the caller's transaction). The day stops being dirty
+    first: a change committed after that marks it again (docs/analytics.md)."""
+    for statement in ROLL_DAY:
+        await sql.execute(statement, store_id, day)
+    await sql.execute(ROLL_DELIVERED, store_id, start, end, day)
+    await sql.execute(ROLL_RETURNED, store_id, start, end, day)
+    await sql.execute(ROLLED, store_id, day, at)
+
+
+async def catalogue(store_id: int) -> tuple[list[sql.Row], list[sql.Row]]:
+    """(variants: sku, product_key, category) and (products: product_key, category): how a
+    line's SKU and product key become its product and category, read as the report runs."""
+    variants = await sql.fetch(
+        "SELECT v.sku, p.product_key, p.category FROM variant v JOIN product p ON p.id = v.product"
+        " WHERE v.store = $1",
+        store_id,
+    )
+    products = await sql.fetch(
+        "SELECT product_key, category FROM product WHERE store = $1", store_id
+    )
+    return variants, products
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,63 +193,53 @@ async def delivered(
 
 _CASES = """
     SELECT rc.* FROM return_case rc
-     WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3
-       AND ($4::text IS NULL OR EXISTS (
-            SELECT 1 FROM case_item ci
-              JOIN order_line l ON l.id = ci.line
-              LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
-              LEFT JOIN product p ON p.id = v.product
-              LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-             WHERE ci."case" = rc.id AND COALESCE(p.category, pk.category, '') = $4))
+     WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3 AND {category}
 """
+_CASE_IN_CATEGORY = """EXISTS (
+    SELECT 1 FROM case_item ci
+      JOIN order_line l ON l.id = ci.line
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+     WHERE ci."case" = rc.id AND COALESCE(p.category, pk.category, '') = $4)"""
 
-# The items of those cases (only the category's, when filtered), with their line's product.
-_ITEMS = """
-    SELECT ci.*, COALESCE(l.product_key, p.product_key, '') AS product,
-           COALESCE(p.title, pk.title, l.sku) AS product_title
-      FROM rc_in rc
+# The items of those cases (only the category's, when filtered).
+_ITEMS = 'SELECT ci.* FROM rc_in rc JOIN case_item ci ON ci."case" = rc.id'
+_ITEMS_IN_CATEGORY = """
+    SELECT ci.* FROM rc_in rc
       JOIN case_item ci ON ci."case" = rc.id
       JOIN order_line l ON l.id = ci.line
       LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
       LEFT JOIN product p ON p.id = v.product
       LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
-     WHERE $4::text IS NULL OR COALESCE(p.category, pk.category, '') = $4
+     WHERE COALESCE(p.category, pk.category, '') = $4
 """
 
-
-def _with_cases(body: str) -> str:
-    return f"WITH rc_in AS ({_CASES}), items AS ({_ITEMS}) {body}"
-
-
-_CASE_COUNTS = _with_cases(
-    f"""
+_CASE_COUNTS = f"""
     SELECT count(*)::bigint AS cases,
            count(*) FILTER (WHERE rc.status = 'expired'
-                 OR (rc.status = 'closed' AND rc.resolved_at IS NULL AND EXISTS (
-                     SELECT 1 FROM case_event e
-                      WHERE e."case" = rc.id AND e.to_status = 'expired')))::bigint AS expired,
+                 OR (rc.status = 'closed' AND rc.resolved_at IS NULL AND rc.reject_reason IS NULL
+                     AND EXISTS (SELECT 1 FROM case_event e
+                                  WHERE e."case" = rc.id AND e.to_status = 'expired')))::bigint
+               AS expired,
            count(*) FILTER (WHERE {COUNTED_CASE}
                  AND (rc.decision ->> 'keep_it')::boolean)::bigint AS keep_it_cases,
            COALESCE((SELECT sum(i.quantity) FROM items i JOIN rc_in c ON c.id = i."case"
                       WHERE (c.decision ->> 'keep_it')::boolean AND {counted("c")}), 0)::bigint
                AS keep_it_units
       FROM rc_in rc
-    """
-)
+"""
 
-_MIX = _with_cases(
-    f"""
+_MIX = f"""
     SELECT i.resolution, count(DISTINCT i."case")::bigint AS cases,
            sum(i.quantity)::bigint AS units
       FROM items i JOIN rc_in rc ON rc.id = i."case"
      WHERE {COUNTED_CASE}
      GROUP BY i.resolution ORDER BY i.resolution
-    """
-)
+"""
 
 # Money per currency, one row per (figure, currency).
-_MONEY = _with_cases(
-    f"""
+_MONEY = f"""
     SELECT 'refunded' AS figure, p.currency, sum(p.amount)::bigint AS amount, count(*) AS n
       FROM payment p JOIN items i ON i."case" = p."case" AND i.line = p.line
      WHERE p.kind = 'refund' AND {MOVED} GROUP BY p.currency
@@ -208,118 +279,215 @@ _MONEY = _with_cases(
       JOIN items i ON i.id = s.item
      WHERE p.kind = 'charge' AND s.original_received_at IS NULL
      GROUP BY 1, p.currency
-    """
-)
+"""
 
-_HOURS = "extract(epoch FROM ({a} - {b})) / 3600.0"
+_HOURS = "(extract(epoch FROM ({a} - {b})) / 3600.0)::float8"
 _TO_RESOLVE = _HOURS.format(a="rc.resolved_at", b="rc.created_at")
-_TO_ANSWER = _HOURS.format(a="c.first_responded_at", b="c.created_at")
+_TO_ANSWER = _HOURS.format(a="rc.first_responded_at", b="rc.created_at")
 
-_TIMES = _with_cases(
-    f"""
-    SELECT count(rc.resolved_at)::bigint AS resolved,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY {_TO_RESOLVE})
-               AS resolution_p50,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY {_TO_RESOLVE})
-               AS resolution_p90,
-           (SELECT count(*) FROM rc_in c WHERE c.first_response_agent IS NOT NULL)::bigint
-               AS responded,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY {_TO_ANSWER})
-              FROM rc_in c WHERE c.first_response_agent IS NOT NULL) AS response_p50,
-           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY {_TO_ANSWER})
-              FROM rc_in c WHERE c.first_response_agent IS NOT NULL) AS response_p90
-      FROM rc_in rc WHERE rc.resolved_at IS NOT NULL
-    """
-)
+# the hours themselves: percentiles are taken over the whole range (reports.percentile_cont)
+_TIMES = f"""
+    SELECT COALESCE(array_agg({_TO_RESOLVE}) FILTER (WHERE rc.resolved_at IS NOT NULL),
+                    '{{}}') AS resolution_hours,
+           COALESCE(array_agg({_TO_ANSWER}) FILTER (WHERE rc.first_response_agent IS NOT NULL),
+                    '{{}}') AS response_hours
+      FROM rc_in rc
+"""
 
-_RATINGS = _with_cases(
-    """
+_RATINGS = """
     SELECT fu.rating, count(*)::bigint AS n
       FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
      GROUP BY fu.rating ORDER BY fu.rating
-    """
-)
+"""
 
-_FIT = _with_cases(
-    f"""
-    SELECT i.product, min(i.product_title) AS title,
+# per product (the line's, else the catalogue's), units returned too small / too large
+_FIT = f"""
+    SELECT COALESCE(l.product_key, p.product_key, '') AS product,
+           min(COALESCE(p.title, pk.title, l.sku)) AS title,
            COALESCE(sum(i.quantity) FILTER (WHERE i.reason = 'too_small'), 0)::bigint AS too_small,
            COALESCE(sum(i.quantity) FILTER (WHERE i.reason = 'too_large'), 0)::bigint AS too_large
       FROM items i JOIN rc_in rc ON rc.id = i."case"
+      JOIN order_line l ON l.id = i.line
+      LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+      LEFT JOIN product p ON p.id = v.product
+      LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
      WHERE {COUNTED_CASE} AND i.reason IN ('too_small', 'too_large')
-     GROUP BY i.product ORDER BY i.product
+     GROUP BY 1 ORDER BY 1
+"""
+
+
+def outcomes_statement(category: bool) -> str:
+    """Every outcome figure in one statement (the cases and their items are read once), each
+    part as JSON: counts, mix, money, times, ratings, fit."""
+    cases = _CASES.format(category=_CASE_IN_CATEGORY if category else "$4::text IS NULL")
+    items = _ITEMS_IN_CATEGORY if category else _ITEMS
+    return f"""
+    WITH rc_in AS MATERIALIZED ({cases}), items AS MATERIALIZED ({items})
+    SELECT (SELECT row_to_json(x) FROM ({_CASE_COUNTS}) x)::text AS counts,
+           (SELECT COALESCE(json_agg(x), '[]') FROM ({_MIX}) x)::text AS mix,
+           (SELECT COALESCE(json_agg(x), '[]') FROM ({_MONEY}) x)::text AS money,
+           (SELECT row_to_json(x) FROM ({_TIMES}) x)::text AS times,
+           (SELECT COALESCE(json_agg(x), '[]') FROM ({_RATINGS}) x)::text AS ratings,
+           (SELECT COALESCE(json_agg(x), '[]') FROM ({_FIT}) x)::text AS fit
     """
-)
 
 
-async def _rows(statement: str, args: tuple[Any, ...]) -> list[sql.Row]:
-    return await sql.fetch(statement, *args)
+_OUTCOMES = {True: outcomes_statement(True), False: outcomes_statement(False)}
 
 
-async def case_counts(*args: Any) -> sql.Row:
-    rows = await _rows(_CASE_COUNTS, args)
+async def outcomes(store_id: int, start: datetime, end: datetime, category: str | None) -> sql.Row:
+    rows = await sql.fetch(_OUTCOMES[category is not None], store_id, start, end, category)
     return rows[0]
-
-
-async def resolution_mix(*args: Any) -> list[sql.Row]:
-    return await _rows(_MIX, args)
-
-
-async def money(*args: Any) -> list[sql.Row]:
-    return await _rows(_MONEY, args)
-
-
-async def times(*args: Any) -> sql.Row:
-    rows = await _rows(_TIMES, args)
-    return rows[0]
-
-
-async def ratings(*args: Any) -> list[sql.Row]:
-    return await _rows(_RATINGS, args)
-
-
-async def fit(*args: Any) -> list[sql.Row]:
-    return await _rows(_FIT, args)
 
 
 # ---------------------------------------------------------------------------------------------
 # Agents: per concierge, over the cases opened in the range
 
 _AGENTS = f"""
-    WITH rc_in AS (
-        SELECT rc.* FROM return_case rc
+    WITH rc_in AS MATERIALIZED (
+        SELECT rc.id, rc.agent, rc.status, rc.resolved_at, rc.reject_reason, rc.created_at,
+               rc.first_responded_at, rc.first_response_agent
+          FROM return_case rc
          WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3
+    ),
+    assigned AS (SELECT rc.agent, count(*) AS n FROM rc_in rc GROUP BY rc.agent),
+    answered AS (
+        SELECT rc.first_response_agent AS agent, array_agg({_TO_ANSWER}) AS hours
+          FROM rc_in rc WHERE rc.first_response_agent IS NOT NULL GROUP BY 1
     ),
     kept AS (
         -- closed straight from requested or approved: the customer kept the item
         SELECT rc.id, rc.agent FROM rc_in rc
-         WHERE rc.status = 'closed' AND rc.resolved_at IS NULL
+         WHERE rc.status = 'closed' AND rc.resolved_at IS NULL AND rc.reject_reason IS NULL
            AND EXISTS (SELECT 1 FROM case_event e
                         WHERE e."case" = rc.id AND e.to_status = 'closed'
                           AND e.from_status IN ('requested', 'approved'))
+    ),
+    saved AS (
+        SELECT k.agent, count(*) AS n FROM kept k JOIN case_item ci ON ci."case" = k.id
+         WHERE {{saved}} GROUP BY k.agent
+    ),
+    rated AS (
+        SELECT rc.agent, count(*) AS n, sum(fu.rating) AS total
+          FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case" GROUP BY rc.agent
     )
-    SELECT a.id, a.name,
-           (SELECT count(*) FROM rc_in rc WHERE rc.agent = a.id)::bigint AS cases_assigned,
-           (SELECT count(*) FROM rc_in rc WHERE rc.first_response_agent = a.id)::bigint
-               AS first_responses,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (
-                   ORDER BY {_HOURS.format(a="rc.first_responded_at", b="rc.created_at")})
-              FROM rc_in rc WHERE rc.first_response_agent = a.id) AS first_response_p50,
-           (SELECT count(*) FROM case_item ci JOIN rc_in rc ON rc.id = ci."case"
-             WHERE rc.agent = a.id AND {{saved}})::bigint AS saves,
-           (SELECT count(*) FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
-             WHERE rc.agent = a.id)::bigint AS ratings_count,
-           (SELECT avg(fu.rating) FROM follow_up fu JOIN rc_in rc ON rc.id = fu."case"
-             WHERE rc.agent = a.id) AS rating_mean
+    SELECT a.id AS agent,
+           COALESCE(assigned.n, 0)::bigint AS cases_assigned,
+           COALESCE(answered.hours, '{{{{}}}}') AS response_hours,
+           COALESCE(saved.n, 0)::bigint AS saves,
+           COALESCE(rated.n, 0)::bigint AS ratings_count,
+           COALESCE(rated.total, 0)::bigint AS ratings_total
       FROM agent a
+      LEFT JOIN assigned ON assigned.agent = a.id
+      LEFT JOIN answered ON answered.agent = a.id
+      LEFT JOIN saved ON saved.agent = a.id
+      LEFT JOIN rated ON rated.agent = a.id
      WHERE a.store = $1
-     ORDER BY a.name, a.id
+       AND (assigned.n IS NOT NULL OR answered.hours IS NOT NULL OR rated.n IS NOT NULL)
 """
 
 # A save: the customer asked for a refund and the item ended kept by agreement. (Once the
 # requested resolution is recorded, a refund turned into an exchange or credit counts too.)
-SAVED = """ci.resolution = 'refund' AND rc.id IN (SELECT id FROM kept)"""
+SAVED = "ci.resolution = 'refund'"
+
+
+AGENTS = _AGENTS.format(saved=SAVED)
 
 
 async def agents(store_id: int, start: datetime, end: datetime) -> list[sql.Row]:
-    return await sql.fetch(_AGENTS.format(saved=SAVED), store_id, start, end)
+    """Per agent with any figure in the range: assigned, hours to first response (all of
+    them), saves, ratings (count and sum)."""
+    return await sql.fetch(AGENTS, store_id, start, end)
+
+
+async def agent_names(store_id: int) -> list[sql.Row]:
+    return await sql.fetch(
+        "SELECT id, name FROM agent WHERE store = $1 ORDER BY name, id", store_id
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The rollup of the cases opened on a day (outcomes per category, and '' for all; agents)
+
+ROLL_CASE_DAY = [
+    "DELETE FROM analytics_dirty_case_day WHERE store = $1 AND day = $2",
+    "DELETE FROM analytics_case_day WHERE store = $1 AND day = $2",
+]
+ROLLED_CASE_DAY = """
+    INSERT INTO analytics_case_day (store, day, category, outcomes, agents, rolled_at)
+    VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6)
+"""
+
+
+async def categories_of_day(store_id: int, start: datetime, end: datetime) -> list[str]:
+    rows = await sql.fetch(
+        """
+        SELECT DISTINCT COALESCE(p.category, pk.category, '') AS category
+          FROM return_case rc
+          JOIN case_item ci ON ci."case" = rc.id
+          JOIN order_line l ON l.id = ci.line
+          LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+          LEFT JOIN product p ON p.id = v.product
+          LEFT JOIN product pk ON pk.store = l.store AND pk.product_key = l.product_key
+         WHERE rc.store = $1 AND rc.created_at >= $2 AND rc.created_at < $3
+        """,
+        store_id,
+        start,
+        end,
+    )
+    return [r["category"] for r in rows if r["category"]]
+
+
+async def clean_case_days(
+    store_id: int, first: date, last: date, category: str
+) -> dict[date, sql.Row | None]:
+    """The rolled-up, clean days of [first, last] with their documents for `category`."""
+    rows = await sql.fetch(
+        """
+        SELECT d.day, d.outcomes::text AS outcomes, d.agents::text AS agents
+          FROM analytics_case_day d
+         WHERE d.store = $1 AND d.day BETWEEN $2 AND $3 AND d.category = ''
+           AND NOT EXISTS (SELECT 1 FROM analytics_dirty_case_day x
+                            WHERE x.store = d.store AND x.day = d.day)
+        """,
+        store_id,
+        first,
+        last,
+    )
+    found = {r["day"]: r for r in rows}
+    if category and found:
+        # a day without the category's row had no case with such an item: nothing to add
+        rows = await sql.fetch(
+            "SELECT day, outcomes::text AS outcomes, agents::text AS agents "
+            "FROM analytics_case_day WHERE store = $1 AND day = ANY($2::date[]) "
+            "AND category = $3",
+            store_id,
+            list(found),
+            category,
+        )
+        by_day = {r["day"]: r for r in rows}
+        return {day: by_day.get(day) for day in found}
+    return found
+
+
+async def case_days_to_roll(store_id: int, tz: str, before: date, limit: int) -> list[date]:
+    rows = await sql.fetch(
+        """
+        WITH span AS (
+            SELECT (min(created_at) AT TIME ZONE $2)::date AS first FROM return_case
+             WHERE store = $1
+        )
+        SELECT g.day::date AS day
+          FROM span, generate_series(span.first, $3::date - 1, interval '1 day') g(day)
+         WHERE NOT EXISTS (SELECT 1 FROM analytics_case_day d
+                            WHERE d.store = $1 AND d.day = g.day AND d.category = '')
+            OR EXISTS (SELECT 1 FROM analytics_dirty_case_day x
+                        WHERE x.store = $1 AND x.day = g.day)
+         ORDER BY 1 LIMIT $4
+        """,
+        store_id,
+        tz,
+        before,
+        limit,
+    )
+    return [r["day"] for r in rows]

@@ -11,7 +11,7 @@ from typing import Any
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.errors import Forbidden, InvalidRequest
 from returns_service.domain.money import Money
-from returns_service.services.analytics import queries
+from returns_service.services.analytics import queries, rollup
 from returns_service.services.analytics.schemas import (
     GROUP_BY,
     AgentRow,
@@ -76,8 +76,61 @@ def rate(returned: int, delivered: int) -> float | None:
     return round(returned / delivered, 4) if delivered else None
 
 
-def hours(value: Any) -> float | None:
+def percentile_cont(values: list[float], fraction: float) -> float | None:
+    """PostgreSQL's `percentile_cont`: the value at position `fraction x (n - 1)` of the
+    sorted values, interpolated linearly between its two neighbours; None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    if low + 1 >= len(ordered):
+        return ordered[low]
+    return ordered[low] + (ordered[low + 1] - ordered[low]) * (position - low)
+
+
+def hours(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
+
+
+def percentiles(values: list[float]) -> Percentiles:
+    """p50 and p90 of hours, rounded to 2 places."""
+    return Percentiles(
+        count=len(values),
+        p50=hours(percentile_cont(values, 0.5)),
+        p90=hours(percentile_cont(values, 0.9)),
+    )
+
+
+class _Catalogue:
+    """A line's product and category from its SKU and own product key, exactly as
+    `COALESCE(l.product_key, p.product_key, '')` and `COALESCE(p.category, pk.category, '')`
+    read them (p: the SKU's variant's product; pk: the product of the line's own key)."""
+
+    def __init__(self, variants: list[Any], products: list[Any]) -> None:
+        self.variants = {r["sku"]: (r["product_key"], r["category"]) for r in variants}
+        self.products = {r["product_key"]: r["category"] for r in products}
+
+    def product(self, sku: str, line_product: str | None) -> str:
+        if line_product is not None:
+            return line_product
+        variant = self.variants.get(sku)
+        return variant[0] if variant else ""
+
+    def category(self, sku: str, line_product: str | None) -> str:
+        variant = self.variants.get(sku)
+        if variant is not None:
+            return str(variant[1])
+        if line_product is not None and line_product in self.products:
+            return str(self.products[line_product])
+        return ""
+
+    def key(self, group_by: str, row: Any) -> str:
+        if group_by == "product":
+            return self.product(row["sku"], row["product_key"])
+        if group_by == "category":
+            return self.category(row["sku"], row["product_key"])
+        return str(row[group_by])
 
 
 async def returns_report(
@@ -86,24 +139,29 @@ async def returns_report(
     """Return rate and money per key and currency, over the lines delivered in the range."""
     if group_by not in GROUP_BY:
         raise InvalidRequest(f"group_by is one of {', '.join(GROUP_BY)}", field="group_by")
-    first, after = await _bounds(caller, start, end)
-    delivered = {
-        (r["key"], r["currency"]): int(r["units_delivered"])
-        for r in await queries.delivered(caller.store_id, first, after, category, group_by)
-    }
-    returned = {
-        (r["key"], r["currency"]): r
-        for r in await queries.returned(caller.store_id, first, after, category, group_by)
-    }
-    by_item = group_by in queries.ITEM_KEYS  # every line's units are the denominator
+    await _bounds(caller, start, end)
+    tz = (await get_store(caller.store_id)).tz
+    facts = await rollup.returns_facts(caller.store_id, tz, start, end)
+    names = _Catalogue(*await queries.catalogue(caller.store_id))
+
+    def wanted(row: Any) -> bool:
+        return not category or names.category(row["sku"], row["product_key"]) == category
+
+    by_item = group_by in ("reason", "resolution")  # every line's units are the denominator
+    delivered: dict[tuple[str, str], int] = defaultdict(int)
+    for r in filter(wanted, facts.delivered):
+        key = "" if by_item else names.key(group_by, r)
+        delivered[(key, r["currency"])] += int(r["units"])
+    returned: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in filter(wanted, facts.returned):
+        sums = returned[(names.key(group_by, r), r["currency"])]
+        for n, name in enumerate(("units", "refunded", "credited", "exchanged")):
+            sums[n] += int(r[name])
     keys = set(returned) if by_item else set(delivered) | set(returned)
     items = []
     for key, currency in sorted(keys):
-        row = returned.get((key, currency))
+        back, refunded, credited, exchanged = returned.get((key, currency), (0, 0, 0, 0))
         units = delivered.get(("" if by_item else key, currency), 0)
-        back = int(row["units_returned"]) if row else 0
-        credited = int(row["credited"]) if row else 0
-        exchanged = int(row["exchanged"]) if row else 0
         items.append(
             ReturnsRow(
                 key=key,
@@ -111,7 +169,7 @@ async def returns_report(
                 units_delivered=units,
                 units_returned=back,
                 return_rate=rate(back, units),
-                refunded=Money(int(row["refunded"]) if row else 0, currency),
+                refunded=Money(refunded, currency),
                 credited=Money(credited, currency),
                 kept=Money(credited + exchanged, currency),
             )
@@ -169,29 +227,49 @@ async def outcomes_report(
     caller: Caller, *, start: date, end: date, category: str | None = None
 ) -> OutcomesReport:
     """What became of the cases opened in the range: resolutions, money, times, ratings."""
-    first, after = await _bounds(caller, start, end)
-    args = (caller.store_id, first, after, category or None)
-    counts = await queries.case_counts(*args)
+    await _bounds(caller, start, end)
+    tz = (await get_store(caller.store_id)).tz
+    parts = await rollup.case_parts(caller.store_id, tz, start, end, category or None)
+    counts: dict[str, int] = defaultdict(int)
+    mixed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    money_rows: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    to_resolve: list[float] = []
+    to_answer: list[float] = []
+    distribution = {str(n): 0 for n in range(1, 6)}
+    fits: dict[str, list[Any]] = {}
+    for part in parts.outcomes:
+        for name, value in part["counts"].items():
+            counts[name] += int(value)
+        for r in part["mix"]:
+            mixed[r["resolution"]][0] += int(r["cases"])
+            mixed[r["resolution"]][1] += int(r["units"])
+        for r in part["money"]:
+            money_rows[(r["figure"], r["currency"])][0] += int(r["amount"])
+            money_rows[(r["figure"], r["currency"])][1] += int(r["n"])
+        to_resolve += part["times"]["resolution_hours"]
+        to_answer += part["times"]["response_hours"]
+        for r in part["ratings"]:
+            distribution[str(r["rating"])] += int(r["n"])
+        for r in part["fit"]:
+            found = fits.setdefault(r["product"], [r["title"], 0, 0])
+            found[0] = min(found[0], r["title"])
+            found[1] += int(r["too_small"])
+            found[2] += int(r["too_large"])
     mix = [
-        ResolutionMix(resolution=r["resolution"], cases=int(r["cases"]), units=int(r["units"]))
-        for r in await queries.resolution_mix(*args)
+        ResolutionMix(resolution=name, cases=cases, units=units)
+        for name, (cases, units) in sorted(mixed.items())
     ]
     keep_it = ResolutionMix(
-        resolution="keep_it",
-        cases=int(counts["keep_it_cases"]),
-        units=int(counts["keep_it_units"]),
+        resolution="keep_it", cases=counts["keep_it_cases"], units=counts["keep_it_units"]
     )
-    money = _money_outcomes(await queries.money(*args))
-    t = await queries.times(*args)
-    resolution = Percentiles(
-        count=int(t["resolved"]), p50=hours(t["resolution_p50"]), p90=hours(t["resolution_p90"])
+    money = _money_outcomes(
+        [
+            {"figure": figure, "currency": currency, "amount": amount, "n": n}
+            for (figure, currency), (amount, n) in money_rows.items()
+        ]
     )
-    response = Percentiles(
-        count=int(t["responded"]), p50=hours(t["response_p50"]), p90=hours(t["response_p90"])
-    )
-    distribution = {str(n): 0 for n in range(1, 6)}
-    for r in await queries.ratings(*args):
-        distribution[str(r["rating"])] = int(r["n"])
+    resolution = percentiles(to_resolve)
+    response = percentiles(to_answer)
     rated = sum(distribution.values())
     total = sum(int(k) * v for k, v in distribution.items())
     ratings = Ratings(
@@ -201,22 +279,22 @@ async def outcomes_report(
     )
     fit = [
         FitSignal(
-            product=r["product"],
-            title=r["title"],
-            too_small=int(r["too_small"]),
-            too_large=int(r["too_large"]),
-            runs=_runs(int(r["too_small"]), int(r["too_large"])),  # type: ignore[arg-type]
+            product=product,
+            title=title,
+            too_small=small,
+            too_large=large,
+            runs=_runs(small, large),  # type: ignore[arg-type]
         )
-        for r in await queries.fit(*args)
+        for product, (title, small, large) in sorted(fits.items())
     ]
     report = OutcomesReport(
         start=start,
         end=end,
         category=category or None,
-        cases=int(counts["cases"]),
+        cases=counts["cases"],
         resolution_mix=mix,
         keep_it=keep_it,
-        expired_cases=int(counts["expired"]),
+        expired_cases=counts["expired"],
         money=money,
         time_to_resolution_hours=resolution,
         first_response_hours=response,
@@ -295,18 +373,30 @@ def _with_rows(report: OutcomesReport) -> OutcomesReport:
 
 async def agents_report(caller: Caller, *, start: date, end: date) -> AgentsReport:
     """Per concierge, over the cases opened in the range."""
-    first, after = await _bounds(caller, start, end)
-    items = [
-        AgentRow(
-            agent_id=int(r["id"]),
-            name=r["name"],
-            cases_assigned=int(r["cases_assigned"]),
-            first_responses=int(r["first_responses"]),
-            first_response_p50_hours=hours(r["first_response_p50"]),
-            saves=int(r["saves"]),
-            ratings_count=int(r["ratings_count"]),
-            rating_mean=None if r["rating_mean"] is None else round(float(r["rating_mean"]), 2),
+    await _bounds(caller, start, end)
+    tz = (await get_store(caller.store_id)).tz
+    parts = await rollup.case_parts(caller.store_id, tz, start, end, None)
+    sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    hours_of: dict[int, list[float]] = defaultdict(list)
+    for r in parts.agents:
+        found = sums[int(r["agent"])]
+        for n, name in enumerate(("cases_assigned", "saves", "ratings_count", "ratings_total")):
+            found[n] += int(r[name])
+        hours_of[int(r["agent"])] += r["response_hours"]
+    items = []
+    for r in await queries.agent_names(caller.store_id):
+        assigned, saves, rated, total = sums.get(r["id"], (0, 0, 0, 0))
+        answered = percentiles(hours_of.get(r["id"], []))
+        items.append(
+            AgentRow(
+                agent_id=int(r["id"]),
+                name=r["name"],
+                cases_assigned=assigned,
+                first_responses=answered.count,
+                first_response_p50_hours=answered.p50,
+                saves=saves,
+                ratings_count=rated,
+                rating_mean=round(total / rated, 2) if rated else None,
+            )
         )
-        for r in await queries.agents(caller.store_id, first, after)
-    ]
     return AgentsReport(start=start, end=end, items=items)

@@ -143,6 +143,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
         frozenset({ADMIN}),
         None,
     ),
+    ("GET", "/api/v1/analytics/returns"): (frozenset({LEAD, ADMIN}), None),
+    ("GET", "/api/v1/analytics/outcomes"): (frozenset({LEAD, ADMIN}), None),
+    ("GET", "/api/v1/analytics/agents"): (frozenset({LEAD, ADMIN}), None),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
