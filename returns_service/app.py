@@ -46,6 +46,7 @@ from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_init
 from returns_service.api.edge import edge_middleware
 from returns_service.api.health import HealthController
+from returns_service.api.helpdesk import HelpdeskController
 from returns_service.api.openapi import finish_openapi
 from returns_service.api.portal.controllers import (
     PortalLinksController,
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ShopifyPrivacyWebhookController,
             WebhookEndpointsController,
             AnalyticsController,
+            HelpdeskController,
             PortalSignInPages,
             PortalPages,
             PortalLinkPages,

@@ -267,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     tokens = sub.add_parser("tokens", help="create, list and revoke API tokens")
     tokens_sub = tokens.add_subparsers(dest="tokens_command", required=True)
     create = tokens_sub.add_parser("create", help="print a new token alone on standard output")
-    create.add_argument("--role", required=True, choices=["admin", "warehouse", "agent", "lead"])
+    create.add_argument(
+        "--role", required=True, choices=["admin", "warehouse", "agent", "lead", "helpdesk"]
+    )
     create.add_argument("--name", default="")
     tokens_sub.add_parser("list")
     revoke = tokens_sub.add_parser("revoke")

@@ -1,6 +1,8 @@
-"""A believable demo store: rings and watches (as in the seed interviews), a 30-day policy with
-90 days for watches, ~50 orders over the last 120 days, customers in five languages, three
-agents (one lead) and a warehouse station."""
+"""A believable demo store: rings and watches (as in the seed interviews), a 30-day policy
+(watches too: LIV Watches' policy before they moved to 90 days, so the policy simulator has a
+story to tell), ~50 orders over the last 120 days, ~70 older ones over the 60-180 days before
+today with the returns made on them, customers in five languages, three agents (one lead) and
+a warehouse station."""
 
 from __future__ import annotations
 
@@ -151,7 +153,8 @@ DEMO_POLICY = ReturnPolicy(
     # the difference
     exchange_price_difference="charge_or_refund",
     rules=(
-        PolicyRule(match=RuleMatch(category="watches"), window_days=90),
+        # the simulator's story (issue 16): try 90 here as a draft and see what it changes
+        PolicyRule(match=RuleMatch(category="watches"), window_days=30),
         PolicyRule(match=RuleMatch(sku="GIFT-CARD"), returnable=False),
         # issue 14: a restocking fee on change-of-mind refunds, stacking rings (19.00) kept
         # when they arrive faulty or wrong, and a person looks at a sixth return in a year
@@ -220,7 +223,7 @@ def demo_orders(clock: Clock) -> list[OrderDocument]:
         placed = now - timedelta(days=120 * (50 - i) / 50, hours=rng.randint(0, 20))
         delivered = placed + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 9))
         lines = []
-        # a watch every fourth order, so the 90-day window shows next to the 30-day one
+        # a watch every fourth order
         chosen = (
             [("watch-genesis", products["watch-genesis"].variants[i % 3])] if i % 4 == 0 else []
         )
@@ -281,6 +284,8 @@ async def open_demo_cases(store_id: int, clock: Clock, rt: Runtime | None = None
             if (line.view.ineligible_reason == "window_closed" and line.unreturned)
             or (not late and line.view.ineligible_reason is None)
         ]
+        if late:  # its watch stays free for the simulator's 30 -> 90 days story
+            wanted = [line for line in wanted if not line.view.sku.startswith("WATCH")]
         if late:
             wanted = [line for line in wanted if line.view.ineligible_reason is not None]
         if not wanted:
@@ -317,7 +322,7 @@ def describe(placed_at: datetime, lines: list[dict[str, Any]], now: datetime) ->
     skus = [line["sku"] for line in lines]
     parts = [f"placed {(now - placed_at).days} days ago"]
     if any(sku.startswith("WATCH") for sku in skus):
-        parts.append("a watch (90-day window)")
+        parts.append("a watch (30-day window)")
     if any(sku.startswith(("RING", "STACK")) for sku in skus):
         parts.append("rings (30 days)")
     if any(line["final_sale"] for line in lines):
@@ -346,12 +351,16 @@ async def load_demo(store_id: int, clock: Clock, rt: Runtime | None = None) -> D
     if not already:
         for key, product in catalogue().items():
             await put_product(admin, key, product, clock)
-        await put_policy(admin, DEMO_POLICY, clock)
-        for order in demo_orders(clock):
+        await put_policy(Caller.system(store_id), DEMO_POLICY, clock)  # version 1, by "system"
+        # the store's past first (issue 16): its returns, finished, are the simulator's history
+        from returns_service import demo_history  # it builds on this module's catalogue
+
+        for order in demo_orders(clock) + demo_history.history_orders(clock):
             await upsert_order(admin, order, clock)
         for new_agent in AGENTS:
             await create_agent(admin, new_agent, clock)
         await create_station(admin, NewStation(name=DEMO_STATION), clock)
+        await demo_history.make_history_returns(store_id, clock, rt or Runtime(clock))
         await open_demo_cases(store_id, clock, rt)
     # Tokens are shown once; every run revokes the demo's earlier tokens (including those
     # made with the demo agents and station, never shown) and prints new ones.

@@ -66,14 +66,14 @@ class ApiToken(Table, tablename="api_token", db=DB):
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
     token_hash = Varchar(length=64, unique=True)
-    role = Varchar(length=16)  # admin | agent | lead | warehouse
+    role = Varchar(length=16)  # admin | agent | lead | warehouse | helpdesk
     name = Varchar(length=200, default="")
     agent = ForeignKey(Agent, on_delete=OnDelete.restrict, null=True)
     station = ForeignKey(Station, on_delete=OnDelete.restrict, null=True)
     created_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
 
-    api_token_role_known = Check("role IN ('admin', 'agent', 'lead', 'warehouse')")
+    api_token_role_known = Check("role IN ('admin', 'agent', 'lead', 'warehouse', 'helpdesk')")
 
 
 class RevokedSession(Table, tablename="revoked_session", db=DB):

@@ -17,6 +17,9 @@ class Role(StrEnum):
     LEAD = "lead"
     WAREHOUSE = "warehouse"
     ADMIN = "admin"
+    # A helpdesk's sidebar (Gorgias, Zendesk, Front) reading a customer's cases beside a
+    # ticket: it reads the store's cases and is admitted by that one route only
+    HELPDESK = "helpdesk"
     # The service acting on its own (the worker's jobs, a carrier's webhook, handing cases
     # over): it reads the whole store. Never issued: no token or session carries it (tokens
     # are made only for STAFF_TOKEN_ROLES, which the api_token table also checks, and a
@@ -27,7 +30,7 @@ class Role(StrEnum):
 # An agent's name and display name: customers read them in emails, one line each
 StaffName = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE)]
 
-STAFF_TOKEN_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.LEAD, Role.WAREHOUSE})
+STAFF_TOKEN_ROLES = frozenset({Role.ADMIN, Role.AGENT, Role.LEAD, Role.WAREHOUSE, Role.HELPDESK})
 
 # No row has this id: a scope narrowed to it reads nothing.
 NOBODY = -1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -165,3 +166,13 @@ class ReturnRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # (A late return is the classic exception; final sale and excluded items are the store's
 # firm rule, and nothing can be returned twice or before it arrived.)
 EXCEPTION_REQUESTABLE = frozenset({IneligibleReason.WINDOW_CLOSED})
+
+
+def first_response_overdue(
+    status: CaseStatus, due_at: datetime | None, responded_at: datetime | None, now: datetime
+) -> bool:
+    """The store owes the customer a first answer and its time has come. A case that is no
+    longer open (cancelled, closed...) waits for nobody's answer, so it is never overdue; a
+    case opened before due times were recorded has none and is never overdue either.
+    services/cases/queries.py (Search) states the same condition in SQL."""
+    return due_at is not None and responded_at is None and status in OPEN_STATUSES and now >= due_at

@@ -8,8 +8,9 @@ the same in prose; the numbers below are the ones it names.
   delivery (day 0 is the delivery day). Its daily rate on day k is the units returned k days
   after delivery over the units delivered at least k days before today (the lines that could
   have been returned on day k by now), so young lines do not dilute it.
-- History covers a category up to `H`, the last day since delivery on which it saw a return
-  (a 30-day store has none after day 30). Beyond `H` the daily rate is the mean of the last
+- History covers a category up to `H`: the window the published policy gives the category
+  (a 30-day store has no returns after day 30), or the last day it saw a return if later, but
+  no further than its oldest delivery. Beyond `H` the daily rate is the mean of the last
   `TAIL_DAYS` observed days, halving every `HALF_LIFE_DAYS` days.
 - A category without deliveries in the history uses the whole store's curve and mix; a store
   without any history expects no returns.
@@ -56,12 +57,16 @@ class Curve:
         )
 
 
-def build_curve(delivered_by_age: Mapping[int, int], returned_by_day: Mapping[int, int]) -> Curve:
+def build_curve(
+    delivered_by_age: Mapping[int, int], returned_by_day: Mapping[int, int], observed: int = 0
+) -> Curve:
     """`delivered_by_age`: units delivered `age` days before today; `returned_by_day`: units
-    returned `k` days after their delivery."""
+    returned `k` days after their delivery; `observed`: the days a return could be made in
+    (the published window), observed even where nobody returned anything."""
     if not returned_by_day:
         return Curve((), 0.0)
-    last = max(returned_by_day)
+    oldest = max(delivered_by_age, default=0)
+    last = max(max(returned_by_day), min(observed, oldest))
     ages = sorted(delivered_by_age.items(), reverse=True)
     at_risk: dict[int, int] = {}
     running, i = 0, 0
@@ -96,9 +101,11 @@ def build_history(
     delivered: Iterable[tuple[str, int, int]],
     returned: Iterable[tuple[str, int, int]],
     mix: Iterable[tuple[str, str, str, int]],
+    policy: ReturnPolicy | None = None,
 ) -> History:
     """From (category, age, units) delivered, (category, day since delivery, units) returned
-    and (category, reason, resolution, units) returned."""
+    and (category, reason, resolution, units) returned; `policy` (the published one) says
+    how many days after delivery each category could be returned in."""
     delivered_by: dict[str, dict[int, int]] = {ALL: {}}
     for category, age, units in delivered:
         for key in (category, ALL):
@@ -110,7 +117,8 @@ def build_history(
             bucket = returned_by.setdefault(key, {})
             bucket[max(day, 0)] = bucket.get(max(day, 0), 0) + units
     curves = {
-        key: build_curve(ages, returned_by.get(key, {})) for key, ages in delivered_by.items()
+        key: build_curve(ages, returned_by.get(key, {}), _window_of(policy, key))
+        for key, ages in delivered_by.items()
     }
     counts: dict[str, dict[tuple[str, str], int]] = {}
     for category, reason, resolution, units in mix:
@@ -123,6 +131,25 @@ def build_history(
         if sum(bucket.values())
     }
     return History(curves, mixes)
+
+
+def _window_of(policy: ReturnPolicy | None, category: str) -> int:
+    """The window a policy gives a category as a whole (rules on SKUs or products, reasons or
+    customers do not count); the policy's own for the whole store (`ALL`)."""
+    if policy is None:
+        return 0
+    if category == ALL:
+        return policy.window_days
+    line = LineFacts(
+        sku="",
+        product_id=None,
+        category=category or None,
+        quantity=1,
+        final_sale=False,
+        placed_at=datetime(2000, 1, 1, tzinfo=UTC),
+        delivered_at=None,
+    )
+    return decide_line(policy, line).window_days
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,6 +213,8 @@ class Outcome:
     rules: tuple[RuleDecision, ...]
 
     def same_as(self, other: Outcome) -> bool:
+        if self.return_by is None and other.return_by is None:
+            return True  # neither lets it be returned at all (final sale, not returnable)
         return (
             self.eligible,
             self.return_by,

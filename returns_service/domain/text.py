@@ -24,3 +24,14 @@ ONE_LINE = rf"^[^\x00-\x1f\x7f\x85\u2028\u2029]*{END}"
 LANGUAGE = rf"^[a-z]{{2,3}}(-[A-Za-z0-9]{{2,8}})?{END}"  # en, pt-BR
 COUNTRY = rf"^[A-Z]{{2}}{END}"  # ISO 3166-1 alpha-2
 CURRENCY = rf"^[A-Z]{{3}}{END}"  # ISO 4217
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """[prefix, next) in code-point order ("C" collation): every string starting with
+    `prefix` and nothing else. The last character is bumped (U+10FFFF has no successor:
+    the range then ends at the next character of the one before it)."""
+    for cut in range(len(prefix), 0, -1):
+        last = ord(prefix[cut - 1])
+        if last < 0x10FFFF:
+            return prefix, prefix[: cut - 1] + chr(last + 1)
+    return prefix, "\U0010ffff" * 2

@@ -37,3 +37,19 @@ def is_valid_tracking_number(text: str) -> bool:
         return False
     body, check = text[2:-1], text[-1]
     return luhn_check_digit(body) == check
+
+
+# Where the public follows a parcel of the big carriers by its number; other carriers (our
+# built-in one included) have no public page, and a reader shows the number alone.
+_PUBLIC_TRACKING = {
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
+}
+
+
+def public_tracking_url(carrier: str, tracking_number: str) -> str | None:
+    """The carrier's own tracking page for this number, if the carrier has a known one."""
+    template = _PUBLIC_TRACKING.get(carrier.lower())
+    return template.format(tracking_number) if template else None

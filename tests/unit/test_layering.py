@@ -43,6 +43,7 @@ RANK = {
     "cli": 5,
     "catalogue": 5,  # `returns-service i18n`: extracting and compiling the catalogues
     "demo": 5,
+    "demo_history": 5,  # the demo store's past orders and returns (issue 16)
     "__main__": 5,
     "__init__": 5,
 }

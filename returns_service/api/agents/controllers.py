@@ -3,7 +3,7 @@ the actions on it; canned replies; the team's availability."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -23,7 +23,15 @@ from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
-from returns_service.services.cases import agents, conversation, decisions, lists, photos, views
+from returns_service.services.cases import (
+    agents,
+    conversation,
+    decisions,
+    lists,
+    photos,
+    search,
+    views,
+)
 from returns_service.services.cases.schemas import (
     AgentCaseView,
     AgentPatch,
@@ -70,10 +78,16 @@ class CasesController(Controller):
     async def queue(
         self,
         caller: NamedDependency[Caller],
+        clock: NamedDependency[SkipValidation[Clock]],
         status: FromQuery[str | None] = None,
         assignee: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: Limit = 50,
+        q: Annotated[str | None, QueryParameter(max_length=search.MAX_QUERY)] = None,
+        sort: Annotated[
+            Literal["created_at", "-created_at", "due_at"], QueryParameter()
+        ] = "created_at",
+        overdue: FromQuery[bool | None] = None,
     ) -> CasePage:
         default = "me" if caller.role is Role.AGENT else "any"
         return await lists.case_page(
@@ -82,6 +96,10 @@ class CasesController(Controller):
             assignee=assignee or default,
             cursor=cursor,
             limit=limit,
+            q=q,
+            sort=sort,
+            overdue=overdue,
+            clock=clock,
         )
 
     @get("/{number:str}", summary="The case with the customer's orders, cases and messages")
@@ -89,11 +107,12 @@ class CasesController(Controller):
         self,
         caller: NamedDependency[Caller],
         number: CaseNumber,
+        clock: NamedDependency[SkipValidation[Clock]],
         lang: Annotated[str | None, QueryParameter(max_length=35)] = None,
     ) -> AgentCaseView:
         # timeline texts are in English for agents unless `?lang=` names another of the
         # customers' languages (e.g. to quote one to the customer); anything else is English
-        return await views.agent_case_view(caller, number, lang)
+        return await views.agent_case_view(caller, number, lang, clock=clock)
 
     @get("/{number:str}/messages", summary="The conversation, a page at a time (older: cursor)")
     async def get_messages(
@@ -130,7 +149,7 @@ class CasesController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
         await conversation.agent_replies(caller, number, data.body, data.macro_id, runtime)
-        return await views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number, clock=runtime.clock)
 
     @post(
         "/{number:str}/notes",
@@ -145,7 +164,7 @@ class CasesController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
         await conversation.add_note(caller, number, data.body, runtime)
-        return await views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number, clock=runtime.clock)
 
     @post(
         "/{number:str}/approve",
@@ -163,7 +182,7 @@ class CasesController(Controller):
         async def work() -> AgentCaseView:
             # approving issues the label (and may ship an advance replacement)
             await decisions.approve(caller, number, data.comment if data else None, runtime)
-            return await views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number, clock=runtime.clock)
 
         return await idempotency.respond(work)
 
@@ -176,14 +195,14 @@ class CasesController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
         await decisions.reject(caller, number, data.reason, runtime)
-        return await views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number, clock=runtime.clock)
 
     @post("/{number:str}/close", summary="Close the case", status_code=200)
     async def close(
         self, caller: NamedDependency[Caller], number: CaseNumber, runtime: NamedDependency[Runtime]
     ) -> AgentCaseView:
         await decisions.close(caller, number, runtime)
-        return await views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number, clock=runtime.clock)
 
     @post(
         "/{number:str}/reassign",
@@ -199,7 +218,7 @@ class CasesController(Controller):
         runtime: NamedDependency[Runtime],
     ) -> AgentCaseView:
         await decisions.reassign(caller, number, data.agent_id, data.reason, runtime)
-        return await views.agent_case_view(caller, number)
+        return await views.agent_case_view(caller, number, clock=runtime.clock)
 
     @post("/{number:str}/label", summary="Issue or re-issue the prepaid label", status_code=201)
     async def label(
@@ -211,7 +230,7 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def work() -> AgentCaseView:
             await labels.reissue(caller, number, runtime)
-            return await views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number, clock=runtime.clock)
 
         return await idempotency.respond(work)
 
@@ -247,7 +266,7 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def work() -> AgentCaseView:
             await exchanges.ship_now(caller, number, runtime)
-            return await views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number, clock=runtime.clock)
 
         return await idempotency.respond(work)
 
@@ -266,7 +285,7 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def work() -> AgentCaseView:
             await refunds.refund_case(caller, number, data.amount if data else None, runtime)
-            return await views.agent_case_view(caller, number)
+            return await views.agent_case_view(caller, number, clock=runtime.clock)
 
         return await idempotency.respond(work)
 

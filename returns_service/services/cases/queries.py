@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeAlias
@@ -54,6 +54,7 @@ items AS (
 SELECT rc.id, rc.number, rc.status, rc.created_at, rc.updated_at, rc.comment,
        rc.outside_policy, rc.approved_as_exception, rc.reject_reason, rc.awaiting_reply,
        rc.attention, rc.customer, rc.agent, o.number AS order_number, rc.policy_version,
+       rc.first_response_due_at, rc.first_responded_at,
        a.name AS agent_name, a.display_name AS agent_display_name,
        c.email AS customer_email, c.first_name AS customer_first_name,
        c.last_name AS customer_last_name, c.language AS customer_language,
@@ -552,4 +553,232 @@ async def email_facts(case_id: int) -> EmailFacts:
         row["has_label"],
         row["deadline"],
         (str(label[0]), str(label[1]), str(label[2]), bool(label[3])) if label else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Search: the queue by a key (case, order, email, name, tracking number), in any of its sorts
+
+# Still owed a first answer: not answered, and open (domain.cases.first_response_overdue says
+# the same in Python). Written with the statuses inline so the planner can match the partial
+# index return_case_awaiting_first_response, whose predicate this implies.
+_AWAITING_FIRST_RESPONSE = (
+    "rc.first_responded_at IS NULL AND rc.first_response_due_at IS NOT NULL AND rc.status IN "
+    "('requested', 'approved', 'in_transit', 'received', 'inspected')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSearch:
+    """What `q` is looked up as, each key in the form its index holds it."""
+
+    case_number: str  # "R-XXXXXX", upper-cased
+    order_number: str
+    email: tuple[str, str] | None  # [from, to) of lower-cased emails, or None
+    exact_email: str  # lower-cased
+    name_query: str | None  # a to_tsquery('simple') text: every word as a prefix
+    tracking_numbers: list[str]  # as typed and upper-cased
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    agent: int | None  # only this agent's cases
+    unassigned: bool  # only the cases waiting for an agent
+    statuses: list[str] | None
+    search: CaseSearch | None
+    overdue: bool | None  # only (True) or never (False) the cases whose first answer is late
+    now: datetime
+
+
+# A position in a sorted queue: the sort's phase (due_at: 0 awaiting a first answer, ordered
+# by due time; 1 the others, by creation), the time it is ordered by, and the case id.
+QueuePosition: TypeAlias = tuple[int, datetime, int]
+
+
+def _hits(search: CaseSearch, store: str, param: Callable[[Any], str]) -> str:
+    """The ids of the cases `search` finds, each key through its own index (`store`: the
+    placeholder of the store's id). Customers and orders are found first and their cases
+    read as `= ANY(ARRAY(...))`, an index lookup per id whatever the planner guesses of a
+    name's or an email's beginning (its guess for a text-search prefix is a flat share of the
+    table, which made it read every case of the store to join them)."""
+    tracking = f"{param(search.tracking_numbers)}::text[]"
+    if search.email is not None:  # the beginning of an address (emails are kept lower-cased)
+        low, high = param(search.email[0]), param(search.email[1])
+        emails = f'lower(c.email) COLLATE "C" >= {low} AND lower(c.email) COLLATE "C" < {high}'
+    else:
+        emails = f"c.email = {param(search.exact_email)}"
+    customers = [emails]
+    if search.name_query is not None:
+        customers.append(
+            f"""to_tsvector('simple', c.first_name || ' ' || c.last_name)
+                @@ to_tsquery('simple', {param(search.name_query)})"""
+        )
+    branches = [
+        f"""SELECT id FROM return_case
+             WHERE store = {store} AND number = {param(search.case_number)}""",
+        f"""SELECT rc.id FROM return_case rc
+             WHERE rc.store = {store} AND rc."order" = ANY(ARRAY(
+                   SELECT o.id FROM shop_order o
+                    WHERE o.store = {store} AND o.number = {param(search.order_number)}))""",
+        f"""SELECT l."case" FROM label l
+             WHERE l.store = {store} AND l.tracking_number = ANY({tracking})""",
+        f"""SELECT t."case" FROM customer_tracking t
+             WHERE t.store = {store} AND t.tracking_number = ANY({tracking})""",
+        f"""SELECT s."case" FROM shipment s
+             WHERE s.store = {store} AND s.tracking_number = ANY({tracking})""",
+        *(
+            f"""SELECT rc.id FROM return_case rc
+                 WHERE rc.store = {store} AND rc.customer = ANY(ARRAY(
+                       SELECT c.id FROM customer c WHERE c.store = {store} AND {condition}))"""
+            for condition in customers
+        ),
+    ]
+    return "\n  UNION\n".join(branches)
+
+
+def queue_page_statement(
+    caller: Caller,
+    *,
+    where: QueueFilter,
+    sort: str,
+    after: QueuePosition | None,
+    limit: int,
+) -> sql.Statement:
+    """A page of the cases the caller may read, found by `where.search` (or all of them), in
+    `sort` order ("created_at", "-created_at" or "due_at"), after the position `after`.
+    Each row carries `phase` and `sort_at`, its position. Like `case_page_statement`, only the
+    conditions in use are written, and the page is cut before the per-case reads."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=2)
+    params: list[Any] = [limit, *args]
+
+    def param(value: Any) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
+    conditions = [scope]
+    if where.agent is not None:
+        conditions.append(f"rc.agent = {param(where.agent)}")
+    if where.unassigned:
+        conditions.append("rc.agent IS NULL")
+    if where.statuses:
+        conditions.append(f"rc.status = ANY({param(where.statuses)}::text[])")
+    if where.overdue is not None:
+        late = f"({_AWAITING_FIRST_RESPONSE} AND rc.first_response_due_at <= {param(where.now)})"
+        conditions.append(late if where.overdue else f"NOT {late}")
+    hits = ""
+    if where.search is not None:
+        # the hits first (each key an index lookup), then their cases: never a walk of the
+        # whole queue looking for them
+        found = _hits(where.search, param(caller.store_id), param)
+        hits = f"WITH hits AS MATERIALIZED (\n  {found}\n)\n"
+        conditions.append("rc.id = ANY(ARRAY(SELECT id FROM hits))")
+
+    def branch(phase: int, column: str, extra: list[str], descending: bool = False) -> str:
+        order = "DESC" if descending else ""
+        conds = [*conditions, *extra]
+        if after is not None and after[0] == phase:
+            _, at, last_id = after
+            op = "<" if descending else ">"
+            conds.append(f"(rc.{column}, rc.id) {op} ({param(at)}, {param(last_id)})")
+        return f"""SELECT rc.*, {phase} AS phase, rc.{column} AS sort_at FROM return_case rc
+          WHERE {" AND ".join(conds)}
+          ORDER BY rc.{column} {order}, rc.id {order} LIMIT $1"""
+
+    if sort == "due_at":
+        parts = []
+        if after is None or after[0] == 0:
+            parts.append(branch(0, "first_response_due_at", [_AWAITING_FIRST_RESPONSE]))
+        parts.append(branch(1, "created_at", [f"NOT ({_AWAITING_FIRST_RESPONSE})"]))
+        page = "\n  UNION ALL\n".join(f"({p})" for p in parts)
+        page = f"SELECT * FROM ({page}) p ORDER BY phase, sort_at, id LIMIT $1"
+        order = "rc.phase, rc.sort_at, rc.id"
+    elif sort == "-created_at":
+        page = branch(0, "created_at", [], descending=True)
+        order = "rc.sort_at DESC, rc.id DESC"
+    else:
+        page = branch(0, "created_at", [])
+        order = "rc.sort_at, rc.id"
+    statement = f"{_WITH_ITEMS.format(cases=hits + page)},\n       rc.phase, rc.sort_at\n{_FROM}"
+    return (f"{statement}\n ORDER BY {order}", params)
+
+
+async def queue_page(
+    caller: Caller,
+    *,
+    where: QueueFilter,
+    sort: str,
+    after: QueuePosition | None,
+    limit: int,
+) -> list[CaseRow]:
+    return await sql.fetch_all(
+        queue_page_statement(caller, where=where, sort=sort, after=after, limit=limit)
+    )
+
+
+# The helpdesk sidebar: one customer by email, their orders' totals, their newest cases
+
+
+async def customer_by_email(store_id: int, email: str) -> sql.Row | None:
+    """The store's customer with this (lower-cased) email: id, names and language."""
+    return await sql.fetchrow(
+        """SELECT id, email, first_name, last_name, language FROM customer
+            WHERE store = $1 AND email = $2""",
+        store_id,
+        email,
+    )
+
+
+async def customer_order_totals(store_id: int, customer_id: int) -> list[sql.Row]:
+    """Per currency: the customer's orders, their total (minor units), the newest placed."""
+    return await sql.fetch(
+        """
+        SELECT o.currency, count(DISTINCT o.id) AS orders,
+               COALESCE(sum(l.quantity * l.unit_price_amount), 0)::bigint AS total,
+               max(o.placed_at) AS newest
+          FROM shop_order o LEFT JOIN order_line l ON l."order" = o.id
+         WHERE o.store = $1 AND o.customer = $2
+         GROUP BY o.currency ORDER BY newest DESC
+        """,
+        store_id,
+        customer_id,
+    )
+
+
+async def helpdesk_cases(caller: Caller, customer_id: int, limit: int) -> list[sql.Row]:
+    """The customer's newest `limit` cases the caller may read, each with its items (JSON),
+    its active label, what was refunded and its first answer's times; `total` on every row
+    counts all of them."""
+    scope, args = scope_sql(caller, "return_case", "rc", first=3)
+    return await sql.fetch(
+        f"""
+        WITH readable AS (
+            SELECT rc.* FROM return_case rc WHERE rc.customer = $1 AND {scope})
+        SELECT rc.id, rc.number, rc.status, rc.created_at, rc.agent,
+               rc.first_response_due_at, rc.first_responded_at, o.number AS order_number,
+               a.name AS agent_name, a.display_name AS agent_display_name,
+               (SELECT count(*) FROM readable) AS total,
+               (SELECT json_agg(json_build_object(
+                           'sku', l.sku, 'title', COALESCE(p.title, l.sku),
+                           'quantity', ci.quantity, 'reason', ci.reason,
+                           'resolution', ci.resolution) ORDER BY ci.id)::text
+                  FROM case_item ci JOIN order_line l ON l.id = ci.line
+                  LEFT JOIN variant v ON v.store = l.store AND v.sku = l.sku
+                  LEFT JOIN product p ON p.id = v.product
+                 WHERE ci."case" = rc.id) AS items,
+               (SELECT json_build_array(carrier, tracking_number)::text FROM label
+                 WHERE "case" = rc.id AND status = 'active'
+                 ORDER BY id DESC LIMIT 1) AS label,
+               (SELECT json_build_array(currency, sum(amount))::text FROM payment
+                 WHERE "case" = rc.id AND kind = 'refund'
+                   AND status IN ('succeeded', 'to_do_in_shop')
+                 GROUP BY currency ORDER BY currency LIMIT 1) AS refunded
+          FROM readable rc
+          JOIN shop_order o ON o.id = rc."order"
+          LEFT JOIN agent a ON a.id = rc.agent
+         ORDER BY rc.created_at DESC, rc.id DESC
+         LIMIT $2
+        """,
+        customer_id,
+        limit,
+        *args,
     )

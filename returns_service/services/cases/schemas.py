@@ -194,8 +194,19 @@ class AgentCaseView(CaseView, frozen=True):
     decision: Decision = msgspec.field(default_factory=Decision)
     # a task for the concierge or a lead: payment_failed, shop_failed, shop_mismatch
     attention: str | None = None
+    # when the store owes the customer its first answer (null: answered at once, or opened
+    # before due times were kept), and whether that time has passed without one
+    first_response_due_at: datetime | None = None
+    overdue: bool = False
     # the published policy version that decided it (issue 16); None before versions
     policy_version: int | None = None
+
+
+class FirstResponse(msgspec.Struct, frozen=True):
+    """When the store owes the customer its first answer, and whether it is late."""
+
+    due_at: datetime | None
+    overdue: bool
 
 
 class CustomerRef(msgspec.Struct, frozen=True):
@@ -216,6 +227,9 @@ class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
     outside_policy: bool
     customer: CustomerRef | None = None  # in agents' lists
     attention: str | None = None  # in agents' lists: why a person must look (see AgentCaseView)
+    # in agents' lists (see AgentCaseView); left out of a customer's (UNSET is never encoded)
+    first_response_due_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    overdue: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class CasePage(msgspec.Struct, frozen=True):
@@ -297,3 +311,56 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     line_id: Annotated[int, msgspec.Meta(ge=1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The helpdesk sidebar (GET /api/v1/helpdesk/customer): flat, small objects a widget maps
+# field by field (docs/helpdesk.md)
+
+
+class HelpdeskCustomer(msgspec.Struct, frozen=True):
+    email: str
+    name: str
+    language: str
+    orders_count: int
+    cases_count: int  # every case the caller may read, also beyond the 20 listed
+    # the orders' totals in the currency of the newest order (lifetime_values: every currency)
+    lifetime_value: Money
+    lifetime_values: list[Money]
+
+
+class HelpdeskItem(msgspec.Struct, frozen=True):
+    sku: str
+    title: str
+    quantity: int
+    reason: str
+    resolution: str
+
+
+class HelpdeskLabel(msgspec.Struct, frozen=True, omit_defaults=True):
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None  # the carrier's public page, when it has a known one
+
+
+class HelpdeskCase(msgspec.Struct, frozen=True):
+    number: str
+    status: CaseStatus
+    status_text: str  # in English
+    order_number: str
+    created_at: datetime
+    items: list[HelpdeskItem]
+    label: HelpdeskLabel | None
+    refund_total: Money | None  # refunded to the customer so far (succeeded or to do in the shop)
+    agent: AgentRef | None
+    first_response_due_at: datetime | None
+    overdue: bool
+    console_url: str  # the case in the agents' console
+
+
+class HelpdeskView(msgspec.Struct, frozen=True):
+    """A customer's cases for a helpdesk sidebar; `customer` is null (and `cases` empty) for
+    an email the store does not know: a sidebar asks about every ticket's sender."""
+
+    customer: HelpdeskCustomer | None
+    cases: list[HelpdeskCase]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
+from returns_service.clock import Clock, SystemClock
 from returns_service.db.scope import readable
 from returns_service.db.tables import (
     CaseMessage,
@@ -18,7 +20,7 @@ from returns_service.db.tables import (
 )
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amounts_of
-from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus
+from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus, first_response_overdue
 from returns_service.domain.errors import InvalidRequest, NotFound
 from returns_service.domain.money import Money
 from returns_service.services.cases import decision_text, photos, queries, rules_applied, timeline
@@ -31,6 +33,7 @@ from returns_service.services.cases.schemas import (
     CaseView,
     CustomerView,
     ExchangeView,
+    FirstResponse,
     LabelPurchaseView,
     LabelView,
     MessagePage,
@@ -219,10 +222,12 @@ def view_of(caller: Caller, row: Mapping[str, Any], language: str | None = None)
 
 
 async def agent_case_view(
-    caller: Caller, number: str, language: str | None = None
+    caller: Caller, number: str, language: str | None = None, *, clock: Clock | None = None
 ) -> AgentCaseView:
-    """The case plus everything about the customer on one screen."""
+    """The case plus everything about the customer on one screen. `clock` is the runtime's
+    (callers pass `rt.clock`): it says whether the first answer is overdue."""
     row = await _case_row(caller, number)
+    now = (clock or SystemClock()).now()
     base = view_of(caller, row, language)
     return AgentCaseView(
         **msgspec.structs.asdict(base),
@@ -237,20 +242,32 @@ async def agent_case_view(
             Translator(reader_language(caller, row, language)),
         ),
         attention=row["attention"],
+        first_response_due_at=row["first_response_due_at"],
+        overdue=first_response_overdue(
+            base.status, row["first_response_due_at"], row["first_responded_at"], now
+        ),
         policy_version=row["policy_version"],
     )
 
 
-async def staff_view_by_id(store_id: int, case_id: int) -> tuple[CaseView, CustomerView, bool]:
+async def staff_view_by_id(
+    store_id: int, case_id: int, at: datetime | None = None
+) -> tuple[CaseView, CustomerView, bool, FirstResponse]:
     """The case as agents see it, read by the service itself (webhooks' bodies): the case in
-    English, its customer, and whether a reply is awaited."""
+    English, its customer, whether a reply is awaited, and its first answer's due time with
+    whether it is overdue `at` (the time of the change announced)."""
     system = Caller.system(store_id)
     number = await ReturnCase.select(ReturnCase.number).where(
         (ReturnCase.store == store_id) & (ReturnCase.id == case_id)
     )
     row = await _case_row(system, number[0]["number"])
     customer = await _customer_view(store_id, row["customer"])
-    return view_of(system, row, "en"), customer, row["awaiting_reply"]
+    view = view_of(system, row, "en")
+    due = row["first_response_due_at"]
+    late = at is not None and first_response_overdue(
+        view.status, due, row["first_responded_at"], at
+    )
+    return view, customer, row["awaiting_reply"], FirstResponse(due, late)
 
 
 async def _customer_view(store_id: int, customer_id: int) -> CustomerView:

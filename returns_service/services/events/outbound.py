@@ -34,9 +34,13 @@ async def announce(
     # imported here: views imports the timeline, which announces through this module
     from returns_service.services.cases.views import staff_view_by_id
 
-    view, customer, awaiting_reply = await staff_view_by_id(store_id, case_id)
+    view, customer, awaiting_reply, first = await staff_view_by_id(store_id, case_id, at)
     case = WebhookCase(
-        **msgspec.structs.asdict(view), customer=customer, awaiting_reply=awaiting_reply
+        **msgspec.structs.asdict(view),
+        customer=customer,
+        awaiting_reply=awaiting_reply,
+        first_response_due_at=first.due_at,
+        overdue=first.overdue,
     )
     body = WebhookBody(type=event_type, timestamp=at, data=WebhookData(case, message))
     await queries.insert_deliveries(

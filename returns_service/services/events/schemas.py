@@ -82,6 +82,9 @@ class WebhookCase(CaseView, frozen=True):
 
     customer: CustomerView
     awaiting_reply: bool
+    # as on the agents' case (AgentCaseView), at the time of the change
+    first_response_due_at: datetime | None = None
+    overdue: bool = False
 
 
 class WebhookData(msgspec.Struct, frozen=True, omit_defaults=True):

@@ -12,6 +12,7 @@ import msgspec
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
+from returns_service.domain.text import prefix_range as _prefix_range
 from returns_service.services.fulfilment import queries
 from returns_service.services.fulfilment.schemas import ParcelLine, ParcelMatch, ParcelSearchPage
 
@@ -20,17 +21,6 @@ MIN_QUERY = 3
 MAX_QUERY = 320  # an email address's longest
 OPEN = [CaseStatus.APPROVED.value, CaseStatus.IN_TRANSIT.value]
 _LAST = 2**63 - 1  # before the first page: every case id is smaller
-
-
-def _prefix_range(prefix: str) -> tuple[str, str]:
-    """[prefix, next) in code-point order ("C" collation): every string starting with
-    `prefix` and nothing else. The last character is bumped (U+10FFFF has no successor:
-    the range then ends at the next character of the one before it)."""
-    for cut in range(len(prefix), 0, -1):
-        last = ord(prefix[cut - 1])
-        if last < 0x10FFFF:
-            return prefix, prefix[: cut - 1] + chr(last + 1)
-    return prefix, "\U0010ffff" * 2
 
 
 def _cursor(case_id: int) -> str:

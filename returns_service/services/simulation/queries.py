@@ -120,33 +120,44 @@ async def returned_history(store_id: int, since: datetime, tz: str) -> list[sql.
 
 async def example_lines(
     store_id: int,
-    start: datetime,
-    end: datetime,
     tz: str,
     skus: list[str],
     days: list[date],
     limit: int,
 ) -> list[sql.Row]:
-    """Lines delivered in [start, end) whose (sku, delivery day) is one of the pairs given,
-    newest delivery first, with what the caller needs to match them to their group."""
+    """Lines of the given (sku, delivery day) pairs, in the pairs' order, at most `limit`: each
+    pair reads its one day of the delivery index, and the reading stops at `limit` rows."""
     return await sql.fetch(
         """
         SELECT o.number AS order_number, l.id AS line_id, l.sku, l.product_key, l.final_sale,
-               l.unit_price_amount, l.currency,
-               (l.delivered_at AT TIME ZONE $4)::date AS delivered
-          FROM order_line l
+               l.unit_price_amount, l.currency, p.day AS delivered
+          FROM unnest($3::text[], $4::date[]) WITH ORDINALITY AS p(sku, day, n)
+         CROSS JOIN LATERAL (
+               SELECT l.* FROM order_line l
+                WHERE l.store = $1 AND l.sku = p.sku
+                  AND l.delivered_at >= (p.day::timestamp AT TIME ZONE $2)
+                  AND l.delivered_at < ((p.day + 1)::timestamp AT TIME ZONE $2)
+                ORDER BY l.delivered_at DESC, l.id
+                LIMIT $5) l
           JOIN shop_order o ON o.id = l."order"
-         WHERE l.store = $1 AND l.delivered_at >= $2 AND l.delivered_at < $3
-           AND (l.sku, (l.delivered_at AT TIME ZONE $4)::date)
-               IN (SELECT * FROM unnest($5::text[], $6::date[]))
-         ORDER BY l.delivered_at DESC, l.id
-         LIMIT $7
+         ORDER BY p.n, l.delivered_at DESC, l.id
+         LIMIT $5
         """,
         store_id,
-        start,
-        end,
         tz,
         skus,
         days,
         limit,
     )
+
+
+async def history_mark() -> tuple[int, int]:
+    """What moves whenever the history does (a case changes: a timeline event; a line comes
+    in): the newest ids, read from their primary keys at once (over every store: one
+    deployment serves one store)."""
+    row = await sql.fetchrow(
+        """SELECT (SELECT COALESCE(max(id), 0) FROM case_event) AS events,
+                  (SELECT COALESCE(max(id), 0) FROM order_line) AS lines"""
+    )
+    assert row is not None
+    return int(row["events"]), int(row["lines"])

@@ -58,8 +58,19 @@ NOTES = [
     "history (treated as not matching), units already returned on a line",
 ]
 
-# (store, today) -> the history; the history changes slowly, a day's cache keeps it cheap
-_histories: dict[tuple[int, date], tuple[History, list[CategoryCurve]]] = {}
+# What a simulation reads that no draft changes is kept between simulations: the history per
+# (store, today, published version), the line groups per (store, range, grouping, today).
+# Each is read again when its mark moved by more than a hundredth (queries.history_mark: the
+# newest timeline event and order line), so a lead trying draft after draft on a big store
+# waits for the database once, and a small store (or a test) sees every new return at once.
+Mark = tuple[int, int]
+_histories: dict[tuple[Any, ...], tuple[Mark, History, list[CategoryCurve]]] = {}
+_groups: dict[tuple[Any, ...], tuple[Mark, list[Any]]] = {}
+KEPT = 32  # entries per cache; beyond, the cache starts again empty
+
+
+def _fresh(then: Mark, now: Mark) -> bool:
+    return all(0 <= b - a <= a // 100 for a, b in zip(then, now, strict=True))
 
 
 def check_range(start: date, end: date) -> None:
@@ -91,11 +102,14 @@ async def simulate(
     tz = store.tz
     today = rt.clock.now().astimezone(tz).date()
     version, published = await get_policy_version(caller.store_id)
-    history, curves = await _history(caller.store_id, today, store.timezone)
     lo = datetime.combine(start, time(), tz)
     hi = datetime.combine(end + timedelta(days=1), time(), tz)
     with_order = _reads_order(published) or _reads_order(draft)
-    rows = await queries.line_groups(caller.store_id, lo, hi, store.timezone, with_order)
+    mark = await queries.history_mark()
+    history, curves = await _history(
+        caller.store_id, today, store.timezone, version, published, mark
+    )
+    rows = await _line_groups(caller.store_id, (lo, hi, store.timezone, with_order, today), mark)
     sides = Simulator(published, history, today), Simulator(draft, history, today)
     changed: list[tuple[LineGroup, Outcome, Outcome]] = []
     changed_lines = 0
@@ -114,7 +128,7 @@ async def simulate(
         published_version=version,
         published=_figures(sides[0]),
         draft=_figures(sides[1]),
-        changes=await _examples(caller.store_id, lo, hi, store.timezone, changed),
+        changes=await _examples(caller.store_id, store.timezone, changed),
         changed_lines=changed_lines,
         assumptions=Assumptions(
             history_from=today - timedelta(days=HISTORY_DAYS),
@@ -170,10 +184,30 @@ def _figures(side: Simulator) -> PolicyFigures:
     )
 
 
-async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[CategoryCurve]]:
-    cached = _histories.get((store_id, today))
-    if cached is not None:
-        return cached
+async def _line_groups(store_id: int, key: tuple[Any, ...], mark: Mark) -> list[Any]:
+    cached = _groups.get((store_id, *key))
+    if cached is not None and _fresh(cached[0], mark):
+        return cached[1]
+    lo, hi, tz, with_order, _ = key
+    rows = await queries.line_groups(store_id, lo, hi, tz, with_order)
+    if len(_groups) >= KEPT:
+        _groups.clear()
+    _groups[(store_id, *key)] = (mark, rows)
+    return rows
+
+
+async def _history(
+    store_id: int,
+    today: date,
+    tz: str,
+    version: int | None,
+    published: ReturnPolicy,
+    mark: Mark,
+) -> tuple[History, list[CategoryCurve]]:
+    key = (store_id, today, version)
+    cached = _histories.get(key)
+    if cached is not None and _fresh(cached[0], mark):
+        return cached[1], cached[2]
     since = datetime.combine(
         today - timedelta(days=HISTORY_DAYS), time(), (await get_store(store_id)).tz
     )
@@ -184,7 +218,7 @@ async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[C
     returned_rows = await queries.returned_history(store_id, since, tz)
     returned = [(r["category"], int(r["day"]), int(r["units"])) for r in returned_rows]
     mix = [(r["category"], r["reason"], r["resolution"], int(r["units"])) for r in returned_rows]
-    history = build_history(delivered, returned, mix)
+    history = build_history(delivered, returned, mix, published)
     curves = []
     for category in sorted(history.curves, key=lambda c: (c == ALL, c)):
         curve = history.curves[category]
@@ -200,9 +234,9 @@ async def _history(store_id: int, today: date, tz: str) -> tuple[History, list[C
                 tail_daily_rate=round(curve.tail_rate, 6),
             )
         )
-    if len(_histories) > 64:  # one entry per store and day: old days are dropped
+    if len(_histories) >= KEPT:
         _histories.clear()
-    _histories[(store_id, today)] = (history, curves)
+    _histories[key] = (mark, history, curves)
     return history, curves
 
 
@@ -220,8 +254,6 @@ def _view(o: Outcome, currency: str) -> LineOutcomeView:
 
 async def _examples(
     store_id: int,
-    lo: datetime,
-    hi: datetime,
     tz: str,
     changed: list[tuple[LineGroup, Outcome, Outcome]],
 ) -> list[Change]:
@@ -231,12 +263,10 @@ async def _examples(
     first = changed[:EXAMPLES]  # every group holds a line at least
     rows = await queries.example_lines(
         store_id,
-        lo,
-        hi,
         tz,
         [g.sku for g, _, _ in first],
         [g.delivered for g, _, _ in first],
-        EXAMPLES * 20,
+        EXAMPLES * 4,  # a few lines of a pair may belong to another group (price, final sale)
     )
     by_key = {_key_of(c[0].sku, c[0].delivered, c[0].unit_price, c[0].final_sale): c for c in first}
     english = Translator("en")

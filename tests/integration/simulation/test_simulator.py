@@ -100,13 +100,14 @@ def tail(days: int) -> float:
     return sum(0.5 ** (k / 30) for k in range(1, days + 1))
 
 
-# The curves, by hand. Watches: 10 units at risk on every day so far; 1 returned on day 5 and
-# 1 on day 20, so r(5) = r(20) = 0.1 and history covers days 0..20; the tail rate is the mean
-# of r over days 7..20 (the last 14), 0.1 / 14. Rings: 4 units, 1 returned on day 10: r(10) =
-# 0.25, covered days 0..10, the tail rate the mean over those 11 days, 0.25 / 11.
-WATCH_30 = 0.2 + 0.1 / 14 * tail(30 - 20)
-WATCH_90 = 0.2 + 0.1 / 14 * tail(90 - 20)
-RING_30 = 0.25 + 0.25 / 11 * tail(30 - 10)
+# The curves, by hand. The published policy gives both categories 30 days and every unit was
+# delivered 90 days ago, so history covers days 0..30 of both. Watches: 10 units at risk on
+# every day; 1 returned on day 5 and 1 on day 20: r(5) = r(20) = 0.1. Beyond day 30 the rate
+# is the mean over days 17..30 (the last 14), 0.1 / 14, halving every 30 days. Rings: 4 units,
+# 1 returned on day 10, r(10) = 0.25, nothing after: no tail.
+WATCH_30 = 0.2
+WATCH_90 = 0.2 + 0.1 / 14 * tail(90 - 30)
+RING_30 = 0.25
 # Money per returned unit. Watches (395.00) are refunded for a change of mind (10 % restocking
 # fee: 39.50) or credited as defective (+10 % bonus credit), half each; rings are exchanged,
 # an advance replacement (on_first_scan) worth 25.00 shipped before the original is back.
@@ -191,13 +192,14 @@ async def test_every_figure_of_a_known_history(client: Client, clock: FrozenCloc
         "category": "watches",
         "delivered_units": 10,
         "returned_units": 2,
-        "covered_days": 20,
+        "covered_days": 30,
         "share_30_days": round(WATCH_30, 4),
         "share_90_days": round(WATCH_90, 4),
-        "share_365_days": round(0.2 + 0.1 / 14 * tail(365 - 20), 4),
+        "share_365_days": round(0.2 + 0.1 / 14 * tail(365 - 30), 4),
         "tail_daily_rate": round(0.1 / 14, 6),
     }
-    assert curves["rings"]["covered_days"] == 10 and curves["rings"]["returned_units"] == 1
+    assert curves["rings"]["covered_days"] == 30 and curves["rings"]["returned_units"] == 1
+    assert curves["rings"]["share_365_days"] == RING_30 and curves["rings"]["tail_daily_rate"] == 0
     assert curves["*"]["delivered_units"] == 14 and curves["*"]["returned_units"] == 3
     assert assumptions["notes"]
 

@@ -49,6 +49,7 @@ TINY_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
 )
 CUSTOMER, AGENT, LEAD, WAREHOUSE, ADMIN = "customer", "agent", "lead", "warehouse", "admin"
+HELPDESK = "helpdesk"
 PUBLIC = "public"
 
 # (method, path) -> (roles allowed, whose scope: "customer" or "agent" routes hide others' data)
@@ -146,6 +147,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/api/v1/analytics/returns"): (frozenset({LEAD, ADMIN}), None),
     ("GET", "/api/v1/analytics/outcomes"): (frozenset({LEAD, ADMIN}), None),
     ("GET", "/api/v1/analytics/agents"): (frozenset({LEAD, ADMIN}), None),
+    # the helpdesk role is admitted here only: every other route answers it 403
+    ("GET", "/api/v1/helpdesk/customer"): (frozenset({HELPDESK, AGENT, LEAD}), None),
 }
 
 BODIES: dict[tuple[str, str], Any] = {
@@ -244,6 +247,7 @@ async def test_every_route_refuses_every_foreign_caller(client: Client, clock: F
         "lead": (await staff_headers(client, Role.LEAD, clock), LEAD),
         "warehouse": (await staff_headers(client, Role.WAREHOUSE, clock), WAREHOUSE),
         "admin": (admin, ADMIN),
+        "helpdesk": (await staff_headers(client, Role.HELPDESK, clock), HELPDESK),
     }
     params = {
         "{number}": number,
@@ -357,7 +361,7 @@ async def test_no_token_or_session_carries_the_system_role(
         await sql.execute("DELETE FROM api_token WHERE id = $1", issued.id)
         await sql.execute(
             "ALTER TABLE api_token ADD CONSTRAINT api_token_role_known"
-            " CHECK (role IN ('admin', 'agent', 'lead', 'warehouse'))"
+            " CHECK (role IN ('admin', 'agent', 'lead', 'warehouse', 'helpdesk'))"
         )
     with pytest.raises(ValueError):
         allow(Role.SYSTEM)

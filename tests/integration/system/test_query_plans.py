@@ -13,6 +13,7 @@ from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
 from returns_service.services.analytics.queries import FINE_DELIVERED, FINE_RETURNED
 from returns_service.services.cases import queries as case_reads
+from returns_service.services.cases.search import case_search
 from returns_service.services.fulfilment import search as parcels
 from returns_service.services.fulfilment.queries import parcel_search_statement
 from returns_service.services.platform.queries import TOKEN_BY_HASH
@@ -23,6 +24,9 @@ SEED = [
     """INSERT INTO customer (store, email, first_name, last_name, language, country, created_at)
        SELECT 1, 'c' || n || '@example.com', 'C', 'N', 'en', 'US', now()
          FROM generate_series(1, 40000) n""",
+    # a few customers with names of their own (the others are all "C N"): a name search
+    """UPDATE customer SET first_name = 'Cara' || id, last_name = 'Nuñez' || id
+        WHERE id % 1000 = 0""",
     """INSERT INTO shop_order (store, shop_order_id, number, customer, placed_at, currency,
                               shipping_address, payment_reference, created_at, updated_at)
        SELECT 1, 'o' || n, (100000 + n)::text, n, now(), 'USD', '{}', '', now(), now()
@@ -42,6 +46,13 @@ SEED = [
               (ARRAY['approved','closed','resolved','requested'])[(n % 4) + 1], (n % 20) + 1, 'en',
               '', false, false, false, false, now() - (n || ' minutes')::interval, now()
          FROM generate_series(1, 30000) n""",
+    # most cases were answered long ago; a few still wait for their first answer
+    """UPDATE return_case SET first_response_due_at = created_at + interval '1 day',
+              first_responded_at = CASE WHEN id % 500 = 0 THEN NULL
+                                        ELSE created_at + interval '1 hour' END""",
+    """INSERT INTO customer_tracking (store, "case", carrier, tracking_number, created_at)
+       SELECT 1, n, 'ups', '1Z' || lpad(n::text, 16, '0'), now()
+         FROM generate_series(1, 30000, 3) n""",
     """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
                              exchange_reserved, unit_price_amount, currency, settled)
        SELECT 1, n, n, 1, 'other', 'refund', false, 2500, 'USD', false
@@ -88,6 +99,20 @@ HOT = {
                             ORDER BY created_at""",
 }
 LEAD = Caller(Role.LEAD, 1, agent_id=1)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _search(q: str | None, overdue: bool | None = None) -> case_reads.QueueFilter:
+    return case_reads.QueueFilter(
+        agent=None,
+        unassigned=False,
+        statuses=None,
+        search=case_search(q) if q else None,
+        overdue=overdue,
+        now=NOW,
+    )
+
+
 AGENT = Caller(Role.AGENT, 1, agent_id=7)
 CUSTOMER = Caller(Role.CUSTOMER, 1, customer_id=12345, order_id=12345)
 PAGE: dict[str, Any] = {"unassigned": False, "statuses": None, "after": None, "limit": 51}
@@ -118,6 +143,37 @@ SERVICE: dict[str, sql.Statement] = {
         before_id=2**63 - 1,
         limit=21,
     ),
+    # the queue's search (services/cases/search.py reads `q` into these keys)
+    **{
+        f"queue search: {name}": case_reads.queue_page_statement(
+            who, where=_search(q), sort=sort, after=None, limit=51
+        )
+        for name, who, q, sort in (
+            ("case number", LEAD, "R-012345", "created_at"),
+            ("order number", LEAD, "112345", "created_at"),
+            ("email", LEAD, "c12345@example.com", "created_at"),
+            ("email's beginning", LEAD, "c1234", "-created_at"),
+            ("name", LEAD, "Cara Nu", "created_at"),
+            ("tracking number", LEAD, "RC00000012345", "due_at"),
+            ("an agent's own", AGENT, "c12345@example.com", "due_at"),
+        )
+    },
+    "lead's board by due time": case_reads.queue_page_statement(
+        LEAD, where=_search(None), sort="due_at", after=None, limit=51
+    ),
+    "lead's board by due time, next page": case_reads.queue_page_statement(
+        LEAD,
+        where=_search(None),
+        sort="due_at",
+        after=(1, datetime(2026, 1, 1, tzinfo=UTC), 5),
+        limit=51,
+    ),
+    "lead's overdue tab": case_reads.queue_page_statement(
+        LEAD, where=_search(None, overdue=True), sort="created_at", after=None, limit=51
+    ),
+    "lead's board, newest first": case_reads.queue_page_statement(
+        LEAD, where=_search(None), sort="-created_at", after=None, limit=51
+    ),
     "shop-now page": shop_now_statement(
         1, currency="USD", except_sku="V-1", pattern="", language="en", after=(0, 0, 0), limit=21
     ),
@@ -129,6 +185,7 @@ SERVICE: dict[str, sql.Statement] = {
     "analytics: a day's returns": (FINE_RETURNED, [1, *A_DAY]),
 }
 BIG = {
+    "customer_tracking",
     "customer",
     "shop_order",
     "order_line",
