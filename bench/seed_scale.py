@@ -106,6 +106,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "store", "number", "order", "customer", "status", "agent", "assigned_at",
         "language", "comment", "outside_policy", "approved_as_exception", "reject_reason",
         "awaiting_reply", "overdue", "resolved_at", "created_at", "updated_at",
+        "first_response_due_at", "first_responded_at", "first_response_agent",
     ),
     "case_item": (
         "id", "store", "case", "line", "quantity", "reason", "resolution", "exchange_sku",
@@ -118,7 +119,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "label": (
         "id", "store", "case", "carrier", "tracking_number", "status", "pdf", "zpl",
-        "created_at", "voided_at", "in_transit_at", "delivered_at",
+        "created_at", "voided_at", "in_transit_at", "delivered_at", "provider", "service",
+        "cost_amount", "cost_currency",
     ),
     "receipt": ("id", "store", "case", "barcode", "station", "received_at"),
     "shipment": (
@@ -130,6 +132,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "store", "case", "line", "shipment", "kind", "amount", "currency", "provider",
         "provider_reference", "status", "idempotency_key", "created_at",
     ),
+    "follow_up": ("id", "store", "case", "rating", "comment", "at"),
 }  # fmt: skip
 
 # (table, column, parent table): every foreign key the seeder writes, checked at the end.
@@ -151,7 +154,12 @@ FOREIGN_KEYS = [
     ("shipment", "customer", "customer"),
     ("payment", "case", "return_case"),
     ("payment", "line", "order_line"),
+    ("return_case", "first_response_agent", "agent"),
+    ("follow_up", "case", "return_case"),
 ]
+# "did it fit?" answers, 1-5, as stores see them: mostly happy, a tail of poor fits
+RATINGS = [5] * 45 + [4] * 30 + [3] * 12 + [2] * 8 + [1] * 5
+FIRST_RESPONSE_HOURS = 24  # the demo policy's first_response_hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +367,7 @@ class Generator:
         self.counts: dict[str, int] = {}
         self.open_count = 0
         self.waiting = 0
+        self.rated: set[int] = set()  # cases with a "did it fit?" answer (one each)
 
     # -- customers and orders -----------------------------------------------------------
 
@@ -704,6 +713,10 @@ class Generator:
                             ended,
                             at.get("in_transit"),
                             at.get("received"),
+                            "easypost",
+                            "GroundAdvantage",
+                            rng.randrange(550, 950),  # what the store paid for it
+                            "USD",
                         )
                     )
                 else:
@@ -747,6 +760,14 @@ class Generator:
                     )
             previous = status
         resolved_at = at.get("resolved")
+        # the first answer: an automatic approval at once (no person), else the concierge's
+        # reply or decision some hours in; a case withdrawn before anyone answered has none
+        responded, responder = None, None
+        if "approved" in at and not outside:
+            responded = created
+        elif "rejected" in at and agent is not None:
+            responded = min(at["rejected"], created + timedelta(hours=rng.uniform(0.3, 30)))
+            responder = agent.id
         rows["return_case"].append(
             (
                 case_id,
@@ -767,6 +788,9 @@ class Generator:
                 resolved_at,
                 created,
                 times[-1] + timedelta(seconds=2),
+                created + timedelta(hours=FIRST_RESPONSE_HOURS),
+                responded,
+                responder,
             )
         )
 
@@ -841,6 +865,19 @@ class Generator:
                         arrived if arrived < self.now else None,
                     )
                 )
+                rated = arrived + timedelta(days=4)
+                if rated < self.now and case_id not in self.rated and self.rng.random() < 0.6:
+                    self.rated.add(case_id)
+                    rows["follow_up"].append(
+                        (
+                            self.ids.take("follow_up"),
+                            sid,
+                            case_id,
+                            self.rng.choice(RATINGS),
+                            "",
+                            rated,
+                        )
+                    )
                 event(
                     when,
                     "replacement_shipped",
@@ -872,6 +909,29 @@ class Generator:
             event(when, "refund", f"We refunded {refunded / 100:.2f} USD.", detail="via manual")
 
 
+async def _roll_up(dsn: str) -> int:
+    """The analytics rollups of every past day, as the worker keeps them (the seeder writes
+    with triggers off, so nothing marked them: a running store's worker would have rolled
+    each day up as it passed). The service's own code, so the figures are its own."""
+    from returns_service.clock import SystemClock
+    from returns_service.db.engine import close_pool, open_pool, use_database
+    from returns_service.services.analytics import rollup
+
+    @dataclass
+    class _Runtime:  # all the rollup reads of the runtime
+        clock: Any
+
+    use_database(dsn)
+    await open_pool(1, 2)
+    try:
+        runtime: Any = _Runtime(SystemClock())
+        return await rollup.roll_up(runtime, limit=10_000) + await rollup.roll_up_cases(
+            runtime, limit=10_000
+        )
+    finally:
+        await close_pool()
+
+
 async def _next_ids(conn: asyncpg.Connection) -> Ids:
     ids = Ids()
     for table in COLUMNS:
@@ -892,6 +952,7 @@ async def seed(
     seed_value: int = 20261124,
     verify: bool = True,
     vacuum: bool = True,
+    rollup: bool = True,
     log: Any = None,
 ) -> dict[str, Any]:
     """Load `orders` orders (and their customers and lines) and `cases` return cases on them.
@@ -992,6 +1053,9 @@ async def seed(
         # waking up on millions of fresh rows in the middle of a benchmark
         await conn.execute(f"VACUUM (ANALYZE) {tables}" if vacuum else f"ANALYZE {tables}")
         analyze_s = time.monotonic() - t0
+        t0 = time.monotonic()
+        rolled = await _roll_up(dsn) if rollup else 0
+        rollup_s = time.monotonic() - t0
         open_now = await conn.fetchval(
             "SELECT count(*) FROM return_case WHERE store = $1 AND status = ANY($2::text[])",
             store.id,
@@ -1006,6 +1070,8 @@ async def seed(
         "copy_seconds": round(copy_s, 1),
         "verify_seconds": round(verify_s, 1),
         "analyze_seconds": round(analyze_s, 1),
+        "rollup_seconds": round(rollup_s, 1),
+        "rolled_up_days": rolled,
         "triggers_off_while_copying": fast,
         "rows": generator.counts,
         "seeded_open_cases": generator.open_count,
@@ -1039,6 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store-id", type=int)
     parser.add_argument("--no-verify", action="store_true", help="skip the foreign-key check")
     parser.add_argument("--analyze-only", action="store_true", help="ANALYZE, no VACUUM")
+    parser.add_argument("--no-rollup", action="store_true", help="leave the analytics rollup")
     args = parser.parse_args(argv)
     server = None
     if args.data_dir:
@@ -1058,6 +1125,7 @@ def main(argv: list[str] | None = None) -> int:
                 batch_orders=args.batch_orders,
                 verify=not args.no_verify,
                 vacuum=not args.analyze_only,
+                rollup=not args.no_rollup,
                 log=sys.stderr,
             )
         )
@@ -1074,7 +1142,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"seeded in {report['seconds']}s (generate {report['generate_seconds']}s, "
         f"COPY {report['copy_seconds']}s, FK check + setval {report['verify_seconds']}s, "
-        f"VACUUM ANALYZE {report['analyze_seconds']}s)",
+        f"VACUUM ANALYZE {report['analyze_seconds']}s, analytics rollup of "
+        f"{report['rolled_up_days']} days {report['rollup_seconds']}s)",
         *(f"  {t:<{width}} {n:>10,}" for t, n in rows.items()),
         f"  {'total':<{width}} {sum(rows.values()):>10,}",
         f"open cases seeded: {report['seeded_open_cases']} "

@@ -20,6 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from returns_service import __version__
+from returns_service.api.admin.analytics import AnalyticsController
 from returns_service.api.admin.controllers import (
     CarrierWebhookController,
     CatalogController,
@@ -71,6 +72,8 @@ from returns_service.web.agent.case import AgentCasePages
 from returns_service.web.agent.events import AgentEvents
 from returns_service.web.agent.pages import AgentConsolePages
 from returns_service.web.agent.queue import AgentQueuePages
+from returns_service.web.insights.pages import InsightsPages
+from returns_service.web.insights.simulator import SimulatorPages
 from returns_service.web.journey import PortalCaseSteps, PortalLinkPages
 from returns_service.web.pages import WEB_DIR, PortalPages, PortalSignInPages, static_files
 from returns_service.web.portal_photos import PortalPhotoPages
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             CustomersPrivacyController,
             ShopifyPrivacyWebhookController,
             WebhookEndpointsController,
+            AnalyticsController,
             HelpdeskController,
             PortalSignInPages,
             PortalPages,
@@ -167,6 +171,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             AgentQueuePages,
             AgentEvents,
             AgentCasePages,
+            InsightsPages,
+            SimulatorPages,
             static_files,
             swagger_assets,
             swagger_init,

@@ -738,6 +738,88 @@ class PolicyVersion(Table, tablename="policy_version", db=DB):
     policy_version_unique_version = Unique(["store", "version"])
 
 
+class AnalyticsDay(Table, tablename="analytics_day", db=DB):
+    """A past day (in the store's time zone) whose lines delivered are summed up in the
+    analytics rollups below (services/analytics/rollup.py); a day not here, or marked
+    dirty, is read from the live tables instead."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+    rolled_at = Timestamptz()
+
+    analytics_day_unique = Unique(["store", "day"])
+
+
+class AnalyticsDirtyDay(Table, tablename="analytics_dirty_day", db=DB):
+    """A day whose history changed after it was rolled up (written by triggers on the tables
+    the figures read, so no writer can forget it): read live until rolled up again."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+
+    analytics_dirty_day_unique = Unique(["store", "day"])
+
+
+class AnalyticsDelivered(Table, tablename="analytics_delivered", db=DB):
+    """Units delivered on a day, per SKU, the line's product key, country and currency."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date(index=True)
+    sku = Varchar(length=128)
+    product_key = Varchar(length=128, null=True, default=None)  # the line's own
+    country = Text()  # the customer's, else the shipping address's (as policy rules read it)
+    currency = Varchar(length=3)
+    units = BigInt()
+
+
+class AnalyticsReturned(Table, tablename="analytics_returned", db=DB):
+    """Of the lines delivered on a day, what came back (cases that count as returns) and the
+    money for it, per SKU, product key, country, currency, reason and resolution."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date(index=True)
+    sku = Varchar(length=128)
+    product_key = Varchar(length=128, null=True, default=None)
+    country = Text()
+    currency = Varchar(length=3)
+    reason = Varchar(length=40)
+    resolution = Varchar(length=16)
+    units = BigInt()
+    refunded = BigInt()
+    credited = BigInt()
+    exchanged = BigInt()
+
+
+class AnalyticsCaseDay(Table, tablename="analytics_case_day", db=DB):
+    """The outcomes and concierges' figures of the cases opened on a past day (store time
+    zone), for every case (`category` '') and per category, as the report's statements
+    return them (services/analytics/rollup.py); read while the day is not dirty."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+    category = Text(default="")
+    outcomes = JSONB()
+    agents = JSONB(default=[])
+    rolled_at = Timestamptz()
+
+    analytics_case_day_unique = Unique(["store", "day", "category"])
+
+
+class AnalyticsDirtyCaseDay(Table, tablename="analytics_dirty_case_day", db=DB):
+    """A day whose cases changed after it was rolled up (marked by triggers)."""
+
+    id = BigSerial(primary_key=True)
+    store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
+    day = Date()
+
+    analytics_dirty_case_day_unique = Unique(["store", "day"])
+
+
 ALL_TABLES: list[type[Table]] = [
     Store,
     Agent,
@@ -779,4 +861,10 @@ ALL_TABLES: list[type[Table]] = [
     CaseAttachment,
     AgentSignInLink,
     PolicyVersion,
+    AnalyticsDay,
+    AnalyticsDirtyDay,
+    AnalyticsDelivered,
+    AnalyticsReturned,
+    AnalyticsCaseDay,
+    AnalyticsDirtyCaseDay,
 ]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from returns_service.adapters.mail import Mailer, mailer_from_settings
 from returns_service.db.tables import Store
+from returns_service.services.analytics import rollup as analytics_rollup
 from returns_service.services.cases.handover import assign_waiting
 from returns_service.services.events import delivery as webhooks
 from returns_service.services.fulfilment import aftercare
@@ -67,6 +68,7 @@ async def run_once(rt: Runtime, config: WorkerConfig) -> WorkerReport:
     for store in await Store.select(Store.id, Store.name):
         assigned += await assign_waiting(store["id"], rt)
     await aftercare.run_all(rt)  # its jobs fail one by one, never the delivery below
+    await analytics_rollup.run(rt)  # past days' figures for the reports (logs its failures)
     await reconcile.schedule(rt)  # once a day per store, when a shop is written back to
     while True:  # calls to outside systems due now, batch by batch
         ran = await jobs.run_due(rt, lock_seconds=config.outbox_lock_seconds)

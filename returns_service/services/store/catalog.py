@@ -143,3 +143,13 @@ async def translated_titles(store_id: int, skus: list[str], language: str) -> di
 class Titles:
     product: str | None
     variant: str | None
+
+
+async def categories(caller: Caller) -> list[str]:
+    """The catalogue's product categories, sorted (the dashboard's category filter)."""
+    rows = await (
+        Product.select(Product.category)
+        .where((Product.store == caller.store_id) & (Product.category != ""))
+        .distinct()
+    )
+    return sorted(str(row["category"]) for row in rows)

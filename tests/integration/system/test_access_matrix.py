@@ -145,6 +145,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
         frozenset({ADMIN}),
         None,
     ),
+    ("GET", "/api/v1/analytics/returns"): (frozenset({LEAD, ADMIN}), None),
+    ("GET", "/api/v1/analytics/outcomes"): (frozenset({LEAD, ADMIN}), None),
+    ("GET", "/api/v1/analytics/agents"): (frozenset({LEAD, ADMIN}), None),
     # the helpdesk role is admitted here only: every other route answers it 403
     ("GET", "/api/v1/helpdesk/customer"): (frozenset({HELPDESK, AGENT, LEAD}), None),
     # inbound email: the route checks its own secret (tests/integration/inbound)

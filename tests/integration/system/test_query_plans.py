@@ -11,6 +11,7 @@ from typing import Any
 from returns_service.db import sql
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller, Role
+from returns_service.services.analytics.queries import FINE_DELIVERED, FINE_RETURNED
 from returns_service.services.cases import queries as case_reads
 from returns_service.services.cases.search import case_search
 from returns_service.services.fulfilment import search as parcels
@@ -115,6 +116,7 @@ def _search(q: str | None, overdue: bool | None = None) -> case_reads.QueueFilte
 AGENT = Caller(Role.AGENT, 1, agent_id=7)
 CUSTOMER = Caller(Role.CUSTOMER, 1, customer_id=12345, order_id=12345)
 PAGE: dict[str, Any] = {"unassigned": False, "statuses": None, "after": None, "limit": 51}
+A_DAY = [datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)]
 # the service's own statements, with the parameters it sends (db/sql.py runs them)
 SERVICE: dict[str, sql.Statement] = {
     "order with lines": order_with_lines_statement(CUSTOMER, 12345),
@@ -178,6 +180,9 @@ SERVICE: dict[str, sql.Statement] = {
     "shop-now next page": shop_now_statement(
         1, currency="USD", except_sku="V-1", pattern="", language="en", after=(2500, 3, 9), limit=21
     ),
+    # the analytics read a day not rolled up yet live (services/analytics/rollup.py)
+    "analytics: a day's deliveries": (FINE_DELIVERED, [1, *A_DAY]),
+    "analytics: a day's returns": (FINE_RETURNED, [1, *A_DAY]),
 }
 BIG = {
     "customer_tracking",
