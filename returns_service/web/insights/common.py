@@ -22,6 +22,8 @@ COOKIE_PATH = "/admin"  # every dashboard page and form is under it
 # a page behind it sends a visitor without a dashboard session to the sign-in form
 SIGNED_IN = [signed_in(INSIGHTS_PATH)]
 MAX_DAYS = 366  # the analytics' and the simulator's longest range
+# who may publish a policy from the simulator: the same roles as PUT /api/v1/policy
+PUBLISHERS = frozenset({Role.ADMIN, Role.LEAD})
 
 __all__ = ["COOKIE_PATH", "INSIGHTS_COOKIE", "INSIGHTS_PATH", "SIGNED_IN", "insights_page"]
 
@@ -33,7 +35,7 @@ def translator() -> Translator:
 def insights_page(
     request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
 ) -> Template:
-    """A dashboard page: `caller` and `is_admin` are in every template's context."""
+    """A dashboard page: `caller` and `can_publish` are in every template's context."""
     caller = request.user if isinstance(request.user, Caller) else None
     return render_page(
         request,
@@ -41,7 +43,7 @@ def insights_page(
         translator(),
         status_code,
         caller=caller,
-        is_admin=bool(caller and caller.role is Role.ADMIN),
+        can_publish=bool(caller and caller.role in PUBLISHERS),
         **context,
     )
 

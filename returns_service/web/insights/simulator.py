@@ -14,7 +14,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.domain.errors import DomainError
 from returns_service.domain.policy import ReturnPolicy
 from returns_service.services.analytics.reports import today_of
@@ -25,6 +25,7 @@ from returns_service.services.store.policy_versions import list_versions
 from returns_service.web.insights import drafts
 from returns_service.web.insights.common import (
     INSIGHTS_PATH,
+    PUBLISHERS,
     SIGNED_IN,
     DateRange,
     insights_page,
@@ -206,7 +207,7 @@ class SimulatorPages(Controller):
 
 
 def _refused(caller: Caller) -> list[drafts.FieldError]:
-    if caller.role is Role.ADMIN:
+    if caller.role in PUBLISHERS:
         return []
     return [drafts.FieldError("", translator()("insights.sim.admins_publish"))]
 
