@@ -164,6 +164,7 @@ async def case_page(
                 )
                 if staff
                 else msgspec.UNSET,
+                first_responded_at=r["first_responded_at"] if staff else msgspec.UNSET,
             )
         )
     last = rows[-1] if rows else None

@@ -211,6 +211,7 @@ class AgentCaseView(CaseView, frozen=True):
     # before due times were kept), and whether that time has passed without one
     first_response_due_at: datetime | None = None
     overdue: bool = False
+    first_responded_at: datetime | None = None  # when the store first answered (null: not yet)
     # the published policy version that decided it (issue 16); None before versions
     policy_version: int | None = None
 
@@ -243,6 +244,8 @@ class CaseSummary(msgspec.Struct, frozen=True, omit_defaults=True):
     # in agents' lists (see AgentCaseView); left out of a customer's (UNSET is never encoded)
     first_response_due_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     overdue: bool | msgspec.UnsetType = msgspec.UNSET
+    # when the store first answered (null: not yet), in agents' lists
+    first_responded_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class CasePage(msgspec.Struct, frozen=True):

@@ -253,6 +253,7 @@ async def agent_case_view(
         overdue=first_response_overdue(
             base.status, row["first_response_due_at"], row["first_responded_at"], now
         ),
+        first_responded_at=row["first_responded_at"],
         policy_version=row["policy_version"],
     )
 

@@ -66,10 +66,12 @@ def _tabs_for(caller: Caller) -> list[Tab]:
 
 
 def _due(case: CaseSummary, now: datetime) -> tuple[str, bool]:
-    """When the first answer is due, from now ("in 3 hours", "2 hours ago"), for open cases;
-    `overdue` when it is late and still not given (the service decides)."""
+    """When the first answer is due, from now ("in 3 hours", "2 hours ago"), for open cases
+    still waiting for it; `overdue` when it is late (the service decides)."""
     due_at = case.first_response_due_at
     if not isinstance(due_at, datetime) or case.status not in OPEN_STATUSES:
+        return "", False
+    if isinstance(case.first_responded_at, datetime):  # answered: nothing is due any more
         return "", False
     text = format_timedelta(due_at - now, add_direction=True, threshold=1.0, locale="en")
     return text, case.overdue is True

@@ -56,6 +56,12 @@ async def test_a_case_for_a_person_is_due_in_the_policy_s_hours_and_answered_by_
     row = await _first_response(case["number"])
     assert row["first_responded_at"] == row["created_at"] + timedelta(hours=3)
     assert row["first_response_agent"] == sam_id
+    # agents read it in the queue and on the case, so nothing shows as still due
+    (summary,) = (await client.get("/api/v1/cases", headers=sam)).json()["items"]
+    view = (await client.get(f"/api/v1/cases/{case['number']}", headers=sam)).json()
+    answered = row["first_responded_at"].isoformat().replace("+00:00", "Z")
+    assert summary["first_responded_at"] == view["first_responded_at"] == answered
+    assert summary["overdue"] is False
 
     clock.advance(hours=1)
     approve = await client.post(f"/api/v1/cases/{case['number']}/approve", json={}, headers=sam)
