@@ -3,7 +3,6 @@ history. The lists (queues, boards) are in `case_lists.py`."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,7 +20,8 @@ from returns_service.db.tables import (
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.amounts import Amounts, LineAmount, SignedMoney, amounts_of
 from returns_service.domain.cases import RELEASED_STATUSES, CaseStatus, first_response_overdue
-from returns_service.domain.errors import InvalidRequest, NotFound
+from returns_service.domain.cursors import decode_id_cursor, encode_id_cursor
+from returns_service.domain.errors import NotFound
 from returns_service.domain.money import Money
 from returns_service.services.cases import (
     attachments,
@@ -334,28 +334,12 @@ async def message_page(
     return await _messages(caller, (await _case_row(caller, number))["id"], cursor, limit)
 
 
-def _encode_message_cursor(message_id: int) -> str:
-    return base64.urlsafe_b64encode(f"m{message_id}".encode()).decode().rstrip("=")
-
-
-def _decode_message_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[:1] != "m":
-            raise ValueError(raw)
-        return int(raw[1:])
-    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise InvalidRequest(
-            "the cursor is not one this service gave out", field="cursor"
-        ) from error
-
-
 async def _messages(
     caller: Caller, case_id: int, cursor: str | None = None, limit: int = MESSAGES_SHOWN
 ) -> MessagePage:
     where = readable(caller, CaseMessage) & (CaseMessage.case == case_id)
     if cursor:
-        where &= CaseMessage.id < _decode_message_cursor(cursor)
+        where &= CaseMessage.id < decode_id_cursor("m", cursor)
     # newest first to take the latest page, shown oldest first (ids follow the writing order)
     rows = await (
         CaseMessage.select(
@@ -390,7 +374,7 @@ async def _messages(
         )
         for r in rows
     ]
-    return MessagePage(items, _encode_message_cursor(rows[0]["id"]) if more else None)
+    return MessagePage(items, encode_id_cursor("m", rows[0]["id"]) if more else None)
 
 
 async def _notes(case_id: int) -> list[NoteView]:

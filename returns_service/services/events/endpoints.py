@@ -3,14 +3,14 @@ not; and each endpoint's delivery log and replay."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from returns_service.adapters.webhooks import new_secret
 from returns_service.db.engine import DB
 from returns_service.db.tables import WebhookEndpoint
 from returns_service.domain.access import Caller
-from returns_service.domain.errors import Conflict, InvalidRequest, NotFound
+from returns_service.domain.cursors import decode_id_cursor, encode_id_cursor
+from returns_service.domain.errors import Conflict, NotFound
 from returns_service.domain.webhooks import check_events, check_url
 from returns_service.services.events import queries
 from returns_service.services.events.schemas import (
@@ -149,33 +149,17 @@ def _delivery_view(r: dict[str, Any]) -> DeliveryView:
     )
 
 
-def _encode_cursor(delivery_id: int) -> str:
-    return base64.urlsafe_b64encode(f"d{delivery_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("d"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidRequest(
-            "the cursor is not one this service gave out", field="cursor"
-        ) from None
-
-
 async def delivery_page(
     caller: Caller, endpoint_id: int, cursor: str | None, limit: int
 ) -> DeliveryPage:
     """The endpoint's deliveries, newest first."""
     await get_endpoint(caller, endpoint_id)
-    before = _decode_cursor(cursor) if cursor else None
+    before = decode_id_cursor("d", cursor) if cursor else None
     rows = await queries.delivery_page(caller.store_id, endpoint_id, before, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_delivery_view(r) for r in rows]
-    return DeliveryPage(items, _encode_cursor(rows[-1]["id"]) if more and rows else None)
+    return DeliveryPage(items, encode_id_cursor("d", rows[-1]["id"]) if more and rows else None)
 
 
 async def replay_delivery(

@@ -4,12 +4,11 @@ decisions are idempotent: made twice, the second changes nothing and answers the
 
 from __future__ import annotations
 
-import base64
-
 import msgspec
 
 from returns_service.db.engine import DB
 from returns_service.domain.access import Caller
+from returns_service.domain.cursors import decode_id_cursor, encode_id_cursor
 from returns_service.domain.errors import Conflict, InvalidRequest, NotFound
 from returns_service.services.cases import conversation, timeline
 from returns_service.services.cases.records import actor_for, lock_case
@@ -26,29 +25,13 @@ def _view(row: dict[str, object]) -> HeldEmailView:
     return msgspec.convert(row, HeldEmailView)
 
 
-def _encode_cursor(email_id: int) -> str:
-    return base64.urlsafe_b64encode(f"h{email_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if raw[:1] != "h":
-            raise ValueError(raw)
-        return int(raw[1:])
-    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        raise InvalidRequest(
-            "the cursor is not one this service gave out", field="cursor"
-        ) from error
-
-
 async def held_page(caller: Caller, cursor: str | None, limit: int) -> HeldEmailPage:
     """Held emails, newest first."""
-    before = _decode_cursor(cursor) if cursor else None
+    before = decode_id_cursor("h", cursor) if cursor else None
     rows = await queries.held_page(caller.store_id, before, limit)
     items = [_view(r) for r in rows[:limit]]
     more = len(rows) > limit
-    return HeldEmailPage(items, _encode_cursor(items[-1].id) if more and items else None)
+    return HeldEmailPage(items, encode_id_cursor("h", items[-1].id) if more and items else None)
 
 
 async def _current(caller: Caller, email_id: int) -> HeldEmailView:
