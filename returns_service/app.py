@@ -42,6 +42,7 @@ from returns_service.api.agents.controllers import (
 )
 from returns_service.api.auth import BearerAuthMiddleware
 from returns_service.api.bench import CeilingController, bench_pool
+from returns_service.api.cors import portal_cors
 from returns_service.api.dependencies import app_dependencies, app_state
 from returns_service.api.docs import LocalSwaggerUI, swagger_assets, swagger_init
 from returns_service.api.edge import edge_middleware
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=portal_cors(settings.server.cors_origins),
         on_startup=[finish_openapi],
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -126,6 +126,17 @@ def _networks(raw: str) -> tuple[str, ...]:
     return found
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """Comma-separated origins (`https://shop.example.com`, `http://127.0.0.1:3000`): a
+    scheme and a host, no path; `*` in the host matches any part of it."""
+    found = tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+    for part in found:
+        scheme, sep, host = part.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host:
+            raise ValueError(f"must list origins like https://shop.example.com, got {part!r}")
+    return found
+
+
 def _carrier_secrets(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(
         (name.strip(), secret.strip())
@@ -208,6 +219,9 @@ class ServerSettings:
     bench: bool = env("RETURNS_BENCH", False, _flag, "mount the raw-asyncpg ceiling endpoint")
     trusted_proxies: tuple[str, ...] = env(
         "RETURNS_TRUSTED_PROXIES", (), _networks, "peers whose X-Forwarded-For is believed"
+    )
+    cors_origins: tuple[str, ...] = env(
+        "RETURNS_CORS_ORIGINS", (), _origins, "shop origins that may call /api/v1/portal/*"
     )
 
 

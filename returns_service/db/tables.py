@@ -277,6 +277,10 @@ class CaseItem(Table, tablename="case_item", db=DB):
     # the merchant's words for their own reason code when the case was opened ({language:
     # label}; {} for a built-in code, which the catalogue words), kept past policy changes
     reason_labels = JSONB(default={})
+    # what the customer asked for when the case was opened; `resolution` is what they get
+    # (an agent may change it with their agreement: a "save" when a refund became credit,
+    # an exchange or a keep)
+    requested_resolution = Varchar(length=16, default="")
 
     case_item_quantity_positive = Check("quantity > 0")
 
@@ -502,7 +506,7 @@ class Payment(Table, tablename="payment", db=DB):
     currency = Varchar(length=3)
     provider = Varchar(length=24)  # manual | stripe | ledger
     provider_reference = Varchar(length=200, default="")
-    status = Varchar(length=24)  # succeeded | to_do_in_shop | failed
+    status = Varchar(length=24)  # pending | succeeded | to_do_in_shop | failed | unknown
     idempotency_key = Varchar(length=200, unique=True)
     created_at = Timestamptz()
 

@@ -111,6 +111,13 @@ SYSTEM = Actor("system", None, "system")
 CASE_NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
+# What a case number may look like in a path: letters, digits, `-` and `_`. Narrower than any
+# string on purpose: a number of "." or ".." is a path segment that HTTP clients remove
+# (RFC 3986 dot segments), so `POST /cases/./refund` would reach `POST /cases/refund` and
+# answer 405; the documented pattern keeps clients (and the schema fuzzer) from sending one.
+CASE_NUMBER_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
 def new_case_number() -> str:
     return "R-" + "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(6))
 

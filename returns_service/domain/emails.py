@@ -30,6 +30,7 @@ class EmailTemplate(StrEnum):
     PRICE_DIFFERENCE_CHARGED = "price_difference_charged"  # `detail`: the amount charged
     PRICE_DIFFERENCE_REFUNDED = "price_difference_refunded"  # `detail`: the amount refunded
     SIGN_IN_LINK = "sign_in_link"  # "email me a link": `detail` is the order number
+    RESOLUTION_CHANGED = "resolution_changed"  # an agent changed what items get, as agreed
 
 
 @dataclass(frozen=True, slots=True)

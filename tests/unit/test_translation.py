@@ -55,6 +55,13 @@ PARAMS: dict[str, dict[str, Any]] = {
     "keep_it": {},
     "advance_refused": {"case_number": "R-7QK2MX"},
     "payment_failed": {"amount": {"amount": 39500, "currency": "USD"}, "payment": "refund"},
+    "payment_unknown": {"amount": {"amount": 39500, "currency": "USD"}, "payment": "refund"},
+    "resolution_changed": {
+        "line": "Harbor Watch",
+        "sku": "WATCH-41-BLK",
+        "from": "refund",
+        "to": "store_credit",
+    },
     "shop_refunded": {"amount": {"amount": 39500, "currency": "HUF"}, "shop": "shopify"},
     "shop_return": {"shop": "shopify"},
     "shop_tracking": {"shop": "shopify", "tracking": "CP123"},

@@ -21,9 +21,17 @@ from returns_service.api.idempotency import Idempotency
 from returns_service.api.photos import photo_response
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import CaseStatus
+from returns_service.domain.cases import CASE_NUMBER_PATTERN, CaseStatus
 from returns_service.domain.errors import InvalidRequest
-from returns_service.services.cases import agents, conversation, decisions, lists, photos, views
+from returns_service.services.cases import (
+    agents,
+    conversation,
+    decisions,
+    lists,
+    photos,
+    resolutions,
+    views,
+)
 from returns_service.services.cases.schemas import (
     AgentCaseView,
     AgentPatch,
@@ -38,6 +46,7 @@ from returns_service.services.cases.schemas import (
     ReassignIn,
     RejectIn,
     ReplyIn,
+    ResolutionChangeIn,
 )
 from returns_service.services.fulfilment import exchanges, labels
 from returns_service.services.money import refunds
@@ -46,7 +55,7 @@ from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import staff
 from returns_service.services.store.schemas import CreatedWithToken, NewAgent
 
-CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
+CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16, pattern=CASE_NUMBER_PATTERN)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
 
@@ -266,6 +275,25 @@ class CasesController(Controller):
     ) -> Response[AgentCaseView]:
         async def work() -> AgentCaseView:
             await refunds.refund_case(caller, number, data.amount if data else None, runtime)
+            return await views.agent_case_view(caller, number)
+
+        return await idempotency.respond(work)
+
+    @post(
+        "/{number:str}/resolution",
+        summary="Change what items get, as the customer agreed (refund, credit, exchange)",
+        status_code=200,
+    )
+    async def change_resolution(
+        self,
+        caller: NamedDependency[Caller],
+        number: CaseNumber,
+        data: JSONBody[ResolutionChangeIn],
+        runtime: NamedDependency[Runtime],
+        idempotency: NamedDependency[Idempotency],
+    ) -> Response[AgentCaseView]:
+        async def work() -> AgentCaseView:
+            await resolutions.change_resolution(caller, number, data, runtime)
             return await views.agent_case_view(caller, number)
 
         return await idempotency.respond(work)

@@ -322,8 +322,8 @@ async def insert_case_item(
         """INSERT INTO case_item (store, "case", line, quantity, reason, resolution,
                                   exchange_sku, exchange_reserved, outside_policy_reason,
                                   unit_price_amount, currency, settled, price_difference,
-                                  reason_labels)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12, $13::jsonb)""",
+                                  reason_labels, requested_resolution)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, false, $12, $13::jsonb, $6)""",
         store_id,
         case_id,
         line_id,

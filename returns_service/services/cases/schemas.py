@@ -10,7 +10,8 @@ import msgspec
 
 from returns_service.domain.access import StaffName
 from returns_service.domain.amounts import Amounts, SignedMoney
-from returns_service.domain.cases import CaseStatus
+from returns_service.domain.cases import CaseStatus, Resolution
+from returns_service.domain.catalog import Sku
 from returns_service.domain.money import Money
 from returns_service.domain.orders import Language
 from returns_service.domain.rules import RuleDecision
@@ -295,3 +296,19 @@ class ContactIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     body: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
     line_id: Annotated[int, msgspec.Meta(ge=1)]
+
+
+class ResolutionChange(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What one item of the case gets now (an exchange names its replacement)."""
+
+    line_id: Annotated[int, msgspec.Meta(ge=1)]
+    resolution: Resolution
+    exchange_sku: Sku | None = None
+
+
+class ResolutionChangeIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The customer agreed (on the phone, by email) to take something else for items of the
+    case: `POST /api/v1/cases/{number}/resolution`."""
+
+    items: Annotated[list[ResolutionChange], msgspec.Meta(min_length=1, max_length=100)]
+    comment: Annotated[str, msgspec.Meta(max_length=4000)] | None = None

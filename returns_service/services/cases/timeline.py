@@ -59,6 +59,10 @@ MESSAGES: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
     # money leaving after commit, and the shop written back to (services/money/calls.py,
     # services/shop/)
     "payment_failed": "event.payment_failed",
+    "payment_unknown": "event.payment_unknown",
+    # an agent changed what an item gets, with the customer's agreement (services/cases/
+    # resolutions.py); the text says what it gets now
+    "resolution_changed": lambda p: f"event.resolution_changed.{p.get('to', 'refund')}",
     "shop_refunded": "event.shop_refunded",
     "shop_return": "event.shop_return",
     "shop_tracking": "event.shop_tracking",

@@ -6,9 +6,16 @@ adapter (manual, Stripe; charges always). No provider is ever called while a dat
 transaction or row lock is held.
 
 The job writes the outcome back in a transaction of its own: `succeeded` or `to_do_in_shop`
-settle the payment; `failed` (the provider refused, or every retry failed) marks it failed,
-unsettles the line so it can be paid again, and flags the case for the concierge. A retry
-after a timeout sends the same idempotency key, so the customer is never paid twice.
+settle the payment; `failed` (the provider refused: nothing moved) marks it failed, unsettles
+the line so it can be paid again under a fresh key, and flags the case for the concierge. A
+retry after a timeout sends the same idempotency key, so the customer is never paid twice.
+
+A job that gives up after only timeouts, 5xx or connection errors does not know whether the
+provider moved the money (the answer was lost, not necessarily the refund): the payment is
+`unknown`, the case is flagged `payment_unknown`, and the next refund or credit of that line
+for the same amount resumes it (`resume_unknown`: the same row and idempotency key go back to
+`pending`, so a provider that did refund returns that refund instead of making a second),
+as a label purchase that gave up on timeouts is resumed (services/fulfilment/purchases.py).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from returns_service.db.engine import DB
 from returns_service.domain.access import Caller
 from returns_service.domain.cases import SYSTEM
 from returns_service.domain.emails import EmailTemplate, Message
+from returns_service.domain.errors import Conflict
 from returns_service.domain.money import Money
 from returns_service.services.cases import timeline
 from returns_service.services.cases.records import LockedCase, email_customer, lock_case
@@ -31,6 +39,18 @@ from returns_service.services.platform.runtime import Runtime
 log = logging.getLogger(__name__)
 
 TOPICS = {"refund": "money.refund", "store_credit": "money.credit", "charge": "money.charge"}
+# how a give-up that knows nothing moved starts (a refusal, or a call never made); any other
+# give-up ran out of attempts on timeouts and 5xx: its outcome at the provider is unknown
+REFUSED = "refused: "
+
+
+class PaymentUnknown(Conflict):
+    code = "payment-unknown"
+    title = "An earlier payment's outcome is unknown"
+
+
+def _refused(why: str) -> jobs.GiveUp:
+    return jobs.GiveUp(REFUSED + why)
 
 
 def _topic(kind: str) -> str:
@@ -95,6 +115,34 @@ async def queue(
     return payment_id
 
 
+async def resume_unknown(
+    case: LockedCase, kind: str, amount: Money, rt: Runtime, *, line_id: int | None
+) -> bool:
+    """Before paying a line again: a payment of it whose outcome is unknown is resumed (True)
+    instead of a new one made under a fresh key, which the provider would honour as a second
+    refund if the first went through. Only the same kind and amount can be resumed (the
+    provider refuses a key reused for other parameters): anything else is refused until a
+    person settles the unknown one."""
+    unknown = await queries.unknown_payment(case.id, line_id)
+    if unknown is None:
+        return False
+    if (unknown.kind, unknown.amount, unknown.currency) != (kind, amount.amount, amount.currency):
+        raise PaymentUnknown(
+            f"a {unknown.kind} of {unknown.amount} {unknown.currency} for this line may have "
+            "gone through at the provider: pay that amount again to resume it (the provider "
+            "returns the first one if it was made), or settle it at the provider first"
+        )
+    await queries.resume_payment(unknown.id)
+    await jobs.enqueue(
+        store_id=case.store_id,
+        case_id=case.id,
+        topic=_topic(kind),
+        payload={"payment_id": unknown.id, "description": f"return {case.number}"},
+        clock=rt.clock,
+    )
+    return True
+
+
 async def _source(job: jobs.Job, payment: queries.PaymentRow) -> str:
     """What the payment provider knows the order by; for a charge's reversal, the charge
     itself (e.g. its Stripe PaymentIntent) once it went through."""
@@ -104,7 +152,9 @@ async def _source(job: jobs.Job, payment: queries.PaymentRow) -> str:
         return reference
     charge = await queries.payment(int(charge_id))
     if charge is None or charge.status == "failed":
-        raise jobs.GiveUp("the charge it reverses never went through")
+        raise _refused("the charge it reverses never went through")
+    if charge.status == "unknown":  # nothing to reverse by its id; a person checks it
+        raise _refused("the charge it reverses has an unknown outcome at the provider")
     if charge.status == "pending":
         raise jobs.RetryLater("the charge it reverses is still being made", 30)
     charged = charge.provider_reference
@@ -143,7 +193,7 @@ async def _through_shop(payment: queries.PaymentRow, job: jobs.Job, rt: Runtime)
     except ShopError as error:
         if error.retryable:
             raise jobs.RetryLater(error.message, error.retry_after or 30) from error
-        raise jobs.GiveUp(f"{rt.shop.name} refused: {error.message}") from error
+        raise _refused(f"{rt.shop.name}: {error.message}") from error
 
 
 async def _move(job: jobs.Job, rt: Runtime) -> None:
@@ -179,6 +229,9 @@ async def write_back(payment: queries.PaymentRow, result: PaymentResult, rt: Run
         if result.status == "failed":
             await _failed(case, payment, f"{result.provider} refused ({result.reference})", rt)
             return
+        if result.status == "unknown":
+            await _failed(case, payment, result.reference, rt, unknown=True)
+            return
         if payment.kind == "store_credit":
             await timeline.record(
                 store_id=case.store_id,
@@ -209,16 +262,20 @@ async def write_back(payment: queries.PaymentRow, result: PaymentResult, rt: Run
             )
 
 
-async def _failed(case: LockedCase, payment: queries.PaymentRow, why: str, rt: Runtime) -> None:
-    """Nothing moved: the line may be paid again, and the concierge is told."""
+async def _failed(
+    case: LockedCase, payment: queries.PaymentRow, why: str, rt: Runtime, *, unknown: bool = False
+) -> None:
+    """Nothing moved (or, `unknown`, nobody knows): the line may be paid again (an unknown
+    payment is then resumed, `resume_unknown`), and the concierge is told."""
     if payment.line_id is not None:
         await queries.unsettle_line(case.id, payment.line_id)
-    await queries.flag_case(case.id, "payment_failed")
+    kind = "payment_unknown" if unknown else "payment_failed"
+    await queries.flag_case(case.id, kind)
     await timeline.record(
         store_id=case.store_id,
         case_id=case.id,
         actor=SYSTEM,
-        kind="payment_failed",
+        kind=kind,
         params={"amount": Money(payment.amount, payment.currency), "payment": payment.kind},
         detail=why,
         customer_visible=False,
@@ -230,7 +287,8 @@ async def _gave_up(job: jobs.Job, rt: Runtime, error: str) -> None:
     payment = await queries.payment(int(job.payload["payment_id"]))
     if payment is None or payment.status != "pending":
         return
-    await write_back(payment, PaymentResult(payment.provider, error[:200], "failed"), rt)
+    status = "failed" if error.startswith(REFUSED) else "unknown"
+    await write_back(payment, PaymentResult(payment.provider, error[:200], status), rt)
 
 
 for _topic_name in TOPICS.values():

@@ -13,8 +13,9 @@ async def refunded_per_line(line_ids: list[int]) -> dict[int, int]:
     """What was refunded or credited so far for each of these order lines (absent: nothing)."""
     rows = await sql.fetch(
         "SELECT line, sum(amount) AS total FROM payment "
-        "WHERE line = ANY($1) AND kind IN ('refund', 'store_credit') AND status <> 'failed' "
-        "GROUP BY line",
+        "WHERE line = ANY($1) AND kind IN ('refund', 'store_credit') "
+        # an unknown payment is not counted: the line is paid again by resuming it
+        "AND status NOT IN ('failed', 'unknown') GROUP BY line",
         line_ids,
     )
     return {r["line"]: int(r["total"]) for r in rows}
@@ -179,6 +180,39 @@ async def keys_like(prefix: str) -> int:
         prefix,
     )
     return int(row["n"]) if row else 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownPayment:
+    id: int
+    kind: str
+    amount: int
+    currency: str
+
+
+async def unknown_payment(case_id: int, line_id: int | None) -> UnknownPayment | None:
+    """The case's newest payment of this line (or of no line) whose outcome is unknown."""
+    row = await sql.fetchrow(
+        """
+        SELECT id, kind, amount, currency FROM payment
+         WHERE "case" = $1 AND line IS NOT DISTINCT FROM $2 AND status = 'unknown'
+         ORDER BY id DESC LIMIT 1
+        """,
+        case_id,
+        line_id,
+    )
+    if row is None:
+        return None
+    return UnknownPayment(row["id"], row["kind"], row["amount"], row["currency"])
+
+
+async def resume_payment(payment_id: int) -> None:
+    """An unknown payment is asked for again, under its own key."""
+    await sql.execute(
+        "UPDATE payment SET status = 'pending', provider_reference = '' "
+        "WHERE id = $1 AND status = 'unknown'",
+        payment_id,
+    )
 
 
 async def unsettle_line(case_id: int, line_id: int) -> None:

@@ -144,6 +144,13 @@ async def settle_money_items(
     resolution_by_line = {i["line"]: i["resolution"] for i in items}
     refunded = credited = 0
     for line_id, part in parts:
+        kind = "store_credit" if resolution_by_line[line_id] == "store_credit" else "refund"
+        if await calls.resume_unknown(case, kind, Money(part, currency), rt, line_id=line_id):
+            if kind == "refund":
+                refunded += part
+            else:
+                credited += part
+            continue
         done = next(b.refunded for b in balances if b.line_id == line_id)
         key = await calls.fresh_key(f"refund:{case.store_id}:{case.id}:{line_id}:{done}")
         if resolution_by_line[line_id] == "store_credit":
