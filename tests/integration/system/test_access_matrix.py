@@ -101,6 +101,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], str | None]] = {
     ("GET", "/api/v1/cases/{number}/label.zpl"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/exchange/ship"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/refund"): (frozenset({AGENT, LEAD}), "agent"),
+    ("POST", "/api/v1/cases/{number}/resolution"): (frozenset({AGENT, LEAD}), "agent"),
     ("POST", "/api/v1/cases/{number}/reassign"): (frozenset({LEAD}), None),
     ("GET", "/api/v1/macros"): (frozenset({AGENT, LEAD, ADMIN}), None),
     ("POST", "/api/v1/macros"): (frozenset({AGENT, LEAD, ADMIN}), None),
@@ -180,6 +181,9 @@ BODIES: dict[tuple[str, str], Any] = {
         "items": [{"line_id": 1, "quantity": 1, "reason": "other", "resolution": "refund"}]
     },
     ("POST", "/api/v1/customers/redact"): {"email": "ana@example.com"},
+    ("POST", "/api/v1/cases/{number}/resolution"): {
+        "items": [{"line_id": 1, "resolution": "store_credit"}]
+    },
 }
 
 
