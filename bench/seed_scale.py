@@ -111,7 +111,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "case_item": (
         "id", "store", "case", "line", "quantity", "reason", "resolution", "exchange_sku",
         "exchange_reserved", "outside_policy_reason", "unit_price_amount", "settled",
-        "currency", "condition", "disposition",
+        "currency", "condition", "disposition", "requested_resolution",
     ),
     "case_event": (
         "id", "store", "case", "at", "actor_kind", "actor_id", "actor_name", "kind",
@@ -557,8 +557,10 @@ class Generator:
         outside = not is_open and all(status != "approved" for status, _ in path)
         if outside:
             created = delivered + timedelta(days=rng.uniform(31, 45))
-        if not is_open:
-            created = min(created, now - timedelta(hours=2))
+        if not is_open and created > now - timedelta(hours=2):
+            # asked for somewhere between delivery and now (clamping them all to two hours
+            # ago piled a sixth of the history's cases onto its last day)
+            created = delivered + (now - timedelta(hours=2) - delivered) * rng.random()
         # times, squeezed if needed so that everything happened before now
         times = [created]
         for _, gap in path[1:]:
@@ -618,6 +620,8 @@ class Generator:
                     v.currency,
                     condition,
                     "restock" if condition else None,
+                    # three exchanges in ten were asked for as refunds: a concierge's saves
+                    "refund" if not exchange or _mix(item_id) % 10 < 3 else "exchange",
                 )
             )
 

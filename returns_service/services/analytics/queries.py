@@ -364,8 +364,8 @@ _AGENTS = f"""
                           AND e.from_status IN ('requested', 'approved'))
     ),
     saved AS (
-        SELECT k.agent, count(*) AS n FROM kept k JOIN case_item ci ON ci."case" = k.id
-         WHERE {{saved}} GROUP BY k.agent
+        SELECT rc.agent, count(*) AS n FROM rc_in rc JOIN case_item ci ON ci."case" = rc.id
+         WHERE {{saved}} GROUP BY rc.agent
     ),
     rated AS (
         SELECT rc.agent, count(*) AS n, sum(fu.rating) AS total
@@ -386,9 +386,12 @@ _AGENTS = f"""
        AND (assigned.n IS NOT NULL OR answered.hours IS NOT NULL OR rated.n IS NOT NULL)
 """
 
-# A save: the customer asked for a refund and the item ended kept by agreement. (Once the
-# requested resolution is recorded, a refund turned into an exchange or credit counts too.)
-SAVED = "ci.resolution = 'refund'"
+# A save: the customer asked for a refund (what they first asked, kept on the item) and the
+# case ended with the item exchanged or credited (a case that counts as a return), or with the
+# customer keeping it by agreement.
+SAVED = f"""ci.requested_resolution = 'refund'
+    AND ((ci.resolution IN ('exchange', 'store_credit') AND {COUNTED_CASE})
+         OR rc.id IN (SELECT id FROM kept))"""
 
 
 AGENTS = _AGENTS.format(saved=SAVED)

@@ -227,12 +227,19 @@ async def build(client: Client, clock: FrozenClock, drop_dir: Any) -> History:
             "bo@example.com",
             item(bo["RING-7-BLK"], "too_large", "exchange", "RING-8-BLK"),
         )
+        # C3 asked for a refund; Sam talked them into store credit an hour later: a save
         await opened(
             "C3",
             at(8, 11, 12),
             "3002",
             "bo@example.com",
-            item(bo["RING-7-BLK"], "changed_mind", "store_credit"),
+            item(bo["RING-7-BLK"], "changed_mind", "refund"),
+        )
+        await staff(
+            "POST",
+            f"/api/v1/cases/{cases['C3']}/resolution",
+            at(8, 11, 13),
+            {"items": [{"line_id": bo["RING-7-BLK"], "resolution": "store_credit"}]},
         )
         assert (await inspect("C1", at(8, 12, 10), ana["RING-8-BLK"], 2))["status"] == "resolved"
         await _policy(client, admin, advance_exchange="on_request")
