@@ -753,13 +753,14 @@ class AnalyticsDay(Table, tablename="analytics_day", db=DB):
 
 class AnalyticsDirtyDay(Table, tablename="analytics_dirty_day", db=DB):
     """A day whose history changed after it was rolled up (written by triggers on the tables
-    the figures read, so no writer can forget it): read live until rolled up again."""
+    the figures read, so no writer can forget it): read live until rolled up again. A mark,
+    not a key: every change writes its own row (no unique key, so a writer never waits for
+    another's mark, and the worker's DELETE never removes a mark whose change it could not
+    see yet); the worker deletes them all when it rolls the day up."""
 
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
-    day = Date()
-
-    analytics_dirty_day_unique = Unique(["store", "day"])
+    day = Date(index=True)
 
 
 class AnalyticsDelivered(Table, tablename="analytics_delivered", db=DB):
@@ -811,13 +812,12 @@ class AnalyticsCaseDay(Table, tablename="analytics_case_day", db=DB):
 
 
 class AnalyticsDirtyCaseDay(Table, tablename="analytics_dirty_case_day", db=DB):
-    """A day whose cases changed after it was rolled up (marked by triggers)."""
+    """A day whose cases changed after it was rolled up (marked by triggers; a mark, not a
+    key, as AnalyticsDirtyDay's)."""
 
     id = BigSerial(primary_key=True)
     store = ForeignKey(Store, on_delete=OnDelete.restrict, null=False)
-    day = Date()
-
-    analytics_dirty_case_day_unique = Unique(["store", "day"])
+    day = Date(index=True)
 
 
 ALL_TABLES: list[type[Table]] = [

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from returns_service.clock import FrozenClock
 from returns_service.db.tables import (
     AnalyticsCaseDay,
@@ -14,12 +16,19 @@ from returns_service.db.tables import (
     AnalyticsDirtyCaseDay,
     AnalyticsDirtyDay,
     AnalyticsReturned,
+    OrderLine,
 )
 from returns_service.domain.access import Role
 from returns_service.services.analytics import rollup
 from returns_service.services.platform.runtime import Runtime
 from tests.integration.analytics.history import ORDERS, History, at, build, item
-from tests.integration.helpers import Client, open_return, portal_headers, staff_headers
+from tests.integration.helpers import (
+    Client,
+    open_return,
+    portal_headers,
+    seed_store,
+    staff_headers,
+)
 
 OUTCOMES_AUGUST = "outcomes?from=2026-08-11&to=2026-08-25"
 
@@ -119,7 +128,39 @@ async def test_rolled_up_dirty_and_live_days_give_the_same_figures(
     assert await AnalyticsDirtyDay.count() == 0
     # today's new case marked today, which is read live until it is past
     left = await AnalyticsDirtyCaseDay.select(AnalyticsDirtyCaseDay.day)
-    assert [r["day"].isoformat() for r in left] == ["2026-09-03"]
+    assert {r["day"].isoformat() for r in left} == {"2026-09-03"}  # a mark per change
     assert await reports(client, h) == changed
     assert await rollup.roll_up(runtime) == 0  # nothing left to do
     assert await rollup.roll_up_cases(runtime) == 0
+
+
+async def test_a_change_still_uncommitted_while_the_worker_rolls_its_day_keeps_the_day_dirty(
+    client: Client, clock: FrozenClock, database_url: str
+) -> None:
+    """The worker clears a day's marks and reads it; a change to that day which committed
+    only after the read must leave the day dirty (its own mark), whether or not the day was
+    marked before (then `ON CONFLICT DO NOTHING` wrote no mark, and the day came out clean
+    without the change)."""
+    admin = await staff_headers(client, Role.ADMIN, clock)
+    await seed_store(client, admin)  # order 1001, its lines delivered on 08-05
+    runtime: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    await rollup.roll_up(runtime)
+    await OrderLine.update({OrderLine.quantity: OrderLine.quantity}).where(  # marks 08-05
+        OrderLine.sku == "RING-8-BLK"
+    )
+    assert {
+        r["day"].isoformat() for r in await AnalyticsDirtyDay.select(AnalyticsDirtyDay.day)
+    } == {"2026-08-05"}
+    other = await asyncpg.connect(database_url)
+    try:
+        change = other.transaction()
+        await change.start()
+        await other.execute(
+            "UPDATE order_line SET quantity = quantity + 1 WHERE sku = 'RING-8-BLK'"
+        )
+        assert await rollup.roll_up(runtime) == 1  # reads 08-05 without the uncommitted change
+        await change.commit()
+    finally:
+        await other.close()
+    dirty = await AnalyticsDirtyDay.select(AnalyticsDirtyDay.day)
+    assert {r["day"].isoformat() for r in dirty} == {"2026-08-05"}  # read live again
