@@ -80,6 +80,13 @@ LAST_NAMES = [
     "Pop", "Ionescu", "Hansen", "Berg", "Nagy", "Kovacs", "Haddad", "Farouk", "Ortiz", "Shah",
     "Baker", "Kim", "Williams", "Clarke", "Moore", "Taylor", "Lee", "Walker", "Young", "King",
 ]  # fmt: skip
+# A family name is a stem and an ending ("Berg", "Bergsen", "Bergford"...): 400 family names and
+# 8,000 full names, ~100 customers each among 800k, as common names repeat in a big store.
+# (20 x 20 full names made every full name 2,000 customers, which no store has.)
+LAST_NAME_ENDINGS = [
+    "", "escu", "sen", "berg", "son", "er", "ini", "ez", "ley", "ford",
+    "wood", "ton", "man", "ov", "ic", "ak", "y", "s", "ay", "el",
+]  # fmt: skip
 REJECT_REASONS = [
     "the item was worn",
     "the engraving makes it a personalised item",
@@ -376,6 +383,7 @@ class Generator:
         lang, country, city, postal, _ = PROFILE_TABLE[h % len(PROFILE_TABLE)]
         first = FIRST_NAMES[(h >> 8) % len(FIRST_NAMES)]
         last = LAST_NAMES[(h >> 16) % len(LAST_NAMES)]
+        last += LAST_NAME_ENDINGS[(h >> 24) % len(LAST_NAME_ENDINGS)]
         return lang, country, city, postal, first, last
 
     def batch(self, lo: int, hi: int) -> dict[str, list[tuple[Any, ...]]]:
