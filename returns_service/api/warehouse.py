@@ -13,9 +13,9 @@ from litestar.params import Body, JSONBody, PathParameter, QueryParameter
 
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
+from returns_service.api.params import CaseNumber
 from returns_service.api.photos import PHOTO_BODY_LIMIT, photo_response
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import CASE_NUMBER_PATTERN
 from returns_service.services.cases import photos
 from returns_service.services.cases.schemas import CaseView, PhotoView
 from returns_service.services.fulfilment import grading, warehouse
@@ -36,9 +36,6 @@ class PhotoUpload:
     """The multipart body: the image in the field `file` (other fields are ignored)."""
 
     file: UploadFile
-
-
-CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16, pattern=CASE_NUMBER_PATTERN)]
 
 
 class WarehouseController(Controller):

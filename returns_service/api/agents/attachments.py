@@ -3,19 +3,17 @@ Always a download: whatever the sender called it, nothing is rendered from our o
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import quote
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, PathParameter
+from litestar.params import FromPath
 
 from returns_service.api.auth import allow
+from returns_service.api.params import CaseNumber
 from returns_service.domain.access import Caller, Role
 from returns_service.services.cases.attachments import AttachmentFile, attachment_file
 from returns_service.services.platform.runtime import Runtime
-
-CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16)]
 
 
 class CaseAttachmentsController(Controller):

@@ -11,17 +11,17 @@ from litestar.params import (
     FromPath,
     FromQuery,
     JSONBody,
-    PathParameter,
     QueryParameter,
     SkipValidation,
 )
 
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
+from returns_service.api.params import CaseNumber
 from returns_service.api.photos import photo_response
 from returns_service.clock import Clock
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import CASE_NUMBER_PATTERN, CaseStatus
+from returns_service.domain.cases import CaseStatus
 from returns_service.domain.errors import InvalidRequest
 from returns_service.services.cases import (
     agents,
@@ -56,7 +56,6 @@ from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store import staff
 from returns_service.services.store.schemas import CreatedWithToken, NewAgent
 
-CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16, pattern=CASE_NUMBER_PATTERN)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
 

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from returns_service.api.auth import allow
 from returns_service.api.idempotency import Idempotency
+from returns_service.api.params import CaseNumber
 from returns_service.api.photos import PHOTO_BODY_LIMIT, PhotoBody, photo_response
 from returns_service.domain.access import Caller, Role
-from returns_service.domain.cases import CASE_NUMBER_PATTERN, ReturnRequest
+from returns_service.domain.cases import ReturnRequest
 from returns_service.services.cases import (
     contact,
     conversation,
@@ -36,7 +37,6 @@ from returns_service.services.money import amounts
 from returns_service.services.money.schemas import Preview
 from returns_service.services.platform.runtime import Runtime
 
-CaseNumber = Annotated[str, PathParameter(min_length=1, max_length=16, pattern=CASE_NUMBER_PATTERN)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 
 
