@@ -2,30 +2,38 @@
 customers made on them, so the policy simulator has the store's own history to replay.
 
 Each return is opened through the portal's use case at the moment it happened (a clock frozen
-then), days after delivery as real returns come, and finished by the lead a day later, so the
-agents' queues show only today's work. Returns are made only on orders delivered more than 92
+then), days after delivery as real returns come; its parcel reaches the warehouse a few days
+later and is graded there (like new, back on the shelf), which settles it as the store would:
+a refund, store credit or the replacement shipped. So the insights have real outcomes and
+money to show, and the agents' queues show only today's work (a return the warehouse cannot
+take is closed by the lead instead). Returns are made only on orders delivered more than 92
 days ago: the watches delivered 31-90 days ago stay untouched, the lines a 30 -> 90 days draft
 for watches opens again (docs/simulator.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import random
 from datetime import datetime, timedelta
 
 from returns_service.clock import Clock, FrozenClock
-from returns_service.db.tables import Agent, ShopOrder
+from returns_service.db.tables import Agent, ShopOrder, Station
 from returns_service.demo import CUSTOMERS, DEMO_PREFIX, USD, catalogue
 from returns_service.domain.access import Caller, Role
 from returns_service.domain.cases import RequestedItem, Resolution, ReturnRequest
+from returns_service.domain.errors import DomainError
 from returns_service.domain.orders import (
     AddressDocument,
     CustomerDocument,
     OrderDocument,
     OrderLineDocument,
 )
+from returns_service.domain.settlement import Condition, Disposition
 from returns_service.services.cases.decisions import close
 from returns_service.services.cases.opening import open_case
+from returns_service.services.fulfilment import warehouse
+from returns_service.services.fulfilment.schemas import InspectedItem, Inspection
 from returns_service.services.platform.runtime import Runtime
 from returns_service.services.store.eligibility import evaluate_order
 from returns_service.services.store.portal import exchange_options
@@ -100,6 +108,9 @@ async def make_history_returns(store_id: int, clock: Clock, rt: Runtime) -> int:
     )
     assert lead is not None  # load_demo makes the agents first
     lead_caller = Caller(Role.LEAD, store_id, agent_id=lead["id"])
+    station = await Station.select(Station.id).where(Station.store == store_id).first()
+    assert station is not None  # and the station
+    dock = Caller(Role.WAREHOUSE, store_id, station_id=station["id"])
     numbers = [str(FIRST_NUMBER + i) for i in range(HISTORY_ORDERS)]
     orders = await ShopOrder.select(ShopOrder.id, ShopOrder.number, ShopOrder.customer).where(
         (ShopOrder.store == store_id) & ShopOrder.number.is_in(numbers)
@@ -119,13 +130,30 @@ async def make_history_returns(store_id: int, clock: Clock, rt: Runtime) -> int:
         # most returns come in the first two weeks, a few near the end of the window
         day = rng.choice([1, 2, 3, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 21, 25, 28])
         then = _at(delivered + timedelta(days=day), rng)
-        past = dataclasses.replace(rt, clock=FrozenClock(then))
+        past = _frozen(rt, then)
         item = await _item(caller, line.view.id, line.view.sku, rng)
         number = await open_case(caller, ReturnRequest(items=[item]), past)
-        later = dataclasses.replace(rt, clock=FrozenClock(then + timedelta(days=1)))
-        await close(lead_caller, number, later)
+        arrived = then + timedelta(days=rng.randint(3, 7), hours=rng.randint(0, 6))
+        try:
+            await warehouse.scan(dock, number, _frozen(rt, arrived))
+            graded = InspectedItem(
+                line_id=item.line_id,
+                quantity=1,
+                condition=Condition.LIKE_NEW,
+                disposition=Disposition.RESTOCK,
+            )
+            await warehouse.inspect(
+                dock, number, Inspection(items=[graded]), _frozen(rt, arrived + timedelta(hours=3))
+            )
+        except DomainError:  # e.g. a case the rules sent to review: the lead closes it
+            with contextlib.suppress(DomainError):  # a demo never stops on one odd return
+                await close(lead_caller, number, _frozen(rt, then + timedelta(days=1)))
         made += 1
     return made
+
+
+def _frozen(rt: Runtime, at: datetime) -> Runtime:
+    return dataclasses.replace(rt, clock=FrozenClock(at))
 
 
 def _at(day: datetime, rng: random.Random) -> datetime:
