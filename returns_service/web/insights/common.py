@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-from returns_service.domain.access import Caller, Role
+from returns_service.domain.access import Caller
 from returns_service.web.i18n import Translator
 from returns_service.web.pages import render_page
 from returns_service.web.sessions import INSIGHTS_COOKIE, signed_in
@@ -22,8 +22,6 @@ COOKIE_PATH = "/admin"  # every dashboard page and form is under it
 # a page behind it sends a visitor without a dashboard session to the sign-in form
 SIGNED_IN = [signed_in(INSIGHTS_PATH)]
 MAX_DAYS = 366  # the analytics' and the simulator's longest range
-# who may publish a policy from the simulator: the same roles as PUT /api/v1/policy
-PUBLISHERS = frozenset({Role.ADMIN, Role.LEAD})
 
 __all__ = ["COOKIE_PATH", "INSIGHTS_COOKIE", "INSIGHTS_PATH", "SIGNED_IN", "insights_page"]
 
@@ -35,7 +33,8 @@ def translator() -> Translator:
 def insights_page(
     request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any
 ) -> Template:
-    """A dashboard page: `caller` and `can_publish` are in every template's context."""
+    """A dashboard page: `caller` is in every template's context (a lead or an admin, the
+    roles the session admits: the same that may publish a policy)."""
     caller = request.user if isinstance(request.user, Caller) else None
     return render_page(
         request,
@@ -43,7 +42,6 @@ def insights_page(
         translator(),
         status_code,
         caller=caller,
-        can_publish=bool(caller and caller.role in PUBLISHERS),
         **context,
     )
 

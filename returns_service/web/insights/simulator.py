@@ -25,7 +25,6 @@ from returns_service.services.store.policy_versions import list_versions
 from returns_service.web.insights import drafts
 from returns_service.web.insights.common import (
     INSIGHTS_PATH,
-    PUBLISHERS,
     SIGNED_IN,
     DateRange,
     insights_page,
@@ -153,16 +152,9 @@ class SimulatorPages(Controller):
         caller: Caller = request.user
         draft_text, period = await _posted(request, caller, runtime)
         draft, errors = drafts.read_draft(draft_text)
-        refused = _refused(caller)
-        if draft is None or errors or refused:
+        if draft is None or errors:
             return await _page(
-                request,
-                caller,
-                runtime,
-                draft_text=draft_text,
-                period=period,
-                errors=errors or refused,
-                status_code=403 if refused else 200,
+                request, caller, runtime, draft_text=draft_text, period=period, errors=errors
             )
         return await _confirmation(request, caller, runtime, draft, draft_text, period)
 
@@ -174,16 +166,9 @@ class SimulatorPages(Controller):
         form = await request.form()
         draft_text, period = await _posted(request, caller, runtime)
         draft, errors = drafts.read_draft(draft_text)
-        refused = _refused(caller)
-        if draft is None or errors or refused:
+        if draft is None or errors:
             return await _page(
-                request,
-                caller,
-                runtime,
-                draft_text=draft_text,
-                period=period,
-                errors=errors or refused,
-                status_code=403 if refused else 200,
+                request, caller, runtime, draft_text=draft_text, period=period, errors=errors
             )
         current, _ = await get_policy_version(caller.store_id)
         if str(form.get("replaces", "")) != str(current or 0):
@@ -204,12 +189,6 @@ class SimulatorPages(Controller):
             )
         version, _ = await get_policy_version(caller.store_id)
         return Redirect(f"{SIMULATOR_PATH}?published={version}", status_code=303)
-
-
-def _refused(caller: Caller) -> list[drafts.FieldError]:
-    if caller.role in PUBLISHERS:
-        return []
-    return [drafts.FieldError("", translator()("insights.sim.admins_publish"))]
 
 
 async def _confirmation(
